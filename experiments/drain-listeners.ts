@@ -1,0 +1,35 @@
+import { defineExperiment } from '../harness/index.js';
+
+// Seed 004: region cn-north-4, zone cn-north-4b, subzones beijing, tianjin and
+// shenyang with one instance each; the client sits in tianjin. Draining
+// tianjin's listener must move its traffic to beijing and shenyang.
+
+const subzone = (name: string, client = false) => ({
+  name,
+  nodes: [{ name: `${name}-svc`, instances: 1 }, ...(client ? [{ name: `${name}-client`, client: true }] : [])],
+});
+
+export default defineExperiment({
+  name: 'drain-listeners',
+  description: "The tianjin instance's listener is drained (new connections refused); the tianjin client must move to the other subzones of its zone.",
+  verifies: 'before: traffic stays in tianjin; during: it is shared between beijing and shenyang; after restore: it returns to tianjin.',
+  topology: {
+    clusters: [
+      {
+        name: 'c1',
+        regions: [{ name: 'cn-north-4', zones: [{ name: 'cn-north-4b', subzones: [subzone('beijing'), subzone('tianjin', true), subzone('shenyang')] }] }],
+      },
+    ],
+  },
+  phases: { baseline: '4s', fault: '6s', recovery: '5s' },
+  faults: [{ kind: 'drain-listeners', target: { subzone: 'tianjin' } }],
+  assertions: [
+    'client(tianjin-client).baseline.servedBy.subzone(tianjin) >= 95%',
+    'client(tianjin-client).fault.servedBy.subzone(tianjin) <= 5%',
+    'client(tianjin-client).fault.servedBy.subzone(beijing) >= 30%',
+    'client(tianjin-client).fault.servedBy.subzone(shenyang) >= 30%',
+    'client(tianjin-client).fault.locality.sameZone >= 99%',
+    'client(tianjin-client).recovery.timeMs < 2s',
+    'client(tianjin-client).failback.timeMs < 4s',
+  ],
+});

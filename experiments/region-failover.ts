@@ -1,0 +1,27 @@
+import { defineExperiment } from '../harness/index.js';
+
+// Three regions; the policy names cn-south-1 as cn-north-4's failover region.
+// When every cn-north-4 instance fails, traffic must go to cn-south-1 (priority
+// 3), not to cn-east-3 (priority 4).
+
+const region = (name: string, client = false) => ({
+  name,
+  zones: [{ name: `${name}a`, nodes: [{ name: `${name}-svc`, instances: 2 }, ...(client ? [{ name: `${name}-client`, client: true }] : [])] }],
+});
+
+export default defineExperiment({
+  name: 'region-failover',
+  description: 'Every instance in cn-north-4 fails; the failover policy must send its clients to cn-south-1, not cn-east-3.',
+  verifies: 'baseline traffic stays in cn-north-4; during the outage it is served by cn-south-1 only; it returns after revert.',
+  topology: { clusters: [{ name: 'c1', regions: [region('cn-north-4', true), region('cn-south-1'), region('cn-east-3')] }] },
+  policy: { failover: [{ from: 'cn-north-4', to: 'cn-south-1' }] },
+  phases: { baseline: '4s', fault: '8s', recovery: '6s' },
+  faults: [{ kind: 'region-outage', region: 'cn-north-4', mode: 'kill' }],
+  assertions: [
+    'client(cn-north-4-client).baseline.locality.sameRegion >= 95%',
+    'client(cn-north-4-client).fault.servedBy.region(cn-south-1) >= 99%',
+    'client(cn-north-4-client).fault.servedBy.region(cn-east-3) == 0',
+    'client(cn-north-4-client).recovery.timeMs < 3s',
+    'client(cn-north-4-client).failback.timeMs < 5s',
+  ],
+});

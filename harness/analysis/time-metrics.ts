@@ -1,0 +1,83 @@
+import { tierOf, type FailoverRule, type Locality, type Tier } from '../core/locality.js';
+import type { RequestRecord } from '../traffic/record.js';
+import { servedLocality } from './phase-metrics.js';
+
+export interface RecoveryOptions {
+  /** Sliding window length (default 1000 ms). */
+  windowMs: number;
+  /** Success ratio every window must reach (default 1.0). */
+  threshold: number;
+}
+
+/**
+ * Recovery time, as DESIGN.md defines it: from t_f to the send time of the
+ * first request after which every sliding window (anchored at each request, cut
+ * at the end of the fault phase) has a success ratio ≥ threshold.
+ * 0 if no request failed; null if the phase ends in a bad window.
+ * `records`: the fault phase, sorted by sentAt.
+ */
+export function recoveryTimeMs(records: readonly RequestRecord[], injectedAt: number, options: RecoveryOptions): number | null {
+  if (records.every((r) => r.error === null)) return 0;
+  let lastBad = -1;
+  let windowEnd = 0;
+  let successes = 0;
+  // Two pointers: window i covers records [i, windowEnd).
+  for (let i = 0; i < records.length; i++) {
+    while (windowEnd < records.length && records[windowEnd]!.sentAt < records[i]!.sentAt + options.windowMs) {
+      if (records[windowEnd]!.error === null) successes++;
+      windowEnd++;
+    }
+    const size = windowEnd - i;
+    if (successes / size < options.threshold) lastBad = i;
+    if (records[i]!.error === null) successes--;
+  }
+  if (lastBad === -1) return 0;
+  const first = records[lastBad + 1];
+  if (!first) return null;
+  return Math.max(0, first.sentAt - injectedAt);
+}
+
+/** The best tier that has any endpoint for this client. */
+export function preferredTier(client: Locality, endpoints: readonly Locality[], failover: readonly FailoverRule[]): Tier {
+  return Math.min(...endpoints.map((e) => tierOf(client, e, failover))) as Tier;
+}
+
+function outsidePreferred(r: RequestRecord, client: Locality, preferred: Tier, failover: readonly FailoverRule[]): boolean {
+  const served = servedLocality(r);
+  return served !== undefined && tierOf(client, served, failover) !== preferred;
+}
+
+/** From t_f to the first successful request served outside the preferred tier; null if there is none. */
+export function timeToFailoverMs(
+  faultRecords: readonly RequestRecord[],
+  injectedAt: number,
+  client: Locality,
+  preferred: Tier,
+  failover: readonly FailoverRule[],
+): number | null {
+  const first = faultRecords.find((r) => outsidePreferred(r, client, preferred, failover));
+  return first ? Math.max(0, first.sentAt - injectedAt) : null;
+}
+
+/**
+ * From t_r (revert completed) to the send time of the first request after
+ * which every successful request of the recovery phase is served by the
+ * preferred tier. 0 if none was served elsewhere; null if the phase ends
+ * still served elsewhere.
+ */
+export function failbackTimeMs(
+  recoveryRecords: readonly RequestRecord[],
+  revertedAt: number,
+  client: Locality,
+  preferred: Tier,
+  failover: readonly FailoverRule[],
+): number | null {
+  let lastOutside = -1;
+  recoveryRecords.forEach((r, i) => {
+    if (outsidePreferred(r, client, preferred, failover)) lastOutside = i;
+  });
+  if (lastOutside === -1) return 0;
+  const first = recoveryRecords[lastOutside + 1];
+  if (!first) return null;
+  return Math.max(0, first.sentAt - revertedAt);
+}

@@ -1,0 +1,29 @@
+// `npm run cleanup`: reverts and removes whatever the ledger says a dead run
+// left behind (faults, processes, namespaces, links, rules). Idempotent.
+import { ExitCode } from '../core/errors.js';
+import { realExecutor } from '../exec/index.js';
+import { listLedgers, stateDir } from '../faults/ledger.js';
+import { cleanupLedgers } from '../providers/local/cleanup.js';
+import { isSameProcess } from '../providers/local/proc-scan.js';
+import { reportError } from './exit.js';
+
+async function main(): Promise<number> {
+  const force = process.argv.includes('--force');
+  const ledgers = listLedgers();
+  const live = ledgers.filter((l) => !force && l.pid !== undefined && isSameProcess(l.pid, l.startTicks));
+  for (const l of live) console.log(`run ${l.runId} (${l.experiment}) is still running as pid ${l.pid}: left alone (--force to clean it anyway)`);
+  const dead = ledgers.filter((l) => !live.includes(l));
+  if (dead.length === 0) {
+    console.log(`nothing to clean up (ledger: ${stateDir()})`);
+    return ExitCode.ok;
+  }
+  const { undone, failures } = await cleanupLedgers(dead, realExecutor, (line) => console.log(line));
+  for (const f of failures) console.error(`error: ${f}`);
+  console.log(`cleanup: ${dead.length} run(s), ${undone} resource(s) undone, ${failures.length} failure(s)`);
+  return failures.length > 0 ? ExitCode.environment : ExitCode.ok;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => process.exit(reportError(error, process.argv.includes('--debug'))),
+);

@@ -1,0 +1,198 @@
+// `npm run experiment <name|file> [-- options]`: the composition root. Parses
+// argv, wires the real executor, clock and provider, runs, reports, exits with
+// the documented code.
+import { Command, CommanderError, Option } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { systemClock } from '../core/clock.js';
+import { METRIC_PATHS } from '../core/assertion-expr.js';
+import { ExitCode, UsageError, EnvironmentError } from '../core/errors.js';
+import { parseExperiment, type Experiment } from '../core/experiment.js';
+import { processStartTicks, realExecutor } from '../exec/index.js';
+import { Ledger, listLedgers, stateDir } from '../faults/ledger.js';
+import type { Isolation } from '../providers/local/address-plan.js';
+import { createLocalProvider, defaultIsolation, isolationAvailable } from '../providers/local/create.js';
+import { ensurePrerequisites } from '../providers/local/prerequisites.js';
+import { isSameProcess } from '../providers/local/proc-scan.js';
+import { cleanupLedgers } from '../providers/local/cleanup.js';
+import { writeReports } from '../report/write-reports.js';
+import { formatActual } from '../report/format.js';
+import { runExperiment } from '../runner/run-experiment.js';
+import { reportError } from './exit.js';
+import { experimentNames, loadExperiment } from './load-experiment.js';
+import { applyOverrides } from './overrides.js';
+import { didYouMean } from '../core/suggest.js';
+
+interface Options {
+  list?: boolean;
+  provider: string;
+  isolation?: string;
+  mode?: string;
+  reportDir?: string;
+  rate?: string;
+  duration?: string;
+  baseline?: string;
+  recovery?: string;
+  timeout?: string;
+  assert?: string[];
+  recoveryWindow?: string;
+  recoveryThreshold?: string;
+  install: boolean;
+  cleanupFirst?: boolean;
+  debug?: boolean;
+}
+
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
+
+function program(): Command {
+  return new Command('experiment')
+    .description('Run a failover experiment: inject a fault under live traffic, measure recovery and routing, assert, report.')
+    .argument('[experiment]', 'experiment name (see --list) or path to a .ts, .yaml or .json experiment file')
+    .option('--list', 'list the experiments and exit')
+    .addOption(new Option('--provider <name>', 'environment provider').default('local'))
+    .addOption(new Option('--isolation <mode>', 'local provider: netns (root; a network namespace per node) or process (loopback ports)').choices(['netns', 'process']))
+    .addOption(new Option('--mode <mode>', 'zone/region outage mode: kill, freeze or isolate (netns only)'))
+    .option('--report-dir <dir>', 'where to write the report (default reports/<timestamp>-<experiment>)')
+    .option('--rate <n>', 'requests per second from each client')
+    .option('--duration <d>', 'fault phase length, e.g. 8s')
+    .option('--baseline <d>', 'baseline phase length, e.g. 4s')
+    .option('--recovery <d>', 'recovery phase length (after revert), e.g. 5s')
+    .option('--timeout <d>', 'client timeout of one request, e.g. 2s')
+    .option('--assert <expr>', 'add or override an assertion, e.g. "client(client-a).recovery.timeMs < 2s" (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--recovery-window <d>', 'sliding window of the recovery-time metric', '1s')
+    .option('--recovery-threshold <ratio>', 'success ratio every window must reach to count as recovered', '1')
+    .option('--no-install', 'do not apt-get install missing prerequisites; fail with the command instead')
+    .option('--cleanup-first', 'revert what crashed earlier runs left behind before starting')
+    .option('--debug', 'print stack traces')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 all assertions passed, 1 an assertion failed, 2 bad input, 3 environment problem, 130 interrupted.
+Assertion metrics: ${METRIC_PATHS.filter((m) => !m.startsWith('recovery.') || m === 'recovery.timeMs').slice(0, 14).join(', ')}, … (docs/assertions.md)
+Examples:
+  npm run experiment zone-outage
+  npm run experiment zone-outage -- --mode freeze --report-dir /tmp/zo
+  npm run experiment ./my-experiment.yaml -- --assert "recovery.timeMs < 2s"`,
+    );
+}
+
+async function listExperiments(): Promise<void> {
+  for (const name of experimentNames()) {
+    const { raw } = await loadExperiment(name);
+    const description = (raw as { description?: string }).description ?? '';
+    console.log(`${name.padEnd(18)} ${description}`);
+  }
+}
+
+function checkOutstanding(cleanupFirst: boolean): Promise<void> | void {
+  const dead = listLedgers().filter((l) => l.outstanding.length > 0 && !(l.pid !== undefined && isSameProcess(l.pid, l.startTicks)));
+  if (dead.length === 0) return;
+  if (cleanupFirst) return cleanupLedgers(dead, realExecutor, log).then(() => undefined);
+  const what = dead.map((l) => `run ${l.runId} (${l.experiment ?? '?'}): ${l.outstanding.length} resources`).join('; ');
+  throw new EnvironmentError(`an earlier run died and left resources behind: ${what}`, 'run `npm run cleanup` (or pass --cleanup-first), then try again');
+}
+
+function prepareReportDir(dir: string | undefined, experiment: string): string {
+  const path = resolve(dir ?? `reports/${new Date().toISOString().replace(/[:.]/g, '-')}-${experiment}`);
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`--report-dir ${path} exists and is not a directory`);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`cannot create report directory ${path}: ${(error as Error).message}`);
+  }
+  return path;
+}
+
+function recoveryOptions(o: Options): { windowMs: number; threshold: number } {
+  const windowMs = /^\d+(\.\d+)?(ms|s)$/.test(o.recoveryWindow ?? '') ? Number.parseFloat(o.recoveryWindow!) * (o.recoveryWindow!.endsWith('ms') ? 1 : 1000) : Number.NaN;
+  if (!(windowMs > 0)) throw new UsageError(`expected --recovery-window to be a duration like 1s, got "${o.recoveryWindow}"`);
+  const threshold = Number(o.recoveryThreshold);
+  if (!(threshold > 0 && threshold <= 1)) throw new UsageError(`expected --recovery-threshold to be a ratio in (0, 1], got "${o.recoveryThreshold}"`);
+  return { windowMs, threshold };
+}
+
+function printSummary(j: import('../core/journal.js').Journal, dir: string): void {
+  console.log('');
+  for (const c of j.clients) {
+    console.log(
+      `  ${c.name.padEnd(20)} fault: ${c.phases.fault.failed}/${c.phases.fault.requests} failed, recovery ${formatActual(c.recoveryTimeMs, 'timeMs')}, failover ${formatActual(c.timeToFailoverMs, 'timeMs')}, failback ${formatActual(c.failbackTimeMs, 'timeMs')}`,
+    );
+  }
+  console.log('');
+  for (const a of j.assertions) console.log(`  ${a.passed ? '✓' : '✗'} ${a.name}  (actual ${formatActual(a.actual, a.metric)})`);
+  console.log(`\n${j.experiment}: ${j.status.toUpperCase()}${j.error ? `: ${j.error}` : ''}`);
+  console.log(`report: ${dir}/report.md`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cmd = program().exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    cmd.parse(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    throw error;
+  }
+  const o = cmd.opts<Options>();
+  const ref = cmd.args[0];
+  if (o.list) {
+    await listExperiments();
+    return ExitCode.ok;
+  }
+  if (!ref) throw new UsageError('name an experiment', 'list them with: npm run experiment -- --list');
+  if (o.provider !== 'local') {
+    throw new UsageError(`unknown provider "${o.provider}"${didYouMean(o.provider, ['local', 'kind'])}`, 'providers: local (kind is on its way: see docs/providers.md)');
+  }
+
+  const { raw, source } = await loadExperiment(ref);
+  let experiment: Experiment = parseExperiment(raw, source);
+  experiment = applyOverrides(experiment, o);
+  const recovery = recoveryOptions(o);
+  let isolation: Isolation;
+  if (o.isolation) {
+    isolation = o.isolation as Isolation;
+    isolationAvailable(isolation);
+  } else {
+    const chosen = defaultIsolation();
+    isolation = chosen.isolation;
+    log(chosen.reason);
+  }
+  if (isolation === 'process' && experiment.faults.some((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage') && f.mode === 'isolate')) {
+    throw new UsageError('mode "isolate" takes links down and needs --isolation netns (run as root)', 'use --mode kill or --mode freeze with --isolation process');
+  }
+  await ensurePrerequisites(isolation, { install: o.install, exec: realExecutor, log });
+  await checkOutstanding(o.cleanupFirst ?? false);
+  const reportDir = prepareReportDir(o.reportDir, experiment.name);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      log(`${signal}: reverting faults and tearing down (a second Ctrl-C does not skip this)`);
+      controller.abort(signal);
+    } else log(`${signal} again: still reverting and tearing down, please wait`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const runId = randomBytes(3).toString('hex');
+  const ledger = new Ledger(stateDir(), runId);
+  ledger.begin(experiment.name, process.pid, processStartTicks(process.pid), systemClock.now());
+  log(`run ${runId}: ${experiment.name} → ${reportDir}`);
+  const provider = await createLocalProvider({ experiment, isolation, runId, reportDir, exec: realExecutor, clock: systemClock, signal: controller.signal, log, ledger });
+  const { journal, failure } = await runExperiment({ runId, experiment, provider, clock: systemClock, signal: controller.signal, recovery, log });
+  ledger.close();
+  const reportFailures = writeReports(reportDir, journal);
+  for (const f of reportFailures) console.error(`error: could not write ${f}`);
+  printSummary(journal, reportDir);
+  if (journal.status === 'aborted') return ExitCode.interrupted;
+  if (failure !== undefined) return reportError(failure, o.debug ?? false);
+  return journal.status === 'passed' ? ExitCode.ok : ExitCode.assertionFailed;
+}
+
+const debug = process.argv.includes('--debug');
+main(process.argv).then(
+  (code) => process.exit(code),
+  (error: unknown) => process.exit(reportError(error, debug)),
+);

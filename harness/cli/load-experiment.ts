@@ -1,0 +1,53 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { UsageError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
+
+// Finds an experiment by name (experiments/NAME.ts) or path (.ts, .yaml, .yml, .json).
+
+export const EXPERIMENTS_DIR = fileURLToPath(new URL('../../experiments/', import.meta.url));
+
+export function experimentNames(): string[] {
+  return readdirSync(EXPERIMENTS_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+async function importModule(path: string): Promise<unknown> {
+  const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  if (mod.default === undefined) throw new UsageError(`${path}: the module has no default export; export default defineExperiment({...})`);
+  return mod.default;
+}
+
+function looksLikePath(ref: string): boolean {
+  return ref.includes('/') || ['.ts', '.yaml', '.yml', '.json'].includes(extname(ref));
+}
+
+/** Returns the raw (unvalidated) experiment and where it came from, for error messages. */
+export async function loadExperiment(ref: string): Promise<{ raw: unknown; source: string }> {
+  if (!looksLikePath(ref)) {
+    const names = experimentNames();
+    if (!names.includes(ref)) {
+      throw new UsageError(`unknown experiment "${ref}"${didYouMean(ref, names)}`, `list them with: npm run experiment -- --list`);
+    }
+    const path = resolve(EXPERIMENTS_DIR, `${ref}.ts`);
+    return { raw: await importModule(path), source: `experiments/${ref}.ts` };
+  }
+  const path = resolve(ref);
+  if (!existsSync(path)) throw new UsageError(`experiment file ${ref} does not exist`);
+  const ext = extname(path);
+  if (ext === '.ts') return { raw: await importModule(path), source: ref };
+  const text = readFileSync(path, 'utf8');
+  try {
+    return { raw: ext === '.json' ? JSON.parse(text) : parseYaml(text), source: ref };
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const pos = error.linePos?.[0];
+      throw new UsageError(`${ref}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${error.message.split('\n')[0]}`);
+    }
+    throw new UsageError(`${ref}: not valid JSON: ${(error as Error).message}`);
+  }
+}

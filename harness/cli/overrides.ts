@@ -1,0 +1,69 @@
+import { AssertionSyntaxError, parseAssertion, type AssertionExpr } from '../core/assertion-expr.js';
+import { parseDuration } from '../core/duration.js';
+import { UsageError } from '../core/errors.js';
+import type { Experiment } from '../core/experiment.js';
+import { OUTAGE_MODES, type OutageMode } from '../core/fault-spec.js';
+
+// Command-line options that change an experiment, validated with messages that
+// name the option.
+
+export interface ExperimentOverrides {
+  rate?: string;
+  duration?: string;
+  baseline?: string;
+  recovery?: string;
+  timeout?: string;
+  mode?: string;
+  assert?: string[];
+}
+
+function duration(option: string, value: string, min = 0): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < min) {
+    throw new UsageError(`expected ${option} to be a duration like 500ms, 5s or 1m${min > 0 ? ` of at least ${min} ms` : ''}, got "${value}"`);
+  }
+  return ms;
+}
+
+/** Adds --assert expressions; one with the same client and metric replaces the experiment's own. */
+export function mergeAssertions(base: readonly AssertionExpr[], extra: readonly AssertionExpr[]): AssertionExpr[] {
+  const key = (a: AssertionExpr) => `${a.client ?? '*'}|${a.metricPath}`;
+  const replaced = new Set(extra.map(key));
+  return [...base.filter((a) => !replaced.has(key(a))), ...extra];
+}
+
+export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experiment {
+  const out: Experiment = { ...ex, traffic: { ...ex.traffic }, phases: { ...ex.phases } };
+  if (o.rate !== undefined) {
+    const rate = Number(o.rate);
+    if (!Number.isFinite(rate) || rate <= 0 || rate > 2000) {
+      throw new UsageError(`expected --rate to be a number of requests per second between 0 and 2000 (exclusive of 0), got "${o.rate}"`);
+    }
+    out.traffic.rate = rate;
+  }
+  if (o.duration !== undefined) out.phases.fault = duration('--duration', o.duration, 100);
+  if (o.baseline !== undefined) out.phases.baseline = duration('--baseline', o.baseline, 100);
+  if (o.recovery !== undefined) out.phases.recovery = duration('--recovery', o.recovery, 100);
+  if (o.timeout !== undefined) out.traffic.timeout = duration('--timeout', o.timeout, 10);
+  if (o.mode !== undefined) {
+    if (!(OUTAGE_MODES as readonly string[]).includes(o.mode)) throw new UsageError(`expected --mode to be one of ${OUTAGE_MODES.join(', ')}, got "${o.mode}"`);
+    const outages = ex.faults.filter((f) => f.kind === 'zone-outage' || f.kind === 'region-outage');
+    if (outages.length === 0) throw new UsageError(`--mode applies to zone-outage and region-outage faults; ${ex.name} has none`);
+    out.faults = ex.faults.map((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage' ? { ...f, mode: o.mode as OutageMode } : f));
+  }
+  if (o.assert && o.assert.length > 0) {
+    const clients = ex.topology.clients.map((c) => c.name);
+    const extra = o.assert.map((text) => {
+      try {
+        const expr = parseAssertion(text);
+        if (expr.client !== undefined && !clients.includes(expr.client)) throw new AssertionSyntaxError(`unknown client "${expr.client}"; clients are ${clients.join(', ')}`);
+        return expr;
+      } catch (error) {
+        if (error instanceof AssertionSyntaxError) throw new UsageError(`--assert "${text}": ${error.message}`);
+        throw error;
+      }
+    });
+    out.assertions = mergeAssertions(ex.assertions, extra);
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+
+/** Parses "500ms", "5s", "1.5m" (or a bare number of milliseconds) to milliseconds. */
+export function parseDuration(input: string | number): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input : undefined;
+  const match = DURATION.exec(input.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * UNITS[match[2]!]!;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** A zod schema accepting "5s"-style strings or milliseconds, producing milliseconds. */
+export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration like "500ms", "5s" or "1m", got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { AssertionSyntaxError, parseAssertion, type AssertionExpr } from './assertion-expr.js';
+import { durationSchema } from './duration.js';
+import { UsageError } from './errors.js';
+import { faultSelector, faultSpecSchema, describeSelector, type FaultSpec, type Selector } from './fault-spec.js';
+import { failoverPolicySchema, type FailoverPolicy } from './policy.js';
+import { flattenTopology, topologySchema, type Instance, type Topology } from './topology.js';
+import { nameSchema } from './names.js';
+
+// The experiment definition: the same schema for TypeScript modules
+// (experiments/*.ts) and YAML files given by path.
+
+export const experimentSchema = z
+  .object({
+    name: nameSchema,
+    description: z.string().min(1),
+    /** What the experiment verifies, in a sentence or two; shown in --list and reports. */
+    verifies: z.string().optional(),
+    topology: topologySchema,
+    policy: failoverPolicySchema.default(failoverPolicySchema.parse({})),
+    traffic: z
+      .object({
+        /** Requests per second from each client (open model, constant arrival rate). */
+        rate: z.number().positive('must be a positive number of requests per second').max(2000).default(20),
+        /** Client-side timeout of one request. */
+        timeout: durationSchema.default(2000),
+      })
+      .strict()
+      .default({ rate: 20, timeout: 2000 }),
+    phases: z
+      .object({ baseline: durationSchema.default(4000), fault: durationSchema.default(8000), recovery: durationSchema.default(5000) })
+      .strict()
+      .default({ baseline: 4000, fault: 8000, recovery: 5000 }),
+    faults: z.array(faultSpecSchema).min(1, 'an experiment injects at least one fault'),
+    assertions: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export type ExperimentInput = z.input<typeof experimentSchema>;
+type ExperimentParsed = z.output<typeof experimentSchema>;
+
+export interface Experiment extends Omit<ExperimentParsed, 'topology' | 'assertions'> {
+  topology: Topology;
+  assertions: AssertionExpr[];
+}
+
+/** Identity helper giving experiment modules type checking and completion. */
+export function defineExperiment(input: ExperimentInput): ExperimentInput {
+  return input;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+export function formatIssues(source: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((issue) => `${source}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`).join('\n');
+}
+
+export function matchesSelector(instance: Instance, s: Selector): boolean {
+  const l = instance.locality;
+  return (
+    (s.cluster === undefined || s.cluster === l.cluster) &&
+    (s.region === undefined || s.region === l.region) &&
+    (s.zone === undefined || s.zone === l.zone) &&
+    (s.subzone === undefined || s.subzone === l.subzone) &&
+    (s.node === undefined || s.node === instance.node) &&
+    (s.instance === undefined || s.instance === instance.name)
+  );
+}
+
+type Issue = { path: PropertyKey[]; message: string };
+
+function crossCheck(parsed: ExperimentParsed, topology: Topology): Issue[] {
+  const issues: Issue[] = [];
+  if (topology.clients.length === 0) issues.push({ path: ['topology'], message: 'no node has `client: true`; an experiment needs at least one client' });
+  if (topology.instances.length === 0) issues.push({ path: ['topology'], message: 'no node has `instances`; an experiment needs at least one service instance' });
+  parsed.policy.failover.forEach((rule, i) => {
+    for (const end of ['from', 'to'] as const) {
+      if (!topology.regions.includes(rule[end])) {
+        issues.push({ path: ['policy', 'failover', i, end], message: `unknown region "${rule[end]}"; regions are ${topology.regions.join(', ')}` });
+      }
+    }
+  });
+  parsed.faults.forEach((fault: FaultSpec, i) => {
+    const selector = faultSelector(fault);
+    if (!topology.instances.some((instance) => matchesSelector(instance, selector))) {
+      issues.push({ path: ['faults', i], message: `${fault.kind} (${describeSelector(selector)}) matches no service instance` });
+    }
+  });
+  const clients = topology.clients.map((c) => c.name);
+  parsed.assertions.forEach((text, i) => {
+    try {
+      const expr = parseAssertion(text);
+      if (expr.client !== undefined && !clients.includes(expr.client)) {
+        issues.push({ path: ['assertions', i], message: `unknown client "${expr.client}"; clients are ${clients.join(', ')}` });
+      }
+    } catch (error) {
+      if (!(error instanceof AssertionSyntaxError)) throw error;
+      issues.push({ path: ['assertions', i], message: error.message });
+    }
+  });
+  return issues;
+}
+
+/** Validates raw input (from a module or YAML) into an Experiment, or throws a UsageError naming each bad field. */
+export function parseExperiment(raw: unknown, source: string): Experiment {
+  const result = experimentSchema.safeParse(raw);
+  if (!result.success) throw new UsageError(formatIssues(source, result.error.issues), 'fix the fields named above; see docs/writing-experiments.md');
+  const topology = flattenTopology(result.data.topology);
+  const issues = crossCheck(result.data, topology);
+  if (issues.length > 0) throw new UsageError(formatIssues(source, issues), 'fix the fields named above; see docs/writing-experiments.md');
+  return { ...result.data, topology, assertions: result.data.assertions.map(parseAssertion) };
+}

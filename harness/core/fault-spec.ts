@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { nameSchema } from './names.js';
+
+// What an experiment asks to break. Providers turn a spec into an injected,
+// revertible fault; this file only describes and validates.
+
+export const selectorSchema = z
+  .object({
+    cluster: nameSchema.optional(),
+    region: nameSchema.optional(),
+    zone: nameSchema.optional(),
+    subzone: nameSchema.optional(),
+    node: nameSchema.optional(),
+    instance: z.string().optional(),
+  })
+  .strict()
+  .refine((s) => Object.values(s).some((v) => v !== undefined), {
+    message: 'name at least one of cluster, region, zone, subzone, node, instance',
+  });
+export type Selector = z.output<typeof selectorSchema>;
+
+export const OUTAGE_MODES = ['kill', 'freeze', 'isolate'] as const;
+export type OutageMode = (typeof OUTAGE_MODES)[number];
+const modeSchema = z.enum(OUTAGE_MODES).default('kill');
+
+export const faultSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('drain-listeners'), target: selectorSchema }).strict(),
+  z.object({ kind: z.literal('kill-instance'), target: selectorSchema }).strict(),
+  z.object({ kind: z.literal('freeze-instance'), target: selectorSchema }).strict(),
+  z
+    .object({ kind: z.literal('zone-outage'), zone: nameSchema, region: nameSchema.optional(), cluster: nameSchema.optional(), mode: modeSchema })
+    .strict(),
+  z.object({ kind: z.literal('region-outage'), region: nameSchema, cluster: nameSchema.optional(), mode: modeSchema }).strict(),
+]);
+
+export type FaultSpec = z.output<typeof faultSpecSchema>;
+export type FaultSpecInput = z.input<typeof faultSpecSchema>;
+export type FaultKind = FaultSpec['kind'];
+export const FAULT_KINDS: readonly FaultKind[] = ['drain-listeners', 'kill-instance', 'freeze-instance', 'zone-outage', 'region-outage'];
+
+/** The selector a fault acts on, whatever its shape. */
+export function faultSelector(spec: FaultSpec): Selector {
+  switch (spec.kind) {
+    case 'zone-outage':
+      return { zone: spec.zone, region: spec.region, cluster: spec.cluster };
+    case 'region-outage':
+      return { region: spec.region, cluster: spec.cluster };
+    default:
+      return spec.target;
+  }
+}
+
+export function describeSelector(s: Selector): string {
+  return Object.entries(s)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}

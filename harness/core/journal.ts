@@ -1,0 +1,108 @@
+import type { Comparator, Phase } from './assertion-expr.js';
+import type { Locality, Tier } from './locality.js';
+
+// The journal: the single result object of a run, written as report.json.
+// Every reporter is a pure function of it. Field names here are a contract:
+// they may gain siblings, they do not change.
+
+export type RunStatus = 'passed' | 'failed' | 'aborted' | 'error';
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface LocalityShares {
+  sameSubzone: number;
+  sameZone: number;
+  sameRegion: number;
+  otherRegion: number;
+}
+
+export interface PhaseMetrics {
+  /** Phase bounds in epoch ms: [start, end). */
+  start: number;
+  end: number;
+  requests: number;
+  succeeded: number;
+  failed: number;
+  errorRate: number;
+  errors: Record<string, number>;
+  /** Longest run of consecutive failed requests, and how long it lasted. */
+  longestFailureRun: number;
+  blackoutMs: number;
+  /** Latency of successful requests (nearest-rank percentiles); null without successes. */
+  latencyMs: LatencySummary | null;
+  /** Shares of successful requests, relative to the client (nested: sameSubzone ⊆ sameZone ⊆ sameRegion). */
+  locality: LocalityShares;
+  /** Shares of successful requests by priority tier (p0 … p4). */
+  tiers: Record<`p${Tier}`, number>;
+  /** Shares of successful requests by serving region, zone, subzone and instance name. */
+  servedBy: { region: Record<string, number>; zone: Record<string, number>; subzone: Record<string, number>; instance: Record<string, number> };
+}
+
+export interface ClientResult {
+  name: string;
+  locality: Locality;
+  /** The best tier that has any endpoint for this client. */
+  preferredTier: Tier;
+  /** Time metrics cannot be finer than one request interval. */
+  resolutionMs: number;
+  phases: Record<Phase, PhaseMetrics>;
+  recoveryTimeMs: number | null;
+  timeToFailoverMs: number | null;
+  failbackTimeMs: number | null;
+}
+
+export interface FaultRecord {
+  kind: string;
+  target: string;
+  mode?: string;
+  /** What the fault acted on (instances, nodes). */
+  affected: string[];
+  injectStartedAtMs: number;
+  injectedAtMs: number;
+  revertStartedAtMs: number | null;
+  revertedAtMs: number | null;
+}
+
+export interface AssertionResult {
+  name: string;
+  client: string;
+  metric: string;
+  op: Comparator;
+  passed: boolean;
+  actual: number | null;
+  expected: number | null;
+}
+
+export interface TimelineEvent {
+  at: number;
+  event: string;
+  detail?: string;
+}
+
+export interface Journal {
+  schemaVersion: 1;
+  runId: string;
+  experiment: string;
+  description: string;
+  provider: string;
+  isolation: string;
+  status: RunStatus;
+  error?: string;
+  startedAt: string;
+  finishedAt: string;
+  settings: { ratePerClient: number; requestTimeoutMs: number; phasesMs: Record<Phase, number>; recoveryWindowMs: number; recoveryThreshold: number };
+  policy: unknown;
+  topology: { nodes: { name: string; locality: Locality; instances: string[]; client: boolean }[] };
+  timeline: TimelineEvent[];
+  faults: FaultRecord[];
+  clients: ClientResult[];
+  assertions: AssertionResult[];
+  metrics: { requests: number; failed: number; worstRecoveryTimeMs: number | null; assertionsPassed: number; assertionsFailed: number };
+  environment: Record<string, string>;
+  records: { files: string[]; count: number };
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { Locality } from './locality.js';
+import { nameSchema } from './names.js';
+
+// clusters → regions → zones → (subzones →) nodes. A node hosts service
+// instances, a client, or both. Flattened into nodes/instances/clients for use.
+
+const nodeSchema = z
+  .object({
+    name: nameSchema,
+    instances: z.number().int().min(0).max(20).default(0),
+    client: z.boolean().default(false),
+  })
+  .strict();
+
+const subzoneSchema = z.object({ name: nameSchema, nodes: z.array(nodeSchema).min(1) }).strict();
+
+const zoneSchema = z
+  .object({
+    name: nameSchema,
+    subzones: z.array(subzoneSchema).min(1).optional(),
+    nodes: z.array(nodeSchema).min(1).optional(),
+  })
+  .strict()
+  .refine((zone) => (zone.subzones === undefined) !== (zone.nodes === undefined), {
+    message: 'a zone lists either `subzones` or `nodes`, exactly one of them',
+  });
+
+const regionSchema = z.object({ name: nameSchema, zones: z.array(zoneSchema).min(1) }).strict();
+const clusterSchema = z.object({ name: nameSchema, regions: z.array(regionSchema).min(1) }).strict();
+
+export const topologySchema = z
+  .object({ clusters: z.array(clusterSchema).min(1) })
+  .strict()
+  .superRefine((topology, ctx) => {
+    const seenNodes = new Map<string, string>();
+    const seenInstances = new Set<string>();
+    topology.clusters.forEach((cluster, ci) => {
+      cluster.regions.forEach((region, ri) => {
+        region.zones.forEach((zone, zi) => {
+          const groups = zone.subzones ?? [{ name: '', nodes: zone.nodes ?? [] }];
+          groups.forEach((group, si) => {
+            group.nodes.forEach((node, ni) => {
+              const path = zone.subzones
+                ? ['clusters', ci, 'regions', ri, 'zones', zi, 'subzones', si, 'nodes', ni, 'name']
+                : ['clusters', ci, 'regions', ri, 'zones', zi, 'nodes', ni, 'name'];
+              const where = `${cluster.name}/${region.name}/${zone.name}`;
+              const previous = seenNodes.get(node.name);
+              if (previous !== undefined) {
+                ctx.addIssue({ code: 'custom', path, message: `duplicate node name "${node.name}" (also in ${previous})` });
+              }
+              seenNodes.set(node.name, where);
+              for (let i = 1; i <= node.instances; i++) {
+                const instance = instanceName(node.name, i);
+                if (seenInstances.has(instance)) {
+                  ctx.addIssue({ code: 'custom', path, message: `instance name "${instance}" is generated twice; rename the node` });
+                }
+                seenInstances.add(instance);
+              }
+            });
+          });
+        });
+      });
+    });
+  });
+
+export type TopologyInput = z.input<typeof topologySchema>;
+type TopologyParsed = z.output<typeof topologySchema>;
+
+export interface TopologyNode {
+  name: string;
+  locality: Locality;
+  instances: string[];
+  client: boolean;
+}
+
+export interface Instance {
+  name: string;
+  node: string;
+  locality: Locality;
+}
+
+export interface Topology {
+  nodes: TopologyNode[];
+  instances: Instance[];
+  /** Client names are the names of the nodes that carry a client. */
+  clients: TopologyNode[];
+  regions: string[];
+}
+
+export function instanceName(node: string, index: number): string {
+  return `${node}-${index}`;
+}
+
+export function flattenTopology(parsed: TopologyParsed): Topology {
+  const nodes: TopologyNode[] = [];
+  for (const cluster of parsed.clusters) {
+    for (const region of cluster.regions) {
+      for (const zone of region.zones) {
+        const groups = zone.subzones ?? [{ name: '', nodes: zone.nodes ?? [] }];
+        for (const group of groups) {
+          for (const node of group.nodes) {
+            const locality = { cluster: cluster.name, region: region.name, zone: zone.name, subzone: group.name };
+            const instances = Array.from({ length: node.instances }, (_, i) => instanceName(node.name, i + 1));
+            nodes.push({ name: node.name, locality, instances, client: node.client });
+          }
+        }
+      }
+    }
+  }
+  const instances = nodes.flatMap((node) => node.instances.map((name) => ({ name, node: node.name, locality: node.locality })));
+  const regions = [...new Set(parsed.clusters.flatMap((c) => c.regions.map((r) => r.name)))];
+  return { nodes, instances, clients: nodes.filter((n) => n.client), regions };
+}

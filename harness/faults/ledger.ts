@@ -1,0 +1,120 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// The ledger: before a resource is created or a fault takes effect, an entry
+// saying how to undo it is appended and fsynced; a release entry follows the
+// undo. A crashed run leaves its file behind for `npm run cleanup`.
+// Lives under /run (tmpfs) when root: a reboot clears it together with the
+// namespaces and processes it describes.
+
+export type Resource =
+  /** Every process started with FAILOVER_HARNESS_RUN=<runId> in its environment. */
+  | { kind: 'processes'; runId: string }
+  | { kind: 'netns'; name: string }
+  | { kind: 'link'; name: string }
+  | { kind: 'iptables'; table: string; chain: string; rule: string[] }
+  | { kind: 'file'; path: string }
+  | { kind: 'frozen'; pid: number; startTicks: number | undefined; label: string }
+  | { kind: 'link-down'; netns: string; device: string }
+  | { kind: 'drained'; adminUrl: string; label: string }
+  | { kind: 'killed'; label: string };
+
+export type LedgerEntry =
+  | { op: 'run'; runId: string; pid: number; startTicks: number | undefined; experiment: string; at: number }
+  | { op: 'acquire'; id: number; resource: Resource; at: number }
+  | { op: 'release'; id: number; at: number };
+
+export const RUN_MARKER_ENV = 'FAILOVER_HARNESS_RUN';
+
+export function stateDir(): string {
+  if (process.env.FAILOVER_HARNESS_STATE_DIR) return process.env.FAILOVER_HARNESS_STATE_DIR;
+  if (process.getuid?.() === 0) return '/run/failover-harness';
+  return join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), `failover-harness-${process.getuid?.() ?? 'user'}`);
+}
+
+export class Ledger {
+  readonly path: string;
+  private nextId = 1;
+
+  constructor(readonly dir: string, readonly runId: string) {
+    mkdirSync(dir, { recursive: true });
+    this.path = join(dir, `${runId}.jsonl`);
+  }
+
+  private append(entry: LedgerEntry): void {
+    const fd = openSync(this.path, 'a');
+    try {
+      writeSync(fd, `${JSON.stringify(entry)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  begin(experiment: string, pid: number, startTicks: number | undefined, at: number): void {
+    this.append({ op: 'run', runId: this.runId, pid, startTicks, experiment, at });
+  }
+
+  acquire(resource: Resource, at: number): number {
+    const id = this.nextId++;
+    this.append({ op: 'acquire', id, resource, at });
+    return id;
+  }
+
+  release(id: number, at: number): void {
+    this.append({ op: 'release', id, at });
+  }
+
+  /** Removes the file once nothing is outstanding. */
+  close(): void {
+    const state = readLedger(this.path);
+    if (state.outstanding.length === 0) rmSync(this.path, { force: true });
+  }
+}
+
+export interface LedgerState {
+  path: string;
+  runId: string;
+  pid: number | undefined;
+  startTicks: number | undefined;
+  experiment: string | undefined;
+  /** Acquired and not released, oldest first. */
+  outstanding: { id: number; resource: Resource }[];
+}
+
+export function readLedger(path: string): LedgerState {
+  const acquired = new Map<number, Resource>();
+  let run: Extract<LedgerEntry, { op: 'run' }> | undefined;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let entry: LedgerEntry;
+    try {
+      entry = JSON.parse(line) as LedgerEntry;
+    } catch {
+      continue; // a torn last line from a crash mid-write
+    }
+    if (entry.op === 'run') run = entry;
+    else if (entry.op === 'acquire') acquired.set(entry.id, entry.resource);
+    else acquired.delete(entry.id);
+  }
+  const runId = run?.runId ?? path.replace(/^.*\//, '').replace(/\.jsonl$/, '');
+  return {
+    path,
+    runId,
+    pid: run?.pid,
+    startTicks: run?.startTicks,
+    experiment: run?.experiment,
+    outstanding: [...acquired].map(([id, resource]) => ({ id, resource })),
+  };
+}
+
+export function listLedgers(dir = stateDir()): LedgerState[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+  } catch {
+    return [];
+  }
+  return names.map((n) => readLedger(join(dir, n)));
+}

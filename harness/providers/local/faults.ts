@@ -1,0 +1,105 @@
+import { UsageError } from '../../core/errors.js';
+import { describeSelector, faultSelector, type FaultSpec, type OutageMode } from '../../core/fault-spec.js';
+import { matchesSelector } from '../../core/experiment.js';
+import { processStartTicks } from '../../exec/index.js';
+import type { InjectedFault } from '../provider.js';
+import type { LocalProviderOptions, LocalProvider } from './provider.js';
+
+// Local fault implementations. Each target's undo is in the ledger before the
+// fault acts; revert undoes them all and is idempotent.
+
+type Step = { release: () => Promise<void> };
+
+async function killInstance(p: LocalProvider, name: string, o: LocalProviderOptions): Promise<Step> {
+  const { id } = await o.scope.acquire({ kind: 'killed', label: name }, async () => {
+    const { child } = p.instance(name);
+    child.signal('SIGKILL');
+    await child.exited;
+  });
+  return {
+    release: async () => {
+      await p.startInstance(p.instance(name).plan);
+      await o.scope.release(id);
+    },
+  };
+}
+
+async function freezeInstance(p: LocalProvider, name: string, o: LocalProviderOptions): Promise<Step> {
+  const { child } = p.instance(name);
+  const { id } = await o.scope.acquire({ kind: 'frozen', pid: child.pid, startTicks: processStartTicks(child.pid), label: name }, async () => {
+    child.signal('SIGSTOP');
+  });
+  return { release: () => o.scope.release(id) };
+}
+
+async function drainInstance(p: LocalProvider, name: string, o: LocalProviderOptions): Promise<Step> {
+  const { plan } = p.instance(name);
+  const adminUrl = `http://${plan.host}:${plan.adminPort}`;
+  const { id } = await o.scope.acquire({ kind: 'drained', adminUrl, label: name }, async () => {
+    const res = await fetch(`${adminUrl}/drain`, { method: 'POST', signal: AbortSignal.timeout(2000) });
+    if (!res.ok) throw new Error(`drain of ${name} answered ${res.status}`);
+  });
+  return { release: () => o.scope.release(id) };
+}
+
+async function isolateNode(p: LocalProvider, nodeName: string, o: LocalProviderOptions): Promise<Step> {
+  const node = p.node(nodeName);
+  const netns = node.netns!;
+  const { id } = await o.scope.acquire({ kind: 'link-down', netns, device: 'eth0' }, () =>
+    o.exec.run(['ip', '-n', netns, 'link', 'set', 'dev', 'eth0', 'down'], { context: `isolate node ${nodeName}` }),
+  );
+  return { release: () => o.scope.release(id) };
+}
+
+function outage(mode: OutageMode, p: LocalProvider, instances: string[], o: LocalProviderOptions): { affected: string[]; steps: Promise<Step>[] } {
+  if (mode === 'isolate') {
+    if (o.plan.isolation !== 'netns') {
+      throw new UsageError('mode "isolate" takes links down and needs --isolation netns (run as root)', 'use --mode kill or --mode freeze with --isolation process');
+    }
+    // Only nodes that run instances go dark: a client node stands for the zone's ingress, which survives.
+    const nodes = [...new Set(instances.map((i) => p.instance(i).plan.node))];
+    return { affected: nodes, steps: nodes.map((n) => isolateNode(p, n, o)) };
+  }
+  const act = mode === 'kill' ? killInstance : freezeInstance;
+  return { affected: instances, steps: instances.map((i) => act(p, i, o)) };
+}
+
+export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: LocalProviderOptions): Promise<InjectedFault> {
+  const selector = faultSelector(spec);
+  const instances = o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.name);
+  let plan: { affected: string[]; steps: Promise<Step>[] };
+  let mode: string | undefined;
+  switch (spec.kind) {
+    case 'drain-listeners':
+      plan = { affected: instances, steps: instances.map((i) => drainInstance(p, i, o)) };
+      break;
+    case 'kill-instance':
+      plan = { affected: instances, steps: instances.map((i) => killInstance(p, i, o)) };
+      break;
+    case 'freeze-instance':
+      plan = { affected: instances, steps: instances.map((i) => freezeInstance(p, i, o)) };
+      break;
+    case 'zone-outage':
+    case 'region-outage':
+      mode = spec.mode;
+      plan = outage(spec.mode, p, instances, o);
+      break;
+  }
+  // Act on every target at once: an outage takes a zone down together, not one by one.
+  const settled = await Promise.allSettled(plan.steps);
+  const steps = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  let reverted = false;
+  const revert = async () => {
+    if (reverted) return;
+    reverted = true;
+    const results = await Promise.allSettled(steps.map((s) => s.release()));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  };
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) {
+    await revert().catch(() => undefined);
+    throw (failure as PromiseRejectedResult).reason;
+  }
+  return { target: describeSelector(selector), ...(mode ? { mode } : {}), affected: plan.affected, revert };
+}

@@ -1,0 +1,41 @@
+import { EnvironmentError } from '../../core/errors.js';
+import { which, type Executor } from '../../exec/index.js';
+import type { Isolation } from './address-plan.js';
+
+// What the local provider needs from the machine, and how to get it.
+
+const PACKAGES: Record<string, string> = { haproxy: 'haproxy', ip: 'iproute2', iptables: 'iptables' };
+
+export function requiredBinaries(isolation: Isolation): string[] {
+  return isolation === 'netns' ? ['haproxy', 'ip'] : ['haproxy'];
+}
+
+export function installCommand(missing: readonly string[]): string[] {
+  return ['apt-get', 'install', '-y', '--no-install-recommends', ...missing.map((b) => PACKAGES[b] ?? b)];
+}
+
+/**
+ * Installs missing binaries with apt-get when we are root on a Debian-like
+ * machine and allowed to; otherwise fails with the exact command to run.
+ */
+export async function ensurePrerequisites(isolation: Isolation, opts: { install: boolean; exec: Executor; log: (line: string) => void }): Promise<void> {
+  const missing = requiredBinaries(isolation).filter((b) => !which(b));
+  if (missing.length === 0) return;
+  const command = installCommand(missing);
+  const canInstall = opts.install && process.getuid?.() === 0 && which('apt-get') !== undefined;
+  if (!canInstall) {
+    throw new EnvironmentError(
+      `missing ${missing.join(', ')} (needed by the local provider, ${isolation} isolation)`,
+      `install ${missing.length > 1 ? 'them' : 'it'}: sudo apt-get update && sudo ${command.join(' ')}`,
+    );
+  }
+  opts.log(`installing missing prerequisites: ${command.join(' ')}`);
+  try {
+    await opts.exec.run(['apt-get', 'update', '-qq'], { timeoutMs: 300_000, context: 'apt-get update', env: { DEBIAN_FRONTEND: 'noninteractive' } });
+    await opts.exec.run(command, { timeoutMs: 600_000, context: 'install prerequisites', env: { DEBIAN_FRONTEND: 'noninteractive' } });
+  } catch (error) {
+    throw new EnvironmentError(`could not install ${missing.join(', ')}`, `run: sudo ${command.join(' ')}`, { cause: error });
+  }
+  const still = missing.filter((b) => !which(b));
+  if (still.length > 0) throw new EnvironmentError(`still missing after install: ${still.join(', ')}`, `run: sudo ${installCommand(still).join(' ')}`);
+}

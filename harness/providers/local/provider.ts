@@ -1,0 +1,165 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '../../core/clock.js';
+import type { Experiment } from '../../core/experiment.js';
+import type { FaultSpec } from '../../core/fault-spec.js';
+import type { ChildHandle, Executor } from '../../exec/index.js';
+import { RUN_MARKER_ENV } from '../../faults/ledger.js';
+import type { ResourceScope } from '../../faults/scope.js';
+import { renderHaproxyConfig } from '../../mesh/haproxy-config.js';
+import { parseRecords, type RequestRecord } from '../../traffic/record.js';
+import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
+import type { AddressPlan, InstancePlan, NodePlan } from './address-plan.js';
+import { injectLocalFault } from './faults.js';
+import { acceptForwarding, createBridge, createNode, netnsPrefix } from './network.js';
+import { driverArgv, echoArgv, haproxyArgv } from './processes.js';
+import { allServersUp, httpOk, waitFor } from './readiness.js';
+
+export interface LocalProviderOptions {
+  experiment: Experiment;
+  plan: AddressPlan;
+  runId: string;
+  exec: Executor;
+  clock: Clock;
+  scope: ResourceScope;
+  /** Report folder: sidecar configs, logs and records go here. */
+  reportDir: string;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+
+/** The embedded environment: real echo processes, real HAProxy sidecars, network namespaces or loopback ports. */
+export class LocalProvider implements Provider {
+  readonly name = 'local';
+  readonly isolation: string;
+  private readonly instances = new Map<string, { plan: InstancePlan; child: ChildHandle }>();
+  private readonly drivers: { client: string; child: ChildHandle; file: string }[] = [];
+  private readonly nodes: Map<string, NodePlan>;
+  private readonly logDir: string;
+  private forwardingRule = false;
+
+  constructor(private readonly o: LocalProviderOptions) {
+    this.isolation = o.plan.isolation;
+    this.nodes = new Map(o.plan.nodes.map((n) => [n.name, n]));
+    this.logDir = join(o.reportDir, 'logs');
+  }
+
+  async provision(): Promise<void> {
+    mkdirSync(this.logDir, { recursive: true });
+    const { plan, exec, scope } = this.o;
+    if (plan.isolation !== 'netns') return;
+    await createBridge(plan, exec, scope);
+    this.forwardingRule = await acceptForwarding(plan, exec, scope);
+    // Namespaces are independent; create them a few at a time.
+    const pending = [...plan.nodes];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let node = pending.shift(); node; node = pending.shift()) await createNode(node, plan, exec, scope);
+      }),
+    );
+  }
+
+  async deploy(): Promise<void> {
+    const { plan, scope, experiment, clock, signal } = this.o;
+    // One ledger entry covers every process of the run: each carries the run id in its environment.
+    await scope.acquire({ kind: 'processes', runId: this.o.runId }, async () => undefined);
+    await Promise.all(plan.instances.map((i) => this.startInstance(i, signal)));
+    mkdirSync(join(this.o.reportDir, 'sidecars'), { recursive: true });
+    const endpoints = plan.instances.map((i) => ({ instance: i.instance, locality: i.locality, host: i.host, port: i.port }));
+    await Promise.all(
+      plan.clients.map(async (client) => {
+        const file = join(this.o.reportDir, 'sidecars', `${client.client}.cfg`);
+        writeFileSync(file, renderHaproxyConfig({ client: client.client, clientLocality: client.locality, endpoints, policy: experiment.policy, listen: client.listen, admin: client.admin }));
+        this.spawn(this.nodes.get(client.node)!, haproxyArgv(file), `sidecar-${client.client}`);
+        const stats = `http://${client.admin.host}:${client.admin.port}/stats;csv`;
+        await waitFor(`sidecar of ${client.client} to see every endpoint healthy`, async () => allServersUp(await (await fetch(stats, { signal: AbortSignal.timeout(1000) })).text()), clock, READY_TIMEOUT_MS, signal);
+      }),
+    );
+  }
+
+  private spawn(node: NodePlan, argv: string[], label: string): ChildHandle {
+    return this.o.exec.spawn([...netnsPrefix(node), ...argv], { logFile: join(this.logDir, `${label}.log`), env: { [RUN_MARKER_ENV]: this.o.runId } });
+  }
+
+  /** Starts (or restarts) an instance and waits until it serves. A revert passes no signal: it must finish even after Ctrl-C. */
+  async startInstance(plan: InstancePlan, signal?: AbortSignal): Promise<void> {
+    const node = this.nodes.get(plan.node)!;
+    const identity = { instance: plan.instance, node: plan.node, ...plan.locality };
+    const child = this.spawn(node, echoArgv(plan, identity), `instance-${plan.instance}`);
+    this.instances.set(plan.instance, { plan, child });
+    await waitFor(
+      `instance ${plan.instance} to serve`,
+      async () => {
+        if (child.hasExited()) throw new Error(`instance ${plan.instance} exited; see ${join(this.logDir, `instance-${plan.instance}.log`)}`);
+        return httpOk(`http://${plan.host}:${plan.port}/healthz`);
+      },
+      this.o.clock,
+      READY_TIMEOUT_MS,
+      signal,
+    );
+  }
+
+  instance(name: string): { plan: InstancePlan; child: ChildHandle } {
+    const found = this.instances.get(name);
+    if (!found) throw new Error(`unknown instance ${name}`);
+    return found;
+  }
+
+  node(name: string): NodePlan {
+    return this.nodes.get(name)!;
+  }
+
+  async startTraffic(traffic: TrafficPlan): Promise<void> {
+    const { experiment } = this.o;
+    const dir = join(this.o.reportDir, 'records');
+    mkdirSync(dir, { recursive: true });
+    for (const client of this.o.plan.clients) {
+      const file = join(dir, `${client.client}.ndjson`);
+      writeFileSync(file, '');
+      const argv = driverArgv(client, { rate: experiment.traffic.rate, timeoutMs: experiment.traffic.timeout, maxDurationMs: traffic.maxDurationMs, startAt: traffic.startAt, out: file });
+      this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `driver-${client.client}`), file });
+    }
+  }
+
+  async stopTraffic(): Promise<{ records: RequestRecord[]; files: string[] }> {
+    await Promise.all(
+      this.drivers.map(async ({ child }) => {
+        child.signal('SIGTERM');
+        const killTimer = setTimeout(() => child.signal('SIGKILL'), this.o.experiment.traffic.timeout + 3000);
+        await child.exited;
+        clearTimeout(killTimer);
+      }),
+    );
+    const records = this.drivers.flatMap(({ file }) => {
+      try {
+        return parseRecords(readFileSync(file, 'utf8'));
+      } catch {
+        return [];
+      }
+    });
+    return { records, files: this.drivers.map((d) => d.file) };
+  }
+
+  inject(spec: FaultSpec): Promise<InjectedFault> {
+    return injectLocalFault(spec, this, this.o);
+  }
+
+  async teardown(): Promise<string[]> {
+    for (const { child } of this.drivers) child.signal('SIGKILL');
+    return this.o.scope.releaseAll();
+  }
+
+  facts(): Record<string, string> {
+    return {
+      provider: 'local',
+      isolation: this.isolation,
+      kernel: release(),
+      node: process.version,
+      subnet: this.o.plan.bridge?.cidr ?? '127.0.0.1 (loopback ports)',
+      dockerForwardRule: this.forwardingRule ? 'added (FORWARD policy was DROP)' : 'not needed',
+    };
+  }
+}

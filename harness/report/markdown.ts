@@ -1,0 +1,51 @@
+import type { Journal, PhaseMetrics } from '../core/journal.js';
+import { formatLocality } from '../core/locality.js';
+import { fmtMs, fmtPct, formatActual, relative } from './format.js';
+
+// report.md: the pull-request summary a reviewer reads in a minute.
+
+const VERDICT: Record<Journal['status'], string> = {
+  passed: '✅ PASSED',
+  failed: '❌ FAILED',
+  aborted: '⚠️ ABORTED',
+  error: '💥 ERROR',
+};
+
+function topShares(shares: Record<string, number>, n = 3): string {
+  const entries = Object.entries(shares).sort(([, a], [, b]) => b - a).slice(0, n);
+  return entries.length ? entries.map(([k, v]) => `${k || '(none)'} ${fmtPct(v)}`).join(', ') : '—';
+}
+
+function phaseRow(name: string, p: PhaseMetrics): string {
+  return `| ${name} | ${p.requests} | ${p.failed} | ${fmtPct(p.errorRate)} | ${fmtMs(p.blackoutMs)} | ${fmtMs(p.latencyMs?.p50)} / ${fmtMs(p.latencyMs?.p99)} | ${fmtPct(p.locality.sameZone)} | ${topShares(p.servedBy.zone)} |`;
+}
+
+export function renderMarkdown(j: Journal): string {
+  const out: string[] = [];
+  out.push(`# ${j.experiment}: ${VERDICT[j.status]}`, '', `${j.description}`, '');
+  out.push(`Provider \`${j.provider}\` (${j.isolation} isolation) · run \`${j.runId}\` · ${j.startedAt} · ${j.settings.ratePerClient} req/s per client · phases ${fmtMs(j.settings.phasesMs.baseline)} / ${fmtMs(j.settings.phasesMs.fault)} / ${fmtMs(j.settings.phasesMs.recovery)}`, '');
+  if (j.error) out.push(`**Error:** ${j.error}`, '');
+  out.push('## Assertions', '');
+  if (j.assertions.length === 0) out.push('_No assertions were evaluated._', '');
+  else {
+    out.push('| | assertion | actual |', '|---|---|---|');
+    for (const a of j.assertions) out.push(`| ${a.passed ? '✅' : '❌'} | \`${a.name}\` | ${formatActual(a.actual, a.metric)} |`);
+    out.push('');
+  }
+  out.push('## Faults', '', '| fault | target | affected | injected | reverted |', '|---|---|---|---|---|');
+  for (const f of j.faults) out.push(`| ${f.kind}${f.mode ? ` (${f.mode})` : ''} | ${f.target} | ${f.affected.join(', ')} | ${relative(j, f.injectedAtMs)} | ${relative(j, f.revertedAtMs)} |`);
+  out.push('');
+  out.push('## Clients', '');
+  for (const c of j.clients) {
+    out.push(`### ${c.name} (${formatLocality(c.locality)})`, '');
+    out.push(
+      `Recovery time **${fmtMs(c.recoveryTimeMs)}** · time to failover **${fmtMs(c.timeToFailoverMs)}** · failback **${fmtMs(c.failbackTimeMs)}** · resolution ±${fmtMs(c.resolutionMs)}`,
+      '',
+    );
+    out.push('| phase | requests | failed | error rate | longest blackout | p50 / p99 | same zone | served by zone |', '|---|---|---|---|---|---|---|---|');
+    out.push(phaseRow('baseline', c.phases.baseline), phaseRow('fault', c.phases.fault), phaseRow('recovery', c.phases.recovery), '');
+  }
+  out.push('## Files', '', '- `report.json`: the full journal', '- `junit.xml`: one test case per assertion', `- ${j.records.files.map((f) => `\`${f}\``).join(', ')}: every request (${j.records.count}), one JSON object per line`, '- `sidecars/`: the rendered HAProxy configurations; `logs/`: process logs', '');
+  out.push(`Time figures are bounded by the request interval (${fmtMs(1000 / j.settings.ratePerClient)}); recovery uses ${fmtMs(j.settings.recoveryWindowMs)} windows at a ${fmtPct(j.settings.recoveryThreshold)} success threshold.`, '');
+  return out.join('\n');
+}

@@ -1,0 +1,187 @@
+import { basename } from 'node:path';
+import type { Clock } from '../core/clock.js';
+import { errorMessage, HarnessError } from '../core/errors.js';
+import type { Experiment } from '../core/experiment.js';
+import type { AssertionResult, ClientResult, FaultRecord, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
+import { evaluateAssertions } from '../analysis/assertions.js';
+import type { PhaseWindows } from '../analysis/phase-windows.js';
+import type { RecoveryOptions } from '../analysis/time-metrics.js';
+import type { InjectedFault, Provider } from '../providers/provider.js';
+import type { RequestRecord } from '../traffic/record.js';
+import { analyseRun } from './analyse-run.js';
+
+// validate (done by the caller) → provision → deploy → baseline → inject →
+// fault → revert → recovery → analyse. Revert and teardown always run.
+
+export interface RunContext {
+  runId: string;
+  experiment: Experiment;
+  provider: Provider;
+  clock: Clock;
+  signal: AbortSignal;
+  recovery: RecoveryOptions;
+  log: (line: string) => void;
+}
+
+export interface RunOutcome {
+  journal: Journal;
+  /** The error that stopped the run early, if any (not an abort). */
+  failure: unknown;
+}
+
+/** Time the drivers get to start before the agreed first request. */
+const TRAFFIC_LEAD_MS = 1500;
+
+export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
+  const { experiment: ex, provider, clock, signal, log } = ctx;
+  const startedAt = new Date().toISOString();
+  const timeline: TimelineEvent[] = [];
+  const mark = (event: string, detail?: string) => {
+    timeline.push({ at: clock.now(), event, ...(detail ? { detail } : {}) });
+    log(`${event}${detail ? `: ${detail}` : ''}`);
+  };
+  const injected: { fault: InjectedFault; record: FaultRecord }[] = [];
+  let failure: unknown;
+  let trafficStarted = false;
+  let baselineStart = Number.NaN;
+  let faultStart = Number.NaN;
+  let injectedAt = Number.NaN;
+  let recoveryStart = Number.NaN;
+  let revertedAt = Number.NaN;
+  const sleepUntil = (t: number) => clock.sleep(t - clock.now(), signal);
+
+  try {
+    mark('provision', `${provider.name} provider, ${provider.isolation} isolation`);
+    await provider.provision();
+    signal.throwIfAborted();
+    mark('deploy', `${ex.topology.instances.length} instances, ${ex.topology.clients.length} clients`);
+    await provider.deploy();
+    signal.throwIfAborted();
+    baselineStart = clock.now() + TRAFFIC_LEAD_MS;
+    const total = ex.phases.baseline + ex.phases.fault + ex.phases.recovery;
+    await provider.startTraffic({ startAt: baselineStart, maxDurationMs: total + 30_000 });
+    trafficStarted = true;
+    await sleepUntil(baselineStart);
+    mark('baseline', `${ex.traffic.rate} req/s per client for ${ex.phases.baseline} ms`);
+    await sleepUntil(baselineStart + ex.phases.baseline);
+    faultStart = clock.now();
+    mark('inject', ex.faults.map((f) => f.kind).join(', '));
+    for (const spec of ex.faults) {
+      const injectStartedAtMs = clock.now();
+      const fault = await provider.inject(spec);
+      const record: FaultRecord = {
+        kind: spec.kind,
+        target: fault.target,
+        ...(fault.mode ? { mode: fault.mode } : {}),
+        affected: fault.affected,
+        injectStartedAtMs,
+        injectedAtMs: clock.now(),
+        revertStartedAtMs: null,
+        revertedAtMs: null,
+      };
+      injected.push({ fault, record });
+      mark('injected', `${spec.kind} ${fault.target}${fault.mode ? ` (${fault.mode})` : ''}: ${fault.affected.join(', ')}`);
+    }
+    injectedAt = clock.now();
+    await sleepUntil(faultStart + ex.phases.fault);
+  } catch (error) {
+    failure = error;
+  } finally {
+    // Revert whatever was injected, even on Ctrl-C or an exception.
+    recoveryStart = clock.now();
+    for (const { fault, record } of injected.reverse()) {
+      record.revertStartedAtMs = clock.now();
+      try {
+        await fault.revert();
+        record.revertedAtMs = clock.now();
+        mark('reverted', `${record.kind} ${record.target}`);
+      } catch (error) {
+        failure ??= error;
+        mark('revert-failed', `${record.kind} ${record.target}: ${errorMessage(error)}`);
+      }
+    }
+    injected.reverse();
+    revertedAt = clock.now();
+  }
+  if (failure === undefined) {
+    try {
+      mark('recovery', `${ex.phases.recovery} ms`);
+      await sleepUntil(recoveryStart + ex.phases.recovery);
+    } catch (error) {
+      failure = error;
+    }
+  }
+
+  let records: RequestRecord[] = [];
+  let files: string[] = [];
+  const end = clock.now();
+  if (trafficStarted) {
+    mark('stop-traffic');
+    ({ records, files } = await provider.stopTraffic());
+  }
+  mark('teardown');
+  const leftovers = await provider.teardown();
+  if (leftovers.length > 0) {
+    failure ??= new Error(`teardown left: ${leftovers.join('; ')}`);
+    mark('teardown-incomplete', leftovers.join('; '));
+  }
+
+  const aborted = signal.aborted;
+  let clients: ClientResult[] = [];
+  let assertions: AssertionResult[] = [];
+  if (trafficStarted && Number.isFinite(baselineStart)) {
+    const windows: PhaseWindows = {
+      baselineStart,
+      faultStart: Number.isFinite(faultStart) ? faultStart : end,
+      injectedAt: Number.isFinite(injectedAt) ? injectedAt : end,
+      recoveryStart: Number.isFinite(faultStart) ? recoveryStart : end,
+      revertedAt: Number.isFinite(faultStart) ? revertedAt : end,
+      end,
+    };
+    clients = analyseRun(ex, records, windows, ctx.recovery);
+    if (failure === undefined && !aborted) assertions = evaluateAssertions(ex.assertions, clients);
+  }
+  const failed = assertions.filter((a) => !a.passed).length;
+  const status: RunStatus = aborted ? 'aborted' : failure !== undefined ? 'error' : failed > 0 ? 'failed' : 'passed';
+  const recoveryTimes = clients.map((c) => c.recoveryTimeMs);
+  const journal: Journal = {
+    schemaVersion: 1,
+    runId: ctx.runId,
+    experiment: ex.name,
+    description: ex.description,
+    provider: provider.name,
+    isolation: provider.isolation,
+    status,
+    ...(status === 'error' ? { error: describeFailure(failure) } : {}),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    settings: {
+      ratePerClient: ex.traffic.rate,
+      requestTimeoutMs: ex.traffic.timeout,
+      phasesMs: ex.phases,
+      recoveryWindowMs: ctx.recovery.windowMs,
+      recoveryThreshold: ctx.recovery.threshold,
+    },
+    policy: ex.policy,
+    topology: { nodes: ex.topology.nodes },
+    timeline,
+    faults: injected.map((i) => i.record),
+    clients,
+    assertions,
+    metrics: {
+      requests: clients.reduce((n, c) => n + c.phases.baseline.requests + c.phases.fault.requests + c.phases.recovery.requests, 0),
+      failed: clients.reduce((n, c) => n + c.phases.baseline.failed + c.phases.fault.failed + c.phases.recovery.failed, 0),
+      worstRecoveryTimeMs: recoveryTimes.includes(null) ? null : Math.max(0, ...(recoveryTimes as number[])),
+      assertionsPassed: assertions.length - failed,
+      assertionsFailed: failed,
+    },
+    environment: provider.facts(),
+    records: { files: files.map((f) => `records/${basename(f)}`), count: records.length },
+  };
+  return { journal, failure: aborted ? undefined : failure };
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof HarnessError && error.hint) return `${error.message} (${error.hint})`;
+  return errorMessage(error);
+}

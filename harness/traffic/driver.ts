@@ -1,0 +1,130 @@
+// The traffic driver: one client's constant-arrival-rate request stream,
+// recording every request. Runs inside the client's node (network namespace).
+// Usage: driver --client NAME --target URL --rate N --max-duration-ms N --timeout-ms N --out FILE [--start-at EPOCH_MS]
+// Stops on SIGTERM (after in-flight requests settle) or at --max-duration-ms.
+import { createWriteStream } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../core/clock.js';
+import { isIdentity } from '../workloads/identity.js';
+import type { ErrorClass, RequestRecord } from './record.js';
+import { dueAt, dueCount } from './schedule.js';
+import { isAllowedTarget } from './target-guard.js';
+
+const MAX_IN_FLIGHT = 2000;
+
+const { values } = parseArgs({
+  options: {
+    client: { type: 'string' },
+    target: { type: 'string' },
+    rate: { type: 'string' },
+    'max-duration-ms': { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    out: { type: 'string' },
+    'start-at': { type: 'string' },
+  },
+});
+const rate = Number(values.rate);
+const maxDuration = Number(values['max-duration-ms']);
+const timeoutMs = Number(values['timeout-ms']);
+if (!values.client || !values.target || !values.out || !(rate > 0) || !(maxDuration > 0) || !(timeoutMs > 0)) {
+  console.error('usage: driver --client NAME --target URL --rate N --max-duration-ms N --timeout-ms N --out FILE');
+  process.exit(2);
+}
+const client = values.client;
+const target = new URL(values.target);
+if (!isAllowedTarget(target.hostname)) {
+  console.error(`refusing to send traffic to ${target.hostname}: only loopback and 198.18.0.0/15 are allowed`);
+  process.exit(2);
+}
+
+const out = createWriteStream(values.out, { flags: 'a' });
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+const clock = systemClock;
+let inFlight = 0;
+
+function write(record: RequestRecord): void {
+  out.write(`${JSON.stringify(record)}\n`);
+}
+
+function classify(error: NodeJS.ErrnoException): ErrorClass {
+  if (error.code === 'ECONNREFUSED') return 'connection-refused';
+  if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return 'connection-reset';
+  if (error.name === 'TimeoutError' || error.code === 'ETIMEDOUT') return 'timeout';
+  return 'other';
+}
+
+function send(): void {
+  const sentAt = clock.now();
+  const base = { client, sentAt, instance: null, cluster: null, region: null, zone: null, subzone: null };
+  if (inFlight >= MAX_IN_FLIGHT) {
+    write({ ...base, latencyMs: 0, status: 0, error: 'driver-overload' });
+    return;
+  }
+  inFlight++;
+  let settled = false;
+  const finish = (record: RequestRecord) => {
+    if (settled) return;
+    settled = true;
+    inFlight--;
+    write(record);
+  };
+  const req = request(target, { agent, timeout: timeoutMs }, (res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('error', (error) => finish({ ...base, latencyMs: clock.now() - sentAt, status: res.statusCode ?? 0, error: classify(error) }));
+    res.on('end', () => {
+      const latencyMs = clock.now() - sentAt;
+      const status = res.statusCode ?? 0;
+      if (status !== 200) return finish({ ...base, latencyMs, status, error: 'http-status' });
+      let who: unknown;
+      try {
+        who = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        who = undefined;
+      }
+      if (!isIdentity(who)) return finish({ ...base, latencyMs, status, error: 'bad-response' });
+      finish({ ...base, latencyMs, status, error: null, instance: who.instance, cluster: who.cluster, region: who.region, zone: who.zone, subzone: who.subzone });
+    });
+  });
+  req.on('timeout', () => {
+    finish({ ...base, latencyMs: clock.now() - sentAt, status: 0, error: 'timeout' });
+    req.destroy();
+  });
+  req.on('error', (error: NodeJS.ErrnoException) => finish({ ...base, latencyMs: clock.now() - sentAt, status: 0, error: classify(error) }));
+  req.end();
+}
+
+// All clients start at one agreed instant so their phases line up.
+const start = Math.max(clock.now(), Number(values['start-at'] ?? 0));
+let sent = 0;
+let running = true;
+let timer: NodeJS.Timeout | undefined;
+
+function tick(): void {
+  if (!running) return;
+  const now = clock.now();
+  if (now - start >= maxDuration) return void stop();
+  const due = dueCount(start, now, rate);
+  while (sent < due) {
+    send();
+    sent++;
+  }
+  timer = setTimeout(tick, Math.max(0, dueAt(start, sent, rate) - clock.now()));
+}
+
+async function stop(): Promise<void> {
+  if (!running) return;
+  running = false;
+  if (timer) clearTimeout(timer);
+  // Let in-flight requests settle (each is bounded by the request timeout).
+  const deadline = clock.now() + timeoutMs + 500;
+  while (inFlight > 0 && clock.now() < deadline) await clock.sleep(20);
+  agent.destroy();
+  out.end(() => process.exit(0));
+}
+
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+console.log(`scheduled ${client} ${start}`);
+setTimeout(tick, Math.max(0, start - clock.now()));

@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` is pure and fast (npm test); `integration` starts real
+// processes, HAProxy and network namespaces (npm run test:integration, run by CI).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          // Real runs compete for 2 cores and share the host's network state.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
