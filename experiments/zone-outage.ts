@@ -29,7 +29,8 @@ export default defineExperiment({
   assertions: [
     'client(client-a).baseline.locality.sameZone >= 95%',
     'client(client-a).recovery.timeMs < 3s',
-    'client(client-a).fault.servedBy.zone(zone-a) == 0',
+    // Requests sent while the inject action runs may still reach zone-a.
+    'client(client-a).fault.servedBy.zone(zone-a) <= 2%',
     'client(client-a).fault.servedBy.zone(zone-b) >= 25%',
     'client(client-a).fault.servedBy.zone(zone-c) >= 25%',
     'client(client-a).failback.timeMs < 5s',

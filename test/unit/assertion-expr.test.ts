@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { compare, parseAssertion } from '../../harness/core/assertion-expr.js';
+import { evaluateAssertions } from '../../harness/analysis/assertions.js';
+import { phaseMetrics } from '../../harness/analysis/phase-metrics.js';
+import type { ClientResult } from '../../harness/core/journal.js';
+import { rec } from '../helpers/records.js';
+
+describe('parseAssertion', () => {
+  it('reads client, metric, comparator and value with units', () => {
+    const a = parseAssertion('client(zone-a).recovery.timeMs < 5s');
+    expect(a).toMatchObject({ client: 'zone-a', metricPath: 'recovery.timeMs', op: '<', expected: 5000, kind: 'duration' });
+    expect(parseAssertion('fault.errorRate <= 1%').expected).toBeCloseTo(0.01);
+    expect(parseAssertion("fault.servedBy.region('cn-south-1') >= 0.99").metric).toEqual({ type: 'served-by', phase: 'fault', depth: 'region', name: 'cn-south-1' });
+    expect(parseAssertion('baseline.latency.p99 < 250ms').expected).toBe(250);
+    expect(parseAssertion('recovery.timeMs == null').expected).toBeNull();
+  });
+
+  it.each([
+    ['recovery.timeMs < 5x', /unknown unit "x"/],
+    ['fault.errorRate < 5s', /is a ratio/],
+    ['recovery.timeMS < 5s', /unknown metric .*did you mean "recovery.timeMs"/],
+    ['fault.errorrate < 1%', /did you mean "fault.errorRate"/],
+    ['recovery.timeMs ~ 5', /cannot read assertion/],
+    ['recovery.timeMs < fast', /not a number/],
+    ['fault.servedBy.planet(x) > 0', /unknown metric/],
+  ])('rejects %s', (text, message) => {
+    expect(() => parseAssertion(text)).toThrow(message);
+  });
+});
+
+describe('compare', () => {
+  it('fails every ordering against null and treats == null exactly', () => {
+    expect(compare(null, '<', 5000)).toBe(false);
+    expect(compare(null, '==', null)).toBe(true);
+    expect(compare(3, '!=', null)).toBe(true);
+    expect(compare(0.1 + 0.2, '==', 0.3)).toBe(true);
+  });
+});
+
+describe('evaluateAssertions', () => {
+  const phase = phaseMetrics([rec(0, { zone: 'a' }), rec(100, 'fail')], { start: 0, end: 200 }, { cluster: 'c1', region: 'r1', zone: 'a', subzone: '' }, []);
+  const client = (name: string, recoveryTimeMs: number | null): ClientResult => ({
+    name,
+    locality: { cluster: 'c1', region: 'r1', zone: 'a', subzone: '' },
+    preferredTier: 0,
+    resolutionMs: 50,
+    phases: { baseline: phase, fault: phase, recovery: phase },
+    recoveryTimeMs,
+    timeToFailoverMs: null,
+    failbackTimeMs: 0,
+  });
+
+  it('applies an unprefixed assertion to every client and a prefixed one to its client', () => {
+    const results = evaluateAssertions([parseAssertion('recovery.timeMs < 1s'), parseAssertion('client(b).fault.errorRate == 50%')], [client('a', 200), client('b', null)]);
+    expect(results.map((r) => [r.name, r.passed, r.actual])).toEqual([
+      ['client(a).recovery.timeMs < 1s', true, 200],
+      ['client(b).recovery.timeMs < 1s', false, null],
+      ['client(b).fault.errorRate == 50%', true, 0.5],
+    ]);
+  });
+});
