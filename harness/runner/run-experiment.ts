@@ -82,7 +82,8 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       injected.push({ fault, record });
       mark('injected', `${spec.kind} ${fault.target}${fault.mode ? ` (${fault.mode})` : ''}: ${fault.affected.join(', ')}`);
     }
-    injectedAt = clock.now();
+    // t_f: the moment the last inject action completed, exactly as the fault records say.
+    injectedAt = Math.max(...injected.map((i) => i.record.injectedAtMs));
     await sleepUntil(faultStart + ex.phases.fault);
   } catch (error) {
     failure = error;

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Recomputes a run's figures from its raw records, independently of the
+harness's TypeScript analysis, and compares them with report.json.
+
+Usage: python3 scripts/recompute.py REPORT_DIR
+Exits 0 when every figure agrees, 1 otherwise (printing the differences).
+Definitions are DESIGN.md's: phases by send time; error rate over all requests;
+served-by shares over successful requests; recovery time from t_f to the first
+request after the last sliding window (anchored at each request, cut at the
+end of the fault phase) whose success ratio is below the threshold.
+"""
+import json
+import sys
+from pathlib import Path
+
+
+def load(report_dir):
+    report = json.loads((report_dir / "report.json").read_text())
+    records = []
+    for name in report["records"]["files"]:
+        for line in (report_dir / name).read_text().splitlines():
+            if line.strip():
+                records.append(json.loads(line))
+    return report, records
+
+
+def recovery_time(fault_records, t_f, window, threshold):
+    if all(r["error"] is None for r in fault_records):
+        return 0
+    last_bad = -1
+    for i, r in enumerate(fault_records):
+        inside = [q for q in fault_records[i:] if q["sentAt"] < r["sentAt"] + window]
+        ok = sum(1 for q in inside if q["error"] is None)
+        if ok / len(inside) < threshold:
+            last_bad = i
+    if last_bad == -1:
+        return 0
+    if last_bad + 1 >= len(fault_records):
+        return None
+    return max(0, fault_records[last_bad + 1]["sentAt"] - t_f)
+
+
+def main():
+    report_dir = Path(sys.argv[1])
+    report, records = load(report_dir)
+    settings = report["settings"]
+    t_f = max(f["injectedAtMs"] for f in report["faults"])
+    problems = []
+
+    def check(what, ours, theirs):
+        if ours is None or theirs is None:
+            same = ours is None and theirs is None
+        else:
+            same = abs(ours - theirs) < 1e-6
+        if not same:
+            problems.append(f"{what}: recomputed {ours}, report says {theirs}")
+
+    for client in report["clients"]:
+        mine = sorted((r for r in records if r["client"] == client["name"]), key=lambda r: r["sentAt"])
+        for phase in ("baseline", "fault", "recovery"):
+            reported = client["phases"][phase]
+            inside = [r for r in mine if reported["start"] <= r["sentAt"] < reported["end"]]
+            ok = [r for r in inside if r["error"] is None]
+            failed = len(inside) - len(ok)
+            check(f"{client['name']}.{phase}.requests", len(inside), reported["requests"])
+            check(f"{client['name']}.{phase}.failed", failed, reported["failed"])
+            check(f"{client['name']}.{phase}.errorRate", failed / len(inside) if inside else 0, reported["errorRate"])
+            zones = {}
+            for r in ok:
+                zones[r["zone"]] = zones.get(r["zone"], 0) + 1
+            for zone in set(zones) | set(reported["servedBy"]["zone"]):
+                share = zones.get(zone, 0) / len(ok) if ok else 0
+                check(f"{client['name']}.{phase}.servedBy.zone({zone})", share, reported["servedBy"]["zone"].get(zone, 0))
+            same_zone = sum(1 for r in ok if r["region"] == client["locality"]["region"] and r["zone"] == client["locality"]["zone"])
+            check(f"{client['name']}.{phase}.locality.sameZone", same_zone / len(ok) if ok else 0, reported["locality"]["sameZone"])
+        fault = client["phases"]["fault"]
+        fault_records = [r for r in mine if fault["start"] <= r["sentAt"] < fault["end"]]
+        ours = recovery_time(fault_records, t_f, settings["recoveryWindowMs"], settings["recoveryThreshold"])
+        check(f"{client['name']}.recoveryTimeMs", ours, client["recoveryTimeMs"])
+
+    for p in problems:
+        print(p)
+    checked = len(report["clients"])
+    print(f"recompute: {checked} clients, {len(records)} records, {len(problems)} differences")
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+import { execa, type ResultPromise } from 'execa';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Journal } from '../../harness/core/journal.js';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Short phases keep integration runs near 12 s each. */
+export const FAST = ['--baseline', '2s', '--duration', '4s', '--recovery', '4s'];
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `fh-${prefix}-`));
+}
+
+export function startCli(args: string[], script = 'experiment'): ResultPromise<{ reject: false; all: true }> {
+  return execa(process.execPath, ['--import', 'tsx', `harness/cli/${script}.ts`, ...args], { cwd: REPO, reject: false, all: true });
+}
+
+export async function runCli(args: string[], script = 'experiment'): Promise<{ exitCode: number; output: string }> {
+  const r = await startCli(args, script);
+  return { exitCode: r.exitCode ?? -1, output: String(r.all ?? '') };
+}
+
+export function readJournal(dir: string): Journal {
+  return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Journal;
+}

@@ -1,0 +1,76 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLEAN, machineState } from '../helpers/machine.js';
+import { FAST, readJournal, runCli, tempDir } from '../helpers/cli.js';
+
+afterEach(async () => {
+  expect(await machineState()).toEqual(CLEAN);
+});
+
+describe('exit codes and messages', () => {
+  it('exits 1 and names an impossible assertion, with a failed report', async () => {
+    const dir = tempDir('imp');
+    const { exitCode, output } = await runCli(['drain-listeners', '--isolation', 'process', '--report-dir', dir, ...FAST, '--assert', 'client(tianjin-client).recovery.timeMs < 0']);
+    expect(exitCode).toBe(1);
+    expect(output).toMatch(/✗ client\(tianjin-client\)\.recovery\.timeMs < 0/);
+    const j = readJournal(dir);
+    expect(j.status).toBe('failed');
+    // --assert replaced the experiment's own recovery assertion for that client.
+    expect(j.assertions.filter((a) => a.metric === 'recovery.timeMs')).toHaveLength(1);
+    expect(existsSync(join(dir, 'junit.xml'))).toBe(true);
+  });
+
+  it('exits 2 with the field path for a malformed YAML experiment', async () => {
+    const dir = tempDir('yaml');
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      ['name: bad', 'description: bad', 'topology:', '  clusters:', '    - name: c1', '      regions:', '        - name: r1', '          zones:', '            - name: z1', '              nodes:', '                - {name: n1, instances: two, client: true}', 'faults:', '  - {kind: zone-outage, zone: z1}'].join('\n'),
+    );
+    const { exitCode, output } = await runCli([file]);
+    expect(exitCode).toBe(2);
+    expect(output).toContain(`${file}: topology.clusters[0].regions[0].zones[0].nodes[0].instances:`);
+    expect(output).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('exits 2 with the line for YAML that does not parse', async () => {
+    const file = join(tempDir('yaml2'), 'broken.yaml');
+    writeFileSync(file, 'name: x\n  description: [oops\n');
+    const { exitCode, output } = await runCli([file]);
+    expect(exitCode).toBe(2);
+    expect(output).toMatch(/broken\.yaml:\d+:\d+: not valid YAML/);
+  });
+
+  it.each([
+    [['zone-outag'], /unknown experiment "zone-outag" \(did you mean "zone-outage"\?\)/],
+    [['zone-outage', '--rate', '0'], /expected --rate to be a number of requests per second/],
+    [['zone-outage', '--duration', '-5s'], /expected --duration to be a duration/],
+    [['zone-outage', '--mode', 'melt'], /expected --mode to be one of kill, freeze, isolate/],
+    [['zone-outage', '--assert', 'recovery.timeMs < 5x'], /--assert "recovery.timeMs < 5x": unknown unit "x"/],
+    [['zone-outage', '--provider', 'kin'], /unknown provider "kin" \(did you mean "kind"\?\)/],
+    [['zone-outage', '--isolation', 'process', '--mode', 'isolate'], /needs --isolation netns/],
+    [['zone-outage', '--bogus'], /unknown option '--bogus'/],
+  ])('exits 2 for %j', async (args, message) => {
+    const { exitCode, output } = await runCli(args);
+    expect(output).toMatch(message);
+    expect(exitCode).toBe(2);
+  });
+
+  it('exits 2 when the report dir is a file', async () => {
+    const file = join(tempDir('rd'), 'a-file');
+    writeFileSync(file, '');
+    const { exitCode, output } = await runCli(['drain-listeners', '--isolation', 'process', '--report-dir', file]);
+    expect(exitCode).toBe(2);
+    expect(output).toMatch(/exists and is not a directory/);
+  });
+
+  it('lists experiments and documents options', async () => {
+    const list = await runCli(['--list']);
+    expect(list.exitCode).toBe(0);
+    expect(list.output).toMatch(/^zone-outage\s+All service instances/m);
+    const help = await runCli(['--help']);
+    expect(help.exitCode).toBe(0);
+    for (const option of ['--provider', '--isolation', '--mode', '--report-dir', '--rate', '--duration', '--assert', 'Exit codes']) expect(help.output).toContain(option);
+  });
+});

@@ -1,0 +1,66 @@
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLEAN, machineState } from '../helpers/machine.js';
+import { FAST, readJournal, REPO, runCli, tempDir } from '../helpers/cli.js';
+
+// Real runs: echo processes, HAProxy sidecars, network namespaces (as root).
+// Each checks the report, recomputes it independently and checks the machine is clean.
+
+afterEach(async () => {
+  expect(await machineState()).toEqual(CLEAN);
+});
+
+async function recompute(dir: string): Promise<void> {
+  const r = await execa('python3', ['scripts/recompute.py', dir], { cwd: REPO, reject: false });
+  expect(r.stdout).toMatch(/0 differences/);
+  expect(r.exitCode).toBe(0);
+}
+
+const isolations = process.getuid?.() === 0 ? ['netns', 'process'] : ['process'];
+
+describe.each(isolations)('zone-outage (%s isolation)', (isolation) => {
+  it.each(isolation === 'netns' ? ['kill', 'freeze', 'isolate'] : ['kill', 'freeze'])('fails zone-a over to zones b and c (%s)', async (mode) => {
+    const dir = tempDir('zo');
+    const { exitCode, output } = await runCli(['zone-outage', '--isolation', isolation, '--mode', mode, '--report-dir', dir, ...FAST]);
+    expect(output).toContain('zone-outage: PASSED');
+    expect(exitCode).toBe(0);
+    const j = readJournal(dir);
+    expect(j.status).toBe('passed');
+    expect(j.faults[0]).toMatchObject({ kind: 'zone-outage', mode });
+    expect(j.faults[0]!.revertedAtMs).toBeGreaterThan(j.faults[0]!.injectedAtMs);
+    const [a, b, c] = j.clients;
+    expect(a!.recoveryTimeMs).toEqual(expect.any(Number));
+    expect(a!.phases.baseline.locality.sameZone).toBeGreaterThanOrEqual(0.95);
+    expect((a!.phases.fault.servedBy.zone['zone-b'] ?? 0) + (a!.phases.fault.servedBy.zone['zone-c'] ?? 0)).toBeGreaterThanOrEqual(0.98);
+    for (const other of [b!, c!]) {
+      expect(other.phases.fault.errorRate).toBe(0);
+      expect(other.phases.fault.locality.sameZone).toBeGreaterThanOrEqual(0.95);
+    }
+    await recompute(dir);
+  });
+});
+
+describe.each(isolations)('other experiments (%s isolation)', (isolation) => {
+  it('drain-listeners moves tianjin traffic to beijing and shenyang', async () => {
+    const dir = tempDir('dl');
+    const { exitCode, output } = await runCli(['drain-listeners', '--isolation', isolation, '--report-dir', dir, ...FAST]);
+    expect(output).toContain('drain-listeners: PASSED');
+    expect(exitCode).toBe(0);
+    const client = readJournal(dir).clients[0]!;
+    expect(client.phases.baseline.servedBy.subzone.tianjin).toBeGreaterThanOrEqual(0.95);
+    expect(client.phases.fault.servedBy.subzone.beijing).toBeGreaterThan(0.3);
+    expect(client.phases.fault.servedBy.subzone.shenyang).toBeGreaterThan(0.3);
+    await recompute(dir);
+  });
+
+  it('region-failover goes to cn-south-1, never cn-east-3', async () => {
+    const dir = tempDir('rf');
+    const { exitCode } = await runCli(['region-failover', '--isolation', isolation, '--report-dir', dir, ...FAST]);
+    expect(exitCode).toBe(0);
+    const client = readJournal(dir).clients[0]!;
+    expect(client.phases.fault.servedBy.region['cn-south-1']).toBeGreaterThanOrEqual(0.95);
+    expect(client.phases.fault.servedBy.region['cn-north-4'] ?? 0).toBeLessThanOrEqual(0.02);
+    expect(client.phases.fault.servedBy.region['cn-east-3'] ?? 0).toBe(0);
+    await recompute(dir);
+  });
+});
