@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { METRIC_PATHS } from '../core/assertion-expr.js';
-import { ExitCode, UsageError, EnvironmentError } from '../core/errors.js';
+import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
+import type { Journal } from '../core/journal.js';
+import { errorJournal } from '../runner/error-journal.js';
 import { parseExperiment, type Experiment } from '../core/experiment.js';
 import { processStartTicks, realExecutor } from '../exec/index.js';
 import { Ledger, listLedgers, stateDir } from '../faults/ledger.js';
@@ -112,7 +114,7 @@ function recoveryOptions(o: Options): { windowMs: number; threshold: number } {
   return { windowMs, threshold };
 }
 
-function printSummary(j: import('../core/journal.js').Journal, dir: string): void {
+function printSummary(j: Journal, dir: string): void {
   console.log('');
   for (const c of j.clients) {
     console.log(
@@ -177,11 +179,20 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const runId = randomBytes(3).toString('hex');
+  const startedAt = new Date().toISOString();
   const ledger = new Ledger(stateDir(), runId);
   ledger.begin(experiment.name, process.pid, processStartTicks(process.pid), systemClock.now());
   log(`run ${runId}: ${experiment.name} → ${reportDir}`);
-  const provider = await createLocalProvider({ experiment, isolation, runId, reportDir, exec: realExecutor, clock: systemClock, signal: controller.signal, log, ledger });
-  const { journal, failure } = await runExperiment({ runId, experiment, provider, clock: systemClock, signal: controller.signal, recovery, log });
+  let journal: Journal;
+  let failure: unknown;
+  try {
+    const provider = await createLocalProvider({ experiment, isolation, runId, reportDir, exec: realExecutor, clock: systemClock, signal: controller.signal, log, ledger });
+    ({ journal, failure } = await runExperiment({ runId, experiment, provider, clock: systemClock, signal: controller.signal, recovery, log }));
+  } catch (error) {
+    // A report is never lost: even a run that could not start says why.
+    failure = error;
+    journal = errorJournal({ runId, experiment, provider: 'local', isolation, startedAt, error: errorMessage(error), recovery });
+  }
   ledger.close();
   const reportFailures = writeReports(reportDir, journal);
   for (const f of reportFailures) console.error(`error: could not write ${f}`);

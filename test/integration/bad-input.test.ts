@@ -1,0 +1,98 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLEAN, machineState } from '../helpers/machine.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+// The bad-input catalogue: each malformed input gives its exit code, one clear
+// message naming the field or option, and no stack trace.
+
+const dir = tempDir('bad');
+afterAll(async () => {
+  expect(await machineState()).toEqual(CLEAN);
+});
+
+const good = () => ({
+  name: 'bad-input',
+  description: 'a valid base experiment, broken one field at a time',
+  topology: {
+    clusters: [
+      {
+        name: 'c1',
+        regions: [
+          { name: 'r1', zones: [{ name: 'z1', nodes: [{ name: 'svc-1', instances: 1 }, { name: 'client-1', client: true }] }] },
+          { name: 'r2', zones: [{ name: 'z2', nodes: [{ name: 'svc-2', instances: 1 }] }] },
+        ],
+      },
+    ],
+  },
+  faults: [{ kind: 'zone-outage', zone: 'z1' }] as Record<string, unknown>[],
+});
+type Exp = ReturnType<typeof good> & Record<string, any>;
+const zone1 = (e: Exp) => e.topology.clusters[0]!.regions[0]!.zones[0]! as Record<string, any>;
+
+let n = 0;
+function file(mutate: (e: Exp) => void, ext = 'yaml'): string {
+  const e = good() as Exp;
+  mutate(e);
+  const path = join(dir, `case-${n++}.${ext}`);
+  writeFileSync(path, ext === 'json' ? JSON.stringify(e) : stringify(e));
+  return path;
+}
+
+const cases: [string, () => string[], number, RegExp][] = [
+  ['missing name', () => [file((e) => delete (e as Partial<Exp>).name)], 2, /case-\d+\.yaml: name: /],
+  ['upper-case cluster name', () => [file((e) => (e.topology.clusters[0]!.name = 'C1'))], 2, /topology\.clusters\[0\]\.name: must be a lowercase DNS label/],
+  ['no clusters', () => [file((e) => (e.topology.clusters = []))], 2, /topology\.clusters: /],
+  ['instances is a string', () => [file((e) => (zone1(e).nodes[0].instances = 'two'))], 2, /nodes\[0\]\.instances: /],
+  ['instances too many', () => [file((e) => (zone1(e).nodes[0].instances = 500))], 2, /nodes\[0\]\.instances: /],
+  ['duplicate node names', () => [file((e) => (zone1(e).nodes[1].name = 'svc-1'))], 2, /duplicate node name "svc-1"/],
+  ['zone with both subzones and nodes', () => [file((e) => (zone1(e).subzones = [{ name: 's', nodes: [{ name: 'x' }] }]))], 2, /either `subzones` or `nodes`/],
+  ['unknown topology key', () => [file((e) => ((e.topology as Record<string, unknown>).regions = []))], 2, /topology: Unrecognized key/],
+  ['no client', () => [file((e) => (zone1(e).nodes[1].client = false))], 2, /no node has `client: true`/],
+  ['no instances', () => [file((e) => { zone1(e).nodes[0].instances = 0; e.topology.clusters[0]!.regions[1]!.zones[0]!.nodes[0]!.instances = 0; })], 2, /no node has `instances`/],
+  ['rate of 0', () => [file((e) => (e.traffic = { rate: 0 }))], 2, /traffic\.rate: must be a positive number/],
+  ['negative phase duration', () => [file((e) => (e.phases = { fault: '-3s' }))], 2, /phases\.fault: expected a duration/],
+  ['duration unit typo', () => [file((e) => (e.phases = { baseline: '4sec' }))], 2, /phases\.baseline: expected a duration/],
+  ['unknown fault kind', () => [file((e) => (e.faults = [{ kind: 'meteor-strike' }]))], 2, /faults\[0\]\.kind: /],
+  ['no faults', () => [file((e) => (e.faults = []))], 2, /faults: an experiment injects at least one fault/],
+  ['fault on an unknown zone', () => [file((e) => (e.faults = [{ kind: 'zone-outage', zone: 'z9' }]))], 2, /faults\[0\]: zone-outage \(zone=z9\) matches no service instance/],
+  ['bad outage mode', () => [file((e) => (e.faults = [{ kind: 'zone-outage', zone: 'z1', mode: 'melt' }]))], 2, /faults\[0\]\.mode: /],
+  ['empty selector', () => [file((e) => (e.faults = [{ kind: 'kill-instance', target: {} }]))], 2, /faults\[0\]\.target: name at least one of/],
+  ['failover to unknown region', () => [file((e) => (e.policy = { failover: [{ from: 'r1', to: 'r7' }] }))], 2, /policy\.failover\[0\]\.to: unknown region "r7"/],
+  ['failover to itself', () => [file((e) => (e.policy = { failover: [{ from: 'r1', to: 'r1' }] }))], 2, /policy\.failover\[0\]: `from` and `to` must be different regions/],
+  ['zero consecutive errors', () => [file((e) => (e.policy = { outlierDetection: { consecutiveErrors: 0 } }))], 2, /policy\.outlierDetection\.consecutiveErrors: /],
+  ['assertion with unknown metric', () => [file((e) => (e.assertions = ['recovery.time < 5s']))], 2, /assertions\[0\]: unknown metric "recovery\.time"/],
+  ['assertion with bad comparator', () => [file((e) => (e.assertions = ['recovery.timeMs => 5s']))], 2, /assertions\[0\]: /],
+  ['assertion unit typo', () => [file((e) => (e.assertions = ['recovery.timeMs < 5x']))], 2, /assertions\[0\]: unknown unit "x"/],
+  ['assertion on unknown client', () => [file((e) => (e.assertions = ['client(ghost).fault.errorRate == 0']))], 2, /assertions\[0\]: unknown client "ghost"/],
+  ['JSON experiment with a bad field', () => [file((e) => (e.traffic = { rate: 'fast' }), 'json')], 2, /case-\d+\.json: traffic\.rate: /],
+  ['YAML that does not parse', () => { const p = join(dir, 'broken.yaml'); writeFileSync(p, 'name: [x\n'); return [p]; }, 2, /broken\.yaml:\d+:\d+: not valid YAML/],
+  ['experiment file missing', () => [join(dir, 'nope.yaml')], 2, /experiment file .*nope\.yaml does not exist/],
+  ['TS module without default export', () => { const p = join(dir, 'nodefault.ts'); writeFileSync(p, 'export const x = 1;\n'); return [p]; }, 2, /has no default export/],
+  ['unknown experiment name', () => ['zone-outtage'], 2, /unknown experiment "zone-outtage" \(did you mean "zone-outage"\?\)/],
+  ['unknown provider', () => ['zone-outage', '--provider', 'kinda'], 2, /unknown provider "kinda" \(did you mean "kind"\?\)/],
+  ['unknown option', () => ['zone-outage', '--rat', '5'], 2, /unknown option '--rat'/],
+  ['bad isolation', () => ['zone-outage', '--isolation', 'vm'], 2, /argument 'vm' is invalid/],
+  ['negative --rate', () => ['zone-outage', '--rate', '-5'], 2, /expected --rate to be a number of requests per second/],
+  ['--duration unit typo', () => ['zone-outage', '--duration', '5x'], 2, /expected --duration to be a duration/],
+  ['--baseline too short', () => ['zone-outage', '--baseline', '0s'], 2, /expected --baseline to be a duration .* of at least 100 ms/],
+  ['--mode on an experiment without outages', () => ['drain-listeners', '--mode', 'freeze'], 2, /--mode applies to zone-outage and region-outage faults/],
+  ['--assert with unknown metric', () => ['zone-outage', '--assert', 'fault.errorRatio < 1%'], 2, /--assert "fault\.errorRatio < 1%": unknown metric .*did you mean "fault\.errorRate"/],
+  ['--assert on unknown client', () => ['zone-outage', '--assert', 'client(zz).fault.errorRate == 0'], 2, /unknown client "zz"/],
+  ['--recovery-threshold out of range', () => ['zone-outage', '--recovery-threshold', '1.5'], 2, /expected --recovery-threshold to be a ratio/],
+  ['report dir is a file', () => { const p = join(dir, 'a-file'); writeFileSync(p, ''); return ['zone-outage', '--report-dir', p]; }, 2, /exists and is not a directory/],
+  ['no experiment named', () => [], 2, /name an experiment/],
+];
+
+describe('bad input catalogue', () => {
+  mkdirSync(dir, { recursive: true });
+  it(`has at least 30 cases (${cases.length})`, () => expect(cases.length).toBeGreaterThanOrEqual(30));
+  it.each(cases)('%s', async (_, args, code, message) => {
+    const { exitCode, output } = await runCli(args());
+    expect(output).toMatch(message);
+    expect(output).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
+    expect(exitCode).toBe(code);
+  });
+});
