@@ -16,6 +16,10 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // SIGKILLs the harness at random moments, then checks cleanup leaves nothing.
+        test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 900_000, fileParallelism: false },
+      },
     ],
   },
 });

@@ -6,6 +6,8 @@ import { listLedgers, stateDir } from '../faults/ledger.js';
 import { cleanupLedgers } from '../providers/local/cleanup.js';
 import { isSameProcess } from '../providers/local/proc-scan.js';
 import { reportError } from './exit.js';
+import { join } from 'node:path';
+import { removeStaleLocks } from '../providers/local/subnet-lock.js';
 
 async function main(): Promise<number> {
   const force = process.argv.includes('--force');
@@ -13,6 +15,7 @@ async function main(): Promise<number> {
   const live = ledgers.filter((l) => !force && l.pid !== undefined && isSameProcess(l.pid, l.startTicks));
   for (const l of live) console.log(`run ${l.runId} (${l.experiment}) is still running as pid ${l.pid}: left alone (--force to clean it anyway)`);
   const dead = ledgers.filter((l) => !live.includes(l));
+  for (const lock of removeStaleLocks(join(stateDir(), 'locks'), new Set(live.map((l) => l.runId)))) console.log(`removed stale subnet lock ${lock}`);
   if (dead.length === 0) {
     console.log(`nothing to clean up (ledger: ${stateDir()})`);
     return ExitCode.ok;

@@ -4,7 +4,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { removeStaleLocks } from '../providers/local/subnet-lock.js';
 import { systemClock } from '../core/clock.js';
 import { METRIC_PATHS } from '../core/assertion-expr.js';
 import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
@@ -88,7 +89,10 @@ async function listExperiments(): Promise<void> {
 }
 
 function checkOutstanding(cleanupFirst: boolean): Promise<void> | void {
-  const dead = listLedgers().filter((l) => l.outstanding.length > 0 && !(l.pid !== undefined && isSameProcess(l.pid, l.startTicks)));
+  const ledgers = listLedgers();
+  const live = ledgers.filter((l) => l.pid !== undefined && isSameProcess(l.pid, l.startTicks));
+  removeStaleLocks(join(stateDir(), 'locks'), new Set(live.map((l) => l.runId)));
+  const dead = ledgers.filter((l) => l.outstanding.length > 0 && !live.includes(l));
   if (dead.length === 0) return;
   if (cleanupFirst) return cleanupLedgers(dead, realExecutor, log).then(() => undefined);
   const what = dead.map((l) => `run ${l.runId} (${l.experiment ?? '?'}): ${l.outstanding.length} resources`).join('; ');

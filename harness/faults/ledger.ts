@@ -23,7 +23,7 @@ export type Resource =
 export type LedgerEntry =
   | { op: 'run'; runId: string; pid: number; startTicks: number | undefined; experiment: string; at: number }
   | { op: 'acquire'; id: number; resource: Resource; at: number }
-  | { op: 'release'; id: number; at: number };
+  | { op: 'release'; id: number; kind: Resource['kind']; at: number };
 
 export const RUN_MARKER_ENV = 'FAILOVER_HARNESS_RUN';
 
@@ -36,6 +36,7 @@ export function stateDir(): string {
 export class Ledger {
   readonly path: string;
   private nextId = 1;
+  private readonly kinds = new Map<number, Resource['kind']>();
 
   constructor(readonly dir: string, readonly runId: string) {
     mkdirSync(dir, { recursive: true });
@@ -50,6 +51,7 @@ export class Ledger {
     } finally {
       closeSync(fd);
     }
+    crashHook(entry);
   }
 
   begin(experiment: string, pid: number, startTicks: number | undefined, at: number): void {
@@ -58,12 +60,13 @@ export class Ledger {
 
   acquire(resource: Resource, at: number): number {
     const id = this.nextId++;
+    this.kinds.set(id, resource.kind);
     this.append({ op: 'acquire', id, resource, at });
     return id;
   }
 
   release(id: number, at: number): void {
-    this.append({ op: 'release', id, at });
+    this.append({ op: 'release', id, kind: this.kinds.get(id) ?? 'processes', at });
   }
 
   /** Removes the file once nothing is outstanding. */
@@ -117,4 +120,16 @@ export function listLedgers(dir = stateDir()): LedgerState[] {
     return [];
   }
   return names.map((n) => readLedger(join(dir, n)));
+}
+
+/**
+ * Test hook for the crash test: FAILOVER_HARNESS_CRASH_AFTER="acquire:frozen"
+ * makes the harness SIGKILL itself right after that ledger entry is on disk,
+ * the worst moment for a fault to be left behind.
+ */
+function crashHook(entry: LedgerEntry): void {
+  const spec = process.env.FAILOVER_HARNESS_CRASH_AFTER;
+  if (!spec || entry.op === 'run') return;
+  const kind = entry.op === 'acquire' ? entry.resource.kind : entry.kind;
+  if (spec === `${entry.op}:${kind}` || spec === `${entry.op}:any`) process.kill(process.pid, 'SIGKILL');
 }

@@ -42,7 +42,7 @@ export async function createLocalProvider(o: CreateLocalOptions): Promise<LocalP
     if (!which('ip')) throw new EnvironmentError('`ip` (iproute2) is needed for netns isolation', 'apt-get install -y iproute2');
     const { stdout } = await o.exec.run(['ip', '-j', '-4', 'addr'], { context: 'list addresses' });
     // The subnet lock is a ledger resource too, so cleanup frees it.
-    const claim = claimSubnet(join(stateDir(), 'locks'), subnetsInUse(stdout));
+    const claim = claimSubnet(join(stateDir(), 'locks'), o.runId, subnetsInUse(stdout));
     await scope.acquire({ kind: 'file', path: claim.lockFile }, async () => undefined);
     plan = planNetns(o.experiment.topology, o.runId, claim.subnet);
   } else {

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * file, so concurrent runs never share a subnet. `inUse` lists third octets
  * already on an interface. Returns the octet and the lock file path.
  */
-export function claimSubnet(lockDir: string, inUse: ReadonlySet<number>, random = Math.random): { subnet: number; lockFile: string } {
+export function claimSubnet(lockDir: string, runId: string, inUse: ReadonlySet<number>, random = Math.random): { subnet: number; lockFile: string } {
   mkdirSync(lockDir, { recursive: true });
   const offset = Math.floor(random() * 254);
   for (let i = 0; i < 254; i++) {
@@ -14,7 +14,9 @@ export function claimSubnet(lockDir: string, inUse: ReadonlySet<number>, random 
     if (inUse.has(subnet)) continue;
     const lockFile = join(lockDir, `subnet-${subnet}.lock`);
     try {
-      closeSync(openSync(lockFile, 'wx'));
+      const fd = openSync(lockFile, 'wx');
+      writeSync(fd, runId);
+      closeSync(fd);
       return { subnet, lockFile };
     } catch {
       // claimed by another run
@@ -34,4 +36,29 @@ export function subnetsInUse(ipJson: string): Set<number> {
     }
   }
   return used;
+}
+
+/** Removes subnet locks whose run is not live (a run killed between claiming and recording its lock). */
+export function removeStaleLocks(lockDir: string, liveRunIds: ReadonlySet<string>): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(lockDir).filter((n) => n.endsWith('.lock'));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const path = join(lockDir, name);
+    let owner = '';
+    try {
+      owner = readFileSync(path, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (!liveRunIds.has(owner)) {
+      rmSync(path, { force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
 }
