@@ -1,5 +1,24 @@
-import { compare, type AssertionExpr, type MetricRef } from '../core/assertion-expr.js';
-import type { AssertionResult, ClientResult } from '../core/journal.js';
+import { compare, isRunLevel, type AssertionExpr, type MetricRef } from '../core/assertion-expr.js';
+import type { AssertionResult, ClientResult, ControlPlaneResult } from '../core/journal.js';
+
+/** A run-level metric; null when the run has no control plane or the figure is undefined. */
+export function runMetricValue(cp: ControlPlaneResult | undefined, metric: MetricRef): number | null {
+  if (!cp) return null;
+  switch (metric.type) {
+    case 'control-plane':
+      if (metric.name === 'readOnly') return cp.readOnly ? 1 : 0;
+      if (metric.name === 'predictedQuorumLoss') return (cp.placement as { predictsQuorumLoss: boolean }).predictsQuorumLoss ? 1 : 0;
+      return cp[metric.name];
+    case 'control-plane-phase': {
+      const p = cp.phases[metric.phase];
+      return metric.name === 'writeAvailability' ? p.writes.availability : metric.name === 'linearizableReadAvailability' ? p.linearizableReads.availability : p.serializableReads.availability;
+    }
+    case 'data':
+      return metric.name === 'lostAcknowledgedWrites' ? cp.lostAcknowledgedWrites : cp.acknowledgedWrites;
+    default:
+      return null;
+  }
+}
 
 /** The value a metric reference names for one client; null when undefined (e.g. never recovered). */
 export function metricValue(client: ClientResult, metric: MetricRef): number | null {
@@ -16,13 +35,19 @@ export function metricValue(client: ClientResult, metric: MetricRef): number | n
       return client.phases[metric.phase].tiers[`p${metric.tier}` as 'p0'];
     case 'served-by':
       return client.phases[metric.phase].servedBy[metric.depth][metric.name] ?? 0;
+    default:
+      return null;
   }
 }
 
 /** Evaluates each assertion for its client, or for every client when it names none. */
-export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: readonly ClientResult[]): AssertionResult[] {
-  return exprs.flatMap((expr) =>
-    clients
+export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: readonly ClientResult[], controlPlane?: ControlPlaneResult): AssertionResult[] {
+  return exprs.flatMap((expr) => {
+    if (isRunLevel(expr.metric)) {
+      const actual = runMetricValue(controlPlane, expr.metric);
+      return [{ name: expr.source, client: '', metric: expr.metricPath, op: expr.op, passed: compare(actual, expr.op, expr.expected), actual, expected: expr.expected }];
+    }
+    return clients
       .filter((c) => expr.client === undefined || expr.client === c.name)
       .map((c) => {
         const actual = metricValue(c, expr.metric);
@@ -36,6 +61,6 @@ export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: rea
           actual,
           expected: expr.expected,
         };
-      }),
-  );
+      });
+  });
 }

@@ -2,6 +2,7 @@ import { tierOf, type FailoverRule, type Locality, type Tier } from '../core/loc
 import type { PhaseMetrics } from '../core/journal.js';
 import type { RequestRecord } from '../traffic/record.js';
 import { nearestRank } from './percentile.js';
+import { longestFailureRun } from './sequence.js';
 
 export function servedLocality(r: RequestRecord): Locality | undefined {
   if (r.error !== null || r.region === null) return undefined;
@@ -35,22 +36,17 @@ export function phaseMetrics(
   let sameSubzone = 0;
   let sameZone = 0;
   let sameRegion = 0;
-  let longestRun = 0;
-  let blackoutMs = 0;
-  let runStart = -1;
+  const run = longestFailureRun(
+    records.map((r) => ({ sentAt: r.sentAt, ok: servedLocality(r) !== undefined })),
+    bounds.end,
+  );
 
-  records.forEach((r, i) => {
+  for (const r of records) {
     const served = servedLocality(r);
     if (!served) {
       errors[r.error ?? 'other'] = (errors[r.error ?? 'other'] ?? 0) + 1;
-      if (runStart < 0) runStart = i;
-      const runLength = i - runStart + 1;
-      const nextSent = records[i + 1]?.sentAt ?? bounds.end;
-      if (runLength > longestRun) longestRun = runLength;
-      blackoutMs = Math.max(blackoutMs, nextSent - records[runStart]!.sentAt);
-      return;
+      continue;
     }
-    runStart = -1;
     latencies.push(r.latencyMs);
     bump(byRegion, served.region);
     bump(byZone, served.zone);
@@ -65,7 +61,7 @@ export function phaseMetrics(
         if (served.subzone === client.subzone) sameSubzone++;
       }
     }
-  });
+  }
 
   const succeeded = latencies.length;
   const failed = records.length - succeeded;
@@ -79,8 +75,8 @@ export function phaseMetrics(
     failed,
     errorRate: records.length === 0 ? 0 : failed / records.length,
     errors,
-    longestFailureRun: longestRun,
-    blackoutMs,
+    longestFailureRun: run.count,
+    blackoutMs: run.ms,
     latencyMs:
       succeeded === 0
         ? null

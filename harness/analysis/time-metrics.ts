@@ -1,6 +1,7 @@
 import { tierOf, type FailoverRule, type Locality, type Tier } from '../core/locality.js';
 import type { RequestRecord } from '../traffic/record.js';
 import { servedLocality } from './phase-metrics.js';
+import { timeAfterLastBad } from './sequence.js';
 
 export interface RecoveryOptions {
   /** Sliding window length (default 1000 ms). */
@@ -72,12 +73,5 @@ export function failbackTimeMs(
   preferred: Tier,
   failover: readonly FailoverRule[],
 ): number | null {
-  let lastOutside = -1;
-  recoveryRecords.forEach((r, i) => {
-    if (outsidePreferred(r, client, preferred, failover)) lastOutside = i;
-  });
-  if (lastOutside === -1) return 0;
-  const first = recoveryRecords[lastOutside + 1];
-  if (!first) return null;
-  return Math.max(0, first.sentAt - revertedAt);
+  return timeAfterLastBad(recoveryRecords, (r) => outsidePreferred(r, client, preferred, failover), revertedAt);
 }

@@ -166,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
   if (isolation === 'process' && experiment.faults.some((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage') && f.mode === 'isolate')) {
     throw new UsageError('mode "isolate" takes links down and needs --isolation netns (run as root)', 'use --mode kill or --mode freeze with --isolation process');
   }
-  await ensurePrerequisites(isolation, { install: o.install, exec: realExecutor, log });
+  await ensurePrerequisites(isolation, { install: o.install, controlPlane: experiment.topology.members.length > 0, exec: realExecutor, log });
   await checkOutstanding(o.cleanupFirst ?? false);
   const reportDir = prepareReportDir(o.reportDir, experiment.name);
 

@@ -18,7 +18,18 @@ export type MetricRef =
   | { type: 'latency'; phase: Phase; quantile: 'p50' | 'p90' | 'p99' | 'max' }
   | { type: 'locality'; phase: Phase; name: 'sameSubzone' | 'sameZone' | 'sameRegion' | 'otherRegion' }
   | { type: 'tier'; phase: Phase; tier: number }
-  | { type: 'served-by'; phase: Phase; depth: 'region' | 'zone' | 'subzone' | 'instance'; name: string };
+  | { type: 'served-by'; phase: Phase; depth: 'region' | 'zone' | 'subzone' | 'instance'; name: string }
+  | { type: 'control-plane'; name: (typeof CONTROL_PLANE_VALUES)[number] }
+  | { type: 'control-plane-phase'; phase: Phase; name: (typeof CONTROL_PLANE_PHASE_VALUES)[number] }
+  | { type: 'data'; name: 'lostAcknowledgedWrites' | 'acknowledgedWrites' };
+
+const CONTROL_PLANE_VALUES = ['writeUnavailableMs', 'leaderElectionMs', 'writeRecoveryMs', 'leaderChanges', 'readOnly', 'predictedQuorumLoss', 'writeFailuresDuringFault'] as const;
+const CONTROL_PLANE_PHASE_VALUES = ['writeAvailability', 'linearizableReadAvailability', 'serializableReadAvailability'] as const;
+
+/** Run-level metrics are not evaluated per client. */
+export function isRunLevel(metric: MetricRef): boolean {
+  return metric.type === 'control-plane' || metric.type === 'control-plane-phase' || metric.type === 'data';
+}
 
 export interface AssertionExpr {
   /** The expression as written, normalised for display. */
@@ -51,6 +62,10 @@ export const METRIC_PATHS: readonly string[] = [
     `${p}.tier(N)`,
     ...DEPTHS.map((d) => `${p}.servedBy.${d}(NAME)`),
   ]),
+  ...CONTROL_PLANE_VALUES.map((v) => `controlPlane.${v}`),
+  ...PHASES.flatMap((p) => CONTROL_PLANE_PHASE_VALUES.map((v) => `controlPlane.${p}.${v}`)),
+  'data.lostAcknowledgedWrites',
+  'data.acknowledgedWrites',
 ];
 
 function includes<T extends string>(list: readonly T[], value: string): value is T {
@@ -60,6 +75,17 @@ function includes<T extends string>(list: readonly T[], value: string): value is
 function parseMetric(path: string): { metric: MetricRef; kind: MetricKind } {
   const timeMatch = /^(recovery|failover|failback)\.timeMs$/.exec(path);
   if (timeMatch) return { metric: { type: 'client-time', name: timeMatch[1] as 'recovery' }, kind: 'duration' };
+  const cp = /^controlPlane\.(\w+)$/.exec(path);
+  if (cp && includes(CONTROL_PLANE_VALUES, cp[1]!)) {
+    const kind: MetricKind = cp[1]!.endsWith('Ms') ? 'duration' : 'count';
+    return { metric: { type: 'control-plane', name: cp[1] }, kind };
+  }
+  const cpPhase = /^controlPlane\.(\w+)\.(\w+)$/.exec(path);
+  if (cpPhase && includes(PHASES, cpPhase[1]!) && includes(CONTROL_PLANE_PHASE_VALUES, cpPhase[2]!)) {
+    return { metric: { type: 'control-plane-phase', phase: cpPhase[1], name: cpPhase[2] }, kind: 'ratio' };
+  }
+  const data = /^data\.(lostAcknowledgedWrites|acknowledgedWrites)$/.exec(path);
+  if (data) return { metric: { type: 'data', name: data[1] as 'lostAcknowledgedWrites' }, kind: 'count' };
   const [phase, ...rest] = path.split('.');
   const tail = rest.join('.');
   if (phase !== undefined && includes(PHASES, phase)) {
@@ -115,6 +141,7 @@ export function parseAssertion(text: string): AssertionExpr {
   }
   const [, client, metricPath, op, raw] = match as unknown as [string, string | undefined, string, Comparator, string];
   const { metric, kind } = parseMetric(metricPath);
+  if (client !== undefined && isRunLevel(metric)) throw new AssertionSyntaxError(`${metricPath} is a run-level metric: drop the client(${client}) prefix`);
   const expected = parseValue(raw, kind, metricPath);
   const prefix = client ? `client(${client}).` : '';
   return { source: `${prefix}${metricPath} ${op} ${raw}`, client, metric, metricPath, kind, op, expected };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AssertionSyntaxError, parseAssertion, type AssertionExpr } from './assertion-expr.js';
+import { AssertionSyntaxError, isRunLevel, parseAssertion, type AssertionExpr } from './assertion-expr.js';
 import { durationSchema } from './duration.js';
 import { UsageError } from './errors.js';
 import { faultSelector, faultSpecSchema, describeSelector, type FaultSpec, type Selector } from './fault-spec.js';
@@ -82,16 +82,41 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): Issue[] {
       }
     }
   });
+  const memberNames = topology.members.map((m) => m.name);
   parsed.faults.forEach((fault: FaultSpec, i) => {
+    if (fault.kind === 'etcd-member-loss') {
+      if (memberNames.length === 0) {
+        issues.push({ path: ['faults', i], message: 'etcd-member-loss needs a control plane: add `controlPlane: {members: [...]}` to a cluster' });
+        return;
+      }
+      if (Array.isArray(fault.which)) {
+        fault.which.forEach((name, j) => {
+          if (!memberNames.includes(name)) issues.push({ path: ['faults', i, 'which', j], message: `unknown member "${name}"; members are ${memberNames.join(', ')}` });
+        });
+      }
+      if (typeof fault.count === 'number' && fault.count > memberNames.length) {
+        issues.push({ path: ['faults', i, 'count'], message: `count ${fault.count} is larger than the ${memberNames.length} members of the control plane` });
+      }
+      if (fault.which === 'follower' && typeof fault.count === 'number' && fault.count > memberNames.length - 1) {
+        issues.push({ path: ['faults', i, 'count'], message: `there are only ${memberNames.length - 1} followers` });
+      }
+      return;
+    }
     const selector = faultSelector(fault);
-    if (!topology.instances.some((instance) => matchesSelector(instance, selector))) {
-      issues.push({ path: ['faults', i], message: `${fault.kind} (${describeSelector(selector)}) matches no service instance` });
+    const hitsInstance = topology.instances.some((instance) => matchesSelector(instance, selector));
+    const isOutage = fault.kind === 'zone-outage' || fault.kind === 'region-outage';
+    const hitsMember = isOutage && topology.members.some((m) => matchesSelector({ name: m.name, node: m.node, locality: m.locality }, selector));
+    if (!hitsInstance && !hitsMember) {
+      issues.push({ path: ['faults', i], message: `${fault.kind} (${describeSelector(selector)}) matches no service instance${isOutage ? ' or control-plane member' : ''}` });
     }
   });
   const clients = topology.clients.map((c) => c.name);
   parsed.assertions.forEach((text, i) => {
     try {
       const expr = parseAssertion(text);
+      if (isRunLevel(expr.metric) && topology.members.length === 0) {
+        issues.push({ path: ['assertions', i], message: `${expr.metricPath} needs a control plane: add \`controlPlane: {members: [...]}\` to a cluster` });
+      }
       if (expr.client !== undefined && !clients.includes(expr.client)) {
         issues.push({ path: ['assertions', i], message: `unknown client "${expr.client}"; clients are ${clients.join(', ')}` });
       }

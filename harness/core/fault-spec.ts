@@ -31,12 +31,22 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     .object({ kind: z.literal('zone-outage'), zone: nameSchema, region: nameSchema.optional(), cluster: nameSchema.optional(), mode: modeSchema })
     .strict(),
   z.object({ kind: z.literal('region-outage'), region: nameSchema, cluster: nameSchema.optional(), mode: modeSchema }).strict(),
+  z
+    .object({
+      kind: z.literal('etcd-member-loss'),
+      /** How many members to take down, or all of them. */
+      count: z.union([z.number().int().min(1), z.literal('all')]).default(1),
+      /** leader, follower (one that is not the leader), any, or member names. */
+      which: z.union([z.enum(['leader', 'follower', 'any']), z.array(nameSchema).min(1)]).default('any'),
+      mode: z.enum(['kill', 'freeze']).default('kill'),
+    })
+    .strict(),
 ]);
 
 export type FaultSpec = z.output<typeof faultSpecSchema>;
 export type FaultSpecInput = z.input<typeof faultSpecSchema>;
 export type FaultKind = FaultSpec['kind'];
-export const FAULT_KINDS: readonly FaultKind[] = ['drain-listeners', 'kill-instance', 'freeze-instance', 'zone-outage', 'region-outage'];
+export const FAULT_KINDS: readonly FaultKind[] = ['drain-listeners', 'kill-instance', 'freeze-instance', 'zone-outage', 'region-outage', 'etcd-member-loss'];
 
 /** The selector a fault acts on, whatever its shape. */
 export function faultSelector(spec: FaultSpec): Selector {
@@ -45,6 +55,8 @@ export function faultSelector(spec: FaultSpec): Selector {
       return { zone: spec.zone, region: spec.region, cluster: spec.cluster };
     case 'region-outage':
       return { region: spec.region, cluster: spec.cluster };
+    case 'etcd-member-loss':
+      return {};
     default:
       return spec.target;
   }

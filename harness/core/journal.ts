@@ -68,8 +68,43 @@ export interface FaultRecord {
   revertedAtMs: number | null;
 }
 
+export interface Availability {
+  requests: number;
+  failed: number;
+  availability: number;
+}
+
+/** Control-plane (etcd) metrics, present when the topology has a control plane. */
+export interface ControlPlaneResult {
+  members: string[];
+  probeIntervalMs: number;
+  resolutionMs: number;
+  /** Quorum and capacity arithmetic computed from the topology before injecting. */
+  placement: unknown;
+  phases: Record<'baseline' | 'fault' | 'recovery', { writes: Availability; linearizableReads: Availability; serializableReads: Availability }>;
+  /** Longest stretch of failed writes in the fault phase (ms). */
+  writeUnavailableMs: number;
+  writeFailuresDuringFault: number;
+  initialLeader: string | null;
+  finalLeader: string | null;
+  leaderChanges: number;
+  /** Whether the leader was among the members the fault took down. */
+  leaderLost: boolean;
+  /** From t_f until a new leader was observed, when the leader was lost. */
+  leaderElectionMs: number | null;
+  /** Every write sent more than one probe timeout after t_f failed. */
+  readOnly: boolean;
+  /** From t_r to the first write after the last failed one. */
+  writeRecoveryMs: number | null;
+  acknowledgedWrites: number;
+  /** Acknowledged writes missing or wrong when read back after recovery; null if not verified. */
+  lostAcknowledgedWrites: number | null;
+  lostKeys: string[];
+}
+
 export interface AssertionResult {
   name: string;
+  /** The client it was evaluated for; empty for run-level metrics (controlPlane.*, data.*). */
   client: string;
   metric: string;
   op: Comparator;
@@ -101,6 +136,9 @@ export interface Journal {
   timeline: TimelineEvent[];
   faults: FaultRecord[];
   clients: ClientResult[];
+  controlPlane?: ControlPlaneResult;
+  /** Quorum/capacity predictions from the topology, when there is a control plane. */
+  placement?: unknown;
   assertions: AssertionResult[];
   metrics: { requests: number; failed: number; worstRecoveryTimeMs: number | null; assertionsPassed: number; assertionsFailed: number };
   environment: Record<string, string>;

@@ -27,12 +27,36 @@ const zoneSchema = z
   });
 
 const regionSchema = z.object({ name: nameSchema, zones: z.array(zoneSchema).min(1) }).strict();
-const clusterSchema = z.object({ name: nameSchema, regions: z.array(regionSchema).min(1) }).strict();
+
+/** The cluster's control plane: etcd members, each placed on a node of the cluster. */
+const controlPlaneSchema = z
+  .object({
+    members: z
+      .array(z.object({ name: nameSchema, node: nameSchema }).strict())
+      .min(1, 'a control plane needs at least one member')
+      .refine((m) => m.length % 2 === 1, { message: 'use an odd number of etcd members (1, 3, 5, 7): an even count tolerates no more failures than one member fewer' }),
+  })
+  .strict();
+
+const clusterSchema = z.object({ name: nameSchema, regions: z.array(regionSchema).min(1), controlPlane: controlPlaneSchema.optional() }).strict();
 
 export const topologySchema = z
   .object({ clusters: z.array(clusterSchema).min(1) })
   .strict()
   .superRefine((topology, ctx) => {
+    const seenMembers = new Set<string>();
+    topology.clusters.forEach((cluster, ci) => {
+      const nodes = new Set(cluster.regions.flatMap((r) => r.zones.flatMap((z) => (z.subzones ?? [{ nodes: z.nodes ?? [] }]).flatMap((s) => s.nodes.map((n) => n.name)))));
+      cluster.controlPlane?.members.forEach((member, mi) => {
+        if (!nodes.has(member.node)) {
+          ctx.addIssue({ code: 'custom', path: ['clusters', ci, 'controlPlane', 'members', mi, 'node'], message: `unknown node "${member.node}" in cluster ${cluster.name}` });
+        }
+        if (seenMembers.has(member.name)) {
+          ctx.addIssue({ code: 'custom', path: ['clusters', ci, 'controlPlane', 'members', mi, 'name'], message: `duplicate member name "${member.name}"` });
+        }
+        seenMembers.add(member.name);
+      });
+    });
     const seenNodes = new Map<string, string>();
     const seenInstances = new Set<string>();
     topology.clusters.forEach((cluster, ci) => {
@@ -80,8 +104,16 @@ export interface Instance {
   locality: Locality;
 }
 
+export interface ControlPlaneMember {
+  name: string;
+  node: string;
+  locality: Locality;
+}
+
 export interface Topology {
   nodes: TopologyNode[];
+  /** etcd members of every cluster's control plane. */
+  members: ControlPlaneMember[];
   instances: Instance[];
   /** Client names are the names of the nodes that carry a client. */
   clients: TopologyNode[];
@@ -110,5 +142,7 @@ export function flattenTopology(parsed: TopologyParsed): Topology {
   }
   const instances = nodes.flatMap((node) => node.instances.map((name) => ({ name, node: node.name, locality: node.locality })));
   const regions = [...new Set(parsed.clusters.flatMap((c) => c.regions.map((r) => r.name)))];
-  return { nodes, instances, clients: nodes.filter((n) => n.client), regions };
+  const localityOf = new Map(nodes.map((n) => [n.name, n.locality]));
+  const members = parsed.clusters.flatMap((c) => (c.controlPlane?.members ?? []).map((m) => ({ name: m.name, node: m.node, locality: localityOf.get(m.node)! })));
+  return { nodes, instances, members, clients: nodes.filter((n) => n.client), regions };
 }

@@ -1,5 +1,17 @@
 import type { FaultSpec } from '../core/fault-spec.js';
 import type { RequestRecord } from '../traffic/record.js';
+import type { ProbeRecord, StatusRecord } from '../probes/record.js';
+
+/** The control plane of an environment, when its topology has one. */
+export interface ControlPlaneAccess {
+  members: string[];
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  startProbes(startAt: number): void;
+  stopProbes(): Promise<{ probes: ProbeRecord[]; statuses: StatusRecord[]; file: string }>;
+  /** Reads back every acknowledged write after recovery. */
+  verifyWrites(): Promise<{ acknowledged: number; lost: string[] } | null>;
+}
 
 // What the runner needs from an environment. Providers live in their own
 // folders (local/, later kind/) behind this interface.
@@ -34,6 +46,8 @@ export interface Provider {
   inject(spec: FaultSpec): Promise<InjectedFault>;
   /** Removes everything provision/deploy made; returns what could not be removed. */
   teardown(): Promise<string[]>;
+  /** Present when the topology declares a control plane. */
+  readonly controlPlane?: ControlPlaneAccess;
   /** Facts for the report (versions, isolation, kernel). */
   facts(): Record<string, string>;
 }

@@ -18,7 +18,8 @@ export function relative(journal: Journal, at: number | null): string {
 
 export function formatActual(value: number | null, metric: string): string {
   if (value === null) return 'null';
-  if (/timeMs$|latency|blackoutMs/.test(metric)) return `${Math.round(value * 10) / 10} ms`;
-  if (/errorRate|locality|servedBy|tier/.test(metric)) return fmtPct(value);
+  if (/Ms$|latency/.test(metric)) return `${Math.round(value * 10) / 10} ms`;
+  if (/errorRate|locality|servedBy|tier|Availability/.test(metric)) return fmtPct(value);
+  if (/readOnly|predictedQuorumLoss/.test(metric)) return value ? 'yes' : 'no';
   return String(value);
 }

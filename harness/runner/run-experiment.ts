@@ -2,13 +2,16 @@ import { basename } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { errorMessage, HarnessError } from '../core/errors.js';
 import type { Experiment } from '../core/experiment.js';
-import type { AssertionResult, ClientResult, FaultRecord, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
+import type { AssertionResult, ClientResult, ControlPlaneResult, FaultRecord, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
 import { evaluateAssertions } from '../analysis/assertions.js';
 import type { PhaseWindows } from '../analysis/phase-windows.js';
 import type { RecoveryOptions } from '../analysis/time-metrics.js';
 import type { InjectedFault, Provider } from '../providers/provider.js';
 import type { RequestRecord } from '../traffic/record.js';
 import { analyseRun } from './analyse-run.js';
+import { analyseControlPlane } from '../analysis/control-plane.js';
+import { placementCheck } from '../analysis/placement.js';
+import type { ProbeRecord, StatusRecord } from '../probes/record.js';
 
 // validate (done by the caller) → provision → deploy → baseline → inject →
 // fault → revert → recovery → analyse. Revert and teardown always run.
@@ -49,6 +52,9 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   let recoveryStart = Number.NaN;
   let revertedAt = Number.NaN;
   const sleepUntil = (t: number) => clock.sleep(t - clock.now(), signal);
+  const placement = placementCheck(ex.topology, ex.faults);
+  const cp = provider.controlPlane;
+  let probesStarted = false;
 
   try {
     mark('provision', `${provider.name} provider, ${provider.isolation} isolation`);
@@ -61,6 +67,11 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     const total = ex.phases.baseline + ex.phases.fault + ex.phases.recovery;
     await provider.startTraffic({ startAt: baselineStart, maxDurationMs: total + 30_000 });
     trafficStarted = true;
+    if (cp) {
+      cp.startProbes(baselineStart);
+      probesStarted = true;
+      for (const finding of placement.findings) mark('placement', finding.message);
+    }
     await sleepUntil(baselineStart);
     mark('baseline', `${ex.traffic.rate} req/s per client for ${ex.phases.baseline} ms`);
     await sleepUntil(baselineStart + ex.phases.baseline);
@@ -120,6 +131,23 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     mark('stop-traffic');
     ({ records, files } = await provider.stopTraffic());
   }
+  let probes: ProbeRecord[] = [];
+  let statuses: StatusRecord[] = [];
+  let verification: { acknowledged: number; lost: string[] } | null = null;
+  if (cp && probesStarted) {
+    const stopped = await cp.stopProbes();
+    ({ probes, statuses } = stopped);
+    files.push(stopped.file);
+    if (!signal.aborted) {
+      mark('verify-writes', `reading back ${probes.filter((r) => r.probe === 'write' && r.ok).length} acknowledged writes`);
+      try {
+        verification = await cp.verifyWrites();
+        if (!verification) mark('verify-failed', 'the store did not answer a read-back within 10 s');
+      } catch (error) {
+        mark('verify-failed', errorMessage(error));
+      }
+    }
+  }
   mark('teardown');
   const leftovers = await provider.teardown();
   if (leftovers.length > 0) {
@@ -129,6 +157,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
 
   const aborted = signal.aborted;
   let clients: ClientResult[] = [];
+  let controlPlane: ControlPlaneResult | undefined;
   let assertions: AssertionResult[] = [];
   if (trafficStarted && Number.isFinite(baselineStart)) {
     const windows: PhaseWindows = {
@@ -140,7 +169,21 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       end,
     };
     clients = analyseRun(ex, records, windows, ctx.recovery);
-    if (failure === undefined && !aborted) assertions = evaluateAssertions(ex.assertions, clients);
+    if (cp && probesStarted) {
+      const lostMembers = injected.flatMap((i) => i.record.affected).filter((a) => cp.members.includes(a));
+      controlPlane = analyseControlPlane({
+        members: cp.members,
+        probes,
+        statuses,
+        windows,
+        lostMembers,
+        probeIntervalMs: cp.probeIntervalMs,
+        probeTimeoutMs: cp.probeTimeoutMs,
+        placement,
+        verification,
+      });
+    }
+    if (failure === undefined && !aborted) assertions = evaluateAssertions(ex.assertions, clients, controlPlane);
   }
   const failed = assertions.filter((a) => !a.passed).length;
   const status: RunStatus = aborted ? 'aborted' : failure !== undefined ? 'error' : failed > 0 ? 'failed' : 'passed';
@@ -168,6 +211,8 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     timeline,
     faults: injected.map((i) => i.record),
     clients,
+    ...(controlPlane ? { controlPlane } : {}),
+    ...(cp ? { placement } : {}),
     assertions,
     metrics: {
       requests: clients.reduce((n, c) => n + c.phases.baseline.requests + c.phases.fault.requests + c.phases.recovery.requests, 0),
@@ -177,7 +222,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       assertionsFailed: failed,
     },
     environment: provider.facts(),
-    records: { files: files.map((f) => `records/${basename(f)}`), count: records.length },
+    records: { files: files.map((f) => `records/${basename(f)}`), count: records.length + probes.length + statuses.length },
   };
   return { journal, failure: aborted ? undefined : failure };
 }

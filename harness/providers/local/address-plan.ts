@@ -34,6 +34,15 @@ export interface ClientPlan {
   admin: { host: string; port: number };
 }
 
+export interface MemberPlan {
+  name: string;
+  node: string;
+  locality: Locality;
+  host: string;
+  clientPort: number;
+  peerPort: number;
+}
+
 export interface AddressPlan {
   isolation: Isolation;
   /** netns mode: the run's bridge and its address (prefix length 24). */
@@ -41,12 +50,14 @@ export interface AddressPlan {
   nodes: NodePlan[];
   instances: InstancePlan[];
   clients: ClientPlan[];
+  members: MemberPlan[];
 }
 
 export const INSTANCE_BASE_PORT = 8080;
 export const INSTANCE_ADMIN_BASE_PORT = 9080;
 export const SIDECAR_PORT = 15001;
 export const SIDECAR_ADMIN_PORT = 15021;
+export const ETCD_CLIENT_PORT = 2379;
 
 /** netns mode: node i gets 198.18.<subnet>.<10+i>; ports repeat per namespace. */
 export function planNetns(topology: Topology, runId: string, subnet: number): AddressPlan {
@@ -82,6 +93,11 @@ export function planNetns(topology: Topology, runId: string, subnet: number): Ad
       listen: { host: '127.0.0.1', port: SIDECAR_PORT },
       admin: { host: ipOf.get(n.name)!, port: SIDECAR_ADMIN_PORT },
     })),
+    // Several members on one node get their own port pair.
+    members: topology.members.map((m) => {
+      const k = topology.members.filter((o) => o.node === m.node).indexOf(m);
+      return { name: m.name, node: m.node, locality: m.locality, host: ipOf.get(m.node)!, clientPort: ETCD_CLIENT_PORT + 2 * k, peerPort: ETCD_CLIENT_PORT + 1 + 2 * k };
+    }),
   };
 }
 
@@ -100,5 +116,6 @@ export function planProcess(topology: Topology, allocatePort: () => number): Add
       listen: { host: '127.0.0.1', port: allocatePort() },
       admin: { host: '127.0.0.1', port: allocatePort() },
     })),
+    members: topology.members.map((m) => ({ name: m.name, node: m.node, locality: m.locality, host: '127.0.0.1', clientPort: allocatePort(), peerPort: allocatePort() })),
   };
 }

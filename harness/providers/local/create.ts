@@ -47,7 +47,7 @@ export async function createLocalProvider(o: CreateLocalOptions): Promise<LocalP
     plan = planNetns(o.experiment.topology, o.runId, claim.subnet);
   } else {
     const t = o.experiment.topology;
-    const ports = await freePorts(t.instances.length * 2 + t.clients.length * 2);
+    const ports = await freePorts(t.instances.length * 2 + t.clients.length * 2 + t.members.length * 2);
     plan = planProcess(t, () => ports.shift()!);
   }
   return new LocalProvider({ experiment: o.experiment, plan, runId: o.runId, exec: o.exec, clock: o.clock, scope, reportDir: o.reportDir, log: o.log, signal: o.signal });

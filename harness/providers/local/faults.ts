@@ -51,22 +51,59 @@ async function isolateNode(p: LocalProvider, nodeName: string, o: LocalProviderO
   return { release: () => o.scope.release(id) };
 }
 
-function outage(mode: OutageMode, p: LocalProvider, instances: string[], o: LocalProviderOptions): { affected: string[]; steps: Promise<Step>[] } {
+async function killMember(p: LocalProvider, name: string, o: LocalProviderOptions): Promise<Step> {
+  const etcd = p.etcd!;
+  const { id } = await o.scope.acquire({ kind: 'killed', label: `etcd ${name}` }, async () => {
+    const child = etcd.child(name);
+    child.signal('SIGKILL');
+    await child.exited;
+  });
+  return {
+    release: async () => {
+      await etcd.restart(name);
+      await o.scope.release(id);
+    },
+  };
+}
+
+async function freezeMember(p: LocalProvider, name: string, o: LocalProviderOptions): Promise<Step> {
+  const child = p.etcd!.child(name);
+  const { id } = await o.scope.acquire({ kind: 'frozen', pid: child.pid, startTicks: processStartTicks(child.pid), label: `etcd ${name}` }, async () => {
+    child.signal('SIGSTOP');
+  });
+  return { release: () => o.scope.release(id) };
+}
+
+function outage(mode: OutageMode, p: LocalProvider, instances: string[], members: string[], o: LocalProviderOptions): { affected: string[]; steps: Promise<Step>[] } {
   if (mode === 'isolate') {
     if (o.plan.isolation !== 'netns') {
       throw new UsageError('mode "isolate" takes links down and needs --isolation netns (run as root)', 'use --mode kill or --mode freeze with --isolation process');
     }
-    // Only nodes that run instances go dark: a client node stands for the zone's ingress, which survives.
-    const nodes = [...new Set(instances.map((i) => p.instance(i).plan.node))];
-    return { affected: nodes, steps: nodes.map((n) => isolateNode(p, n, o)) };
+    // Only nodes that run instances or members go dark: a client node stands for the zone's ingress, which survives.
+    const memberNodes = o.plan.members.filter((m) => members.includes(m.name)).map((m) => m.node);
+    const nodes = [...new Set([...instances.map((i) => p.instance(i).plan.node), ...memberNodes])];
+    return { affected: [...nodes, ...members], steps: nodes.map((n) => isolateNode(p, n, o)) };
   }
-  const act = mode === 'kill' ? killInstance : freezeInstance;
-  return { affected: instances, steps: instances.map((i) => act(p, i, o)) };
+  const [onInstance, onMember] = mode === 'kill' ? [killInstance, killMember] : [freezeInstance, freezeMember];
+  return { affected: [...instances, ...members], steps: [...instances.map((i) => onInstance(p, i, o)), ...members.map((m) => onMember(p, m, o))] };
+}
+
+/** Which members an etcd-member-loss takes, resolving leader/follower at injection time. */
+async function chooseMembers(spec: Extract<FaultSpec, { kind: 'etcd-member-loss' }>, p: LocalProvider): Promise<string[]> {
+  const names = p.etcd!.names;
+  if (Array.isArray(spec.which)) return spec.which;
+  const count = spec.count === 'all' ? names.length : spec.count;
+  if (spec.which === 'any') return names.slice(0, count);
+  const leader = await p.etcd!.leader();
+  if (!leader) throw new Error('no etcd leader to choose from: the cluster has none right now');
+  const followers = names.filter((n) => n !== leader);
+  return spec.which === 'leader' ? [leader, ...followers].slice(0, count) : followers.slice(0, count);
 }
 
 export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: LocalProviderOptions): Promise<InjectedFault> {
   const selector = faultSelector(spec);
-  const instances = o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.name);
+  const instances = spec.kind === 'etcd-member-loss' ? [] : o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.name);
+  const members = o.experiment.topology.members.filter((m) => matchesSelector({ name: m.name, node: m.node, locality: m.locality }, selector)).map((m) => m.name);
   let plan: { affected: string[]; steps: Promise<Step>[] };
   let mode: string | undefined;
   switch (spec.kind) {
@@ -82,8 +119,15 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     case 'zone-outage':
     case 'region-outage':
       mode = spec.mode;
-      plan = outage(spec.mode, p, instances, o);
+      plan = outage(spec.mode, p, instances, members, o);
       break;
+    case 'etcd-member-loss': {
+      mode = spec.mode;
+      const chosen = await chooseMembers(spec, p);
+      const act = spec.mode === 'kill' ? killMember : freezeMember;
+      plan = { affected: chosen, steps: chosen.map((m) => act(p, m, o)) };
+      break;
+    }
   }
   // Act on every target at once: an outage takes a zone down together, not one by one.
   const settled = await Promise.allSettled(plan.steps);
@@ -101,5 +145,6 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     await revert().catch(() => undefined);
     throw (failure as PromiseRejectedResult).reason;
   }
-  return { target: describeSelector(selector), ...(mode ? { mode } : {}), affected: plan.affected, revert };
+  const target = spec.kind === 'etcd-member-loss' ? `members=${Array.isArray(spec.which) ? spec.which.join('+') : `${spec.which}×${spec.count}`}` : describeSelector(selector);
+  return { target, ...(mode ? { mode } : {}), affected: plan.affected, revert };
 }

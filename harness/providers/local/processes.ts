@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Identity } from '../../workloads/identity.js';
-import type { ClientPlan, InstancePlan } from './address-plan.js';
+import type { ClientPlan, InstancePlan, MemberPlan } from './address-plan.js';
 
 // argv for the processes a local environment runs. Pure.
 
@@ -48,5 +48,27 @@ export function driverArgv(client: ClientPlan, opts: { rate: number; timeoutMs: 
     String(Math.round(opts.startAt)),
     '--out',
     opts.out,
+  ];
+}
+
+const url = (host: string, port: number) => `http://${host}:${port}`;
+
+/** etcd with its default timings (heartbeat 100 ms, election 1000 ms), named so the experiment can refer to members. */
+export function etcdArgv(member: MemberPlan, all: readonly MemberPlan[], dataDir: string, token: string): string[] {
+  return [
+    'etcd',
+    '--name', member.name,
+    '--data-dir', dataDir,
+    '--listen-client-urls', url(member.host, member.clientPort),
+    '--advertise-client-urls', url(member.host, member.clientPort),
+    '--listen-peer-urls', url(member.host, member.peerPort),
+    '--initial-advertise-peer-urls', url(member.host, member.peerPort),
+    '--initial-cluster', all.map((m) => `${m.name}=${url(m.host, m.peerPort)}`).join(','),
+    '--initial-cluster-state', 'new',
+    '--initial-cluster-token', token,
+    '--heartbeat-interval', '100',
+    '--election-timeout', '1000',
+    '--logger', 'zap',
+    '--log-level', 'warn',
   ];
 }

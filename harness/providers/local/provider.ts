@@ -9,7 +9,8 @@ import { RUN_MARKER_ENV } from '../../faults/ledger.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderHaproxyConfig } from '../../mesh/haproxy-config.js';
 import { parseRecords, type RequestRecord } from '../../traffic/record.js';
-import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
+import type { ControlPlaneAccess, InjectedFault, Provider, TrafficPlan } from '../provider.js';
+import { EtcdMembers, PROBE } from './etcd-members.js';
 import type { AddressPlan, InstancePlan, NodePlan } from './address-plan.js';
 import { injectLocalFault } from './faults.js';
 import { acceptForwarding, createBridge, createNode, netnsPrefix } from './network.js';
@@ -40,11 +41,29 @@ export class LocalProvider implements Provider {
   private readonly nodes: Map<string, NodePlan>;
   private readonly logDir: string;
   private forwardingRule = false;
+  readonly etcd: EtcdMembers | undefined;
+  readonly controlPlane: ControlPlaneAccess | undefined;
 
   constructor(private readonly o: LocalProviderOptions) {
     this.isolation = o.plan.isolation;
     this.nodes = new Map(o.plan.nodes.map((n) => [n.name, n]));
     this.logDir = join(o.reportDir, 'logs');
+    if (o.plan.members.length > 0) {
+      const etcd = new EtcdMembers(o, (name) => this.nodes.get(name)!, (node, argv, label) => this.spawn(node, argv, label));
+      this.etcd = etcd;
+      const file = join(o.reportDir, 'records', 'control-plane.ndjson');
+      this.controlPlane = {
+        members: etcd.names,
+        probeIntervalMs: PROBE.intervalMs,
+        probeTimeoutMs: PROBE.timeoutMs,
+        startProbes: (startAt) => {
+          mkdirSync(join(o.reportDir, 'records'), { recursive: true });
+          etcd.startProbes(startAt, file);
+        },
+        stopProbes: async () => ({ ...(await etcd.stopProbes()), file }),
+        verifyWrites: () => etcd.verify(),
+      };
+    }
   }
 
   async provision(): Promise<void> {
@@ -66,7 +85,7 @@ export class LocalProvider implements Provider {
     const { plan, scope, experiment, clock, signal } = this.o;
     // One ledger entry covers every process of the run: each carries the run id in its environment.
     await scope.acquire({ kind: 'processes', runId: this.o.runId }, async () => undefined);
-    await Promise.all(plan.instances.map((i) => this.startInstance(i, signal)));
+    await Promise.all([...plan.instances.map((i) => this.startInstance(i, signal)), ...(this.etcd ? [this.etcd.start()] : [])]);
     mkdirSync(join(this.o.reportDir, 'sidecars'), { recursive: true });
     const endpoints = plan.instances.map((i) => ({ instance: i.instance, locality: i.locality, host: i.host, port: i.port }));
     await Promise.all(
@@ -149,6 +168,7 @@ export class LocalProvider implements Provider {
 
   async teardown(): Promise<string[]> {
     for (const { child } of this.drivers) child.signal('SIGKILL');
+    this.etcd?.close();
     return this.o.scope.releaseAll();
   }
 

@@ -1,0 +1,109 @@
+import { PHASES, type Phase } from '../core/assertion-expr.js';
+import type { Availability, ControlPlaneResult } from '../core/journal.js';
+import type { ProbeOp, ProbeRecord, StatusRecord } from '../probes/record.js';
+import type { PhaseWindows } from './phase-windows.js';
+import { phaseBounds, phaseOf } from './phase-windows.js';
+import type { Placement } from './placement.js';
+import { timeAfterLastBad } from './sequence.js';
+
+export interface ControlPlaneInput {
+  members: readonly string[];
+  probes: readonly ProbeRecord[];
+  statuses: readonly StatusRecord[];
+  windows: PhaseWindows;
+  /** Members the faults took down. */
+  lostMembers: readonly string[];
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  placement: Placement;
+  verification: { acknowledged: number; lost: string[] } | null;
+}
+
+function availability(records: readonly ProbeRecord[]): Availability {
+  const failed = records.filter((r) => !r.ok).length;
+  return { requests: records.length, failed, availability: records.length === 0 ? 0 : (records.length - failed) / records.length };
+}
+
+/**
+ * Longest time without any write being acknowledged, measured between the
+ * completions of consecutive successful writes, over gaps that contain a failed
+ * write and overlap the fault phase. (By send time a write sent mid-outage can
+ * succeed later, which would hide part of the window.)
+ */
+export function writeUnavailableMs(writes: readonly ProbeRecord[], faultStart: number, faultEnd: number, runEnd: number): number {
+  const acks = writes.filter((w) => w.ok).map((w) => w.sentAt + w.latencyMs).sort((a, b) => a - b);
+  const failures = writes.filter((w) => !w.ok).map((w) => w.sentAt);
+  const bounds = [Number.NEGATIVE_INFINITY, ...acks, runEnd];
+  let worst = 0;
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const from = bounds[i]!;
+    const to = bounds[i + 1]!;
+    if (to <= faultStart || from >= faultEnd) continue;
+    if (!failures.some((f) => f > from && f < to)) continue;
+    const start = Number.isFinite(from) ? from : Math.min(...failures.filter((f) => f < to));
+    worst = Math.max(worst, to - start);
+  }
+  return worst;
+}
+
+/** The leader per poll round: the one reported with the highest term; null when no member names one. */
+export function leaderByRound(statuses: readonly StatusRecord[]): { sentAt: number; leader: string | null }[] {
+  const rounds = new Map<number, StatusRecord[]>();
+  for (const s of statuses) (rounds.get(s.round) ?? rounds.set(s.round, []).get(s.round)!).push(s);
+  return [...rounds.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, round]) => {
+      const views = round.filter((s) => s.ok && s.leader !== null).sort((a, b) => (b.term ?? 0) - (a.term ?? 0));
+      return { sentAt: Math.min(...round.map((s) => s.sentAt)), leader: views[0]?.leader ?? null };
+    });
+}
+
+/** Control-plane metrics of a run. Pure. */
+export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResult {
+  const { windows: w } = input;
+  const sorted = [...input.probes].sort((a, b) => a.sentAt - b.sentAt);
+  const of = (phase: Phase, op: ProbeOp) => sorted.filter((r) => r.probe === op && phaseOf(r.sentAt, w) === phase);
+  const phases = Object.fromEntries(
+    PHASES.map((p) => [p, { writes: availability(of(p, 'write')), linearizableReads: availability(of(p, 'read-linearizable')), serializableReads: availability(of(p, 'read-serializable')) }]),
+  ) as ControlPlaneResult['phases'];
+
+  const faultWrites = of('fault', 'write');
+  const fault = phaseBounds('fault', w);
+  const lateWrites = faultWrites.filter((r) => r.sentAt >= w.injectedAt + input.probeTimeoutMs);
+  const readOnly = lateWrites.length > 0 && lateWrites.every((r) => !r.ok);
+
+  const rounds = leaderByRound(input.statuses);
+  const known = rounds.filter((r) => r.leader !== null);
+  let leaderChanges = 0;
+  for (let i = 1; i < known.length; i++) if (known[i]!.leader !== known[i - 1]!.leader) leaderChanges++;
+  const initialLeader = [...known].reverse().find((r) => r.sentAt < w.faultStart)?.leader ?? null;
+  const finalLeader = known[known.length - 1]?.leader ?? null;
+  const leaderLost = initialLeader !== null && input.lostMembers.includes(initialLeader);
+  const elected = known.find((r) => r.sentAt >= w.injectedAt && r.leader !== initialLeader);
+  const recoveryWrites = of('recovery', 'write');
+
+  return {
+    members: [...input.members],
+    probeIntervalMs: input.probeIntervalMs,
+    resolutionMs: input.probeIntervalMs,
+    placement: input.placement,
+    phases,
+    writeUnavailableMs: writeUnavailableMs(
+      sorted.filter((r) => r.probe === 'write'),
+      fault.start,
+      fault.end,
+      w.end,
+    ),
+    writeFailuresDuringFault: phases.fault.writes.failed,
+    initialLeader,
+    finalLeader,
+    leaderChanges,
+    leaderLost,
+    leaderElectionMs: leaderLost && elected ? Math.max(0, elected.sentAt - w.injectedAt) : null,
+    readOnly,
+    writeRecoveryMs: timeAfterLastBad(recoveryWrites, (r) => !r.ok, w.revertedAt),
+    acknowledgedWrites: input.verification?.acknowledged ?? 0,
+    lostAcknowledgedWrites: input.verification ? input.verification.lost.length : null,
+    lostKeys: input.verification?.lost.slice(0, 20) ?? [],
+  };
+}
