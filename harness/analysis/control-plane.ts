@@ -62,7 +62,10 @@ export function leaderByRound(statuses: readonly StatusRecord[]): { sentAt: numb
 export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResult {
   const { windows: w } = input;
   const sorted = [...input.probes].sort((a, b) => a.sentAt - b.sentAt);
-  const of = (phase: Phase, op: ProbeOp) => sorted.filter((r) => r.probe === op && phaseOf(r.sentAt, w) === phase);
+  // A fault-phase operation counts as answered only if it was answered while the
+  // fault lasted: one that waited and succeeded after the revert was not.
+  const judged = sorted.map((r) => (r.ok && phaseOf(r.sentAt, w) === 'fault' && r.sentAt + r.latencyMs >= w.recoveryStart ? { ...r, ok: false, error: 'answered-after-revert' } : r));
+  const of = (phase: Phase, op: ProbeOp) => judged.filter((r) => r.probe === op && phaseOf(r.sentAt, w) === phase);
   const phases = Object.fromEntries(
     PHASES.map((p) => [p, { writes: availability(of(p, 'write')), linearizableReads: availability(of(p, 'read-linearizable')), serializableReads: availability(of(p, 'read-serializable')) }]),
   ) as ControlPlaneResult['phases'];
@@ -101,7 +104,8 @@ export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResul
     leaderLost,
     leaderElectionMs: leaderLost && elected ? Math.max(0, elected.sentAt - w.injectedAt) : null,
     readOnly,
-    writeRecoveryMs: timeAfterLastBad(recoveryWrites, (r) => !r.ok, w.revertedAt),
+    // From when the revert began: restarting members is part of coming back.
+    writeRecoveryMs: timeAfterLastBad(recoveryWrites, (r) => !r.ok, w.recoveryStart),
     acknowledgedWrites: input.verification?.acknowledged ?? 0,
     lostAcknowledgedWrites: input.verification ? input.verification.lost.length : null,
     lostKeys: input.verification?.lost.slice(0, 20) ?? [],

@@ -94,7 +94,7 @@ export interface ControlPlaneResult {
   leaderElectionMs: number | null;
   /** Every write sent more than one probe timeout after t_f failed. */
   readOnly: boolean;
-  /** From t_r to the first write after the last failed one. */
+  /** From the start of the revert to the first write after the last failed one in the recovery phase. */
   writeRecoveryMs: number | null;
   acknowledgedWrites: number;
   /** Acknowledged writes missing or wrong when read back after recovery; null if not verified. */

@@ -1,4 +1,4 @@
-import type { Journal, PhaseMetrics } from '../core/journal.js';
+import type { ControlPlaneResult, Journal, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
 
@@ -20,6 +20,41 @@ function phaseRow(name: string, p: PhaseMetrics): string {
   return `| ${name} | ${p.requests} | ${p.failed} | ${fmtPct(p.errorRate)} | ${fmtMs(p.blackoutMs)} | ${fmtMs(p.latencyMs?.p50)} / ${fmtMs(p.latencyMs?.p99)} | ${fmtPct(p.locality.sameZone)} | ${topShares(p.servedBy.zone)} |`;
 }
 
+interface PlacementView {
+  members: number;
+  quorum: number;
+  membersByZone: Record<string, string[]>;
+  serviceZones: number;
+  overheadOneZone: number | null;
+  zonesLost: number;
+  overheadForFault: number | null;
+  findings: { message: string; quorumLost: boolean }[];
+}
+
+function controlPlaneSection(cp: ControlPlaneResult): string[] {
+  const p = cp.placement as PlacementView;
+  const out = ['## Control plane', ''];
+  out.push(`${cp.members.length} etcd members (quorum ${p.quorum}): ${Object.entries(p.membersByZone).map(([zone, names]) => `${zone}: ${names.join(', ')}`).join(' · ')}`, '');
+  out.push('**Placement check (before injecting):**', '');
+  for (const f of p.findings) out.push(`- ${f.quorumLost ? '⚠️' : '✅'} ${f.message}`);
+  if (p.overheadOneZone !== null) {
+    out.push(`- Service spread over ${p.serviceZones} zones: surviving one zone needs ${p.serviceZones}/${p.serviceZones - 1} = **${p.overheadOneZone.toFixed(2)}×** capacity${p.zonesLost > 1 && p.overheadForFault !== null ? `; surviving the ${p.zonesLost} zones this run takes down needs ${p.serviceZones}/${p.serviceZones - p.zonesLost} = **${p.overheadForFault.toFixed(2)}×**` : ''}.`);
+  }
+  out.push('');
+  out.push(
+    `Write unavailability **${fmtMs(cp.writeUnavailableMs)}** · leader ${cp.initialLeader ?? '—'} → ${cp.finalLeader ?? '—'} (${cp.leaderChanges} change${cp.leaderChanges === 1 ? '' : 's'}${cp.leaderLost ? `, new leader after ${fmtMs(cp.leaderElectionMs)}` : ''}) · read-only: **${cp.readOnly ? 'yes' : 'no'}** · writes back after revert in ${fmtMs(cp.writeRecoveryMs)} · lost acknowledged writes: **${cp.lostAcknowledgedWrites ?? 'not verified'}** of ${cp.acknowledgedWrites} · probe interval ${fmtMs(cp.probeIntervalMs)}`,
+    '',
+  );
+  out.push('| phase | writes | linearizable reads | serializable reads |', '|---|---|---|---|');
+  for (const phase of ['baseline', 'fault', 'recovery'] as const) {
+    const x = cp.phases[phase];
+    const cell = (a: { requests: number; failed: number; availability: number }) => `${fmtPct(a.availability)} (${a.failed}/${a.requests} failed)`;
+    out.push(`| ${phase} | ${cell(x.writes)} | ${cell(x.linearizableReads)} | ${cell(x.serializableReads)} |`);
+  }
+  out.push('');
+  return out;
+}
+
 export function renderMarkdown(j: Journal): string {
   const out: string[] = [];
   out.push(`# ${j.experiment}: ${VERDICT[j.status]}`, '', `${j.description}`, '');
@@ -35,6 +70,7 @@ export function renderMarkdown(j: Journal): string {
   out.push('## Faults', '', '| fault | target | affected | injected | reverted |', '|---|---|---|---|---|');
   for (const f of j.faults) out.push(`| ${f.kind}${f.mode ? ` (${f.mode})` : ''} | ${f.target} | ${f.affected.join(', ')} | ${relative(j, f.injectedAtMs)} | ${relative(j, f.revertedAtMs)} |`);
   out.push('');
+  if (j.controlPlane) out.push(...controlPlaneSection(j.controlPlane));
   out.push('## Clients', '');
   for (const c of j.clients) {
     out.push(`### ${c.name} (${formatLocality(c.locality)})`, '');

@@ -87,3 +87,24 @@ describe('placementCheck', () => {
     ).toThrow(/controlPlane\.members\[0\]\.node: unknown node "ghost"/);
   });
 });
+
+describe('fault-phase availability', () => {
+  it('does not count an operation that was only answered after the revert', () => {
+    const windows = { baselineStart: 0, faultStart: 1000, injectedAt: 1000, recoveryStart: 2000, revertedAt: 2000, end: 3000 };
+    const placement = placementCheck(parseExperiment({ name: 'x', description: 'd', topology: zonalTopology({ zones: 3, membersIn: { a: 1, b: 1, c: 1 } }), faults: [{ kind: 'etcd-member-loss' }] }, 't').topology, []);
+    const probes = [write(1500, false, 1000), write(1900, true, 300), write(2100, true)];
+    const r = analyseControlPlane({ members: ['etcd-a'], probes, statuses: [], windows, lostMembers: [], probeIntervalMs: 100, probeTimeoutMs: 1000, placement, verification: null });
+    expect(r.phases.fault.writes).toEqual({ requests: 2, failed: 2, availability: 0 });
+    expect(r.lostAcknowledgedWrites).toBeNull();
+  });
+});
+
+describe('writeRecoveryMs', () => {
+  it('counts from the start of the revert, so restarting members is included', () => {
+    const windows = { baselineStart: 0, faultStart: 1000, injectedAt: 1000, recoveryStart: 2000, revertedAt: 2800, end: 4000 };
+    const placement = placementCheck(parseExperiment({ name: 'x', description: 'd', topology: zonalTopology({ zones: 3, membersIn: { a: 1, b: 1, c: 1 } }), faults: [{ kind: 'etcd-member-loss' }] }, 't').topology, []);
+    const probes = [write(2100, false), write(2500, false), write(2600, true), write(3000, true)];
+    const r = analyseControlPlane({ members: ['etcd-a'], probes, statuses: [], windows, lostMembers: [], probeIntervalMs: 100, probeTimeoutMs: 1000, placement, verification: null });
+    expect(r.writeRecoveryMs).toBe(600);
+  });
+});
