@@ -4,7 +4,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { writeIndex } from '../report/regenerate.js';
 import { removeStaleLocks } from '../providers/local/subnet-lock.js';
 import { systemClock } from '../core/clock.js';
 import { METRIC_PATHS } from '../core/assertion-expr.js';
@@ -200,6 +201,13 @@ async function main(argv: string[]): Promise<number> {
   ledger.close();
   const reportFailures = writeReports(reportDir, journal);
   for (const f of reportFailures) console.error(`error: could not write ${f}`);
+  try {
+    // The run history of the default reports folder, or of any folder that already keeps one.
+    const parent = dirname(reportDir);
+    if (parent === resolve('reports') || existsSync(join(parent, 'index.json'))) writeIndex(parent);
+  } catch (error) {
+    console.error(`error: could not update the run index: ${errorMessage(error)}`);
+  }
   printSummary(journal, reportDir);
   if (journal.status === 'aborted') return ExitCode.interrupted;
   if (failure !== undefined) return reportError(failure, o.debug ?? false);

@@ -43,6 +43,18 @@ export interface PhaseMetrics {
   servedBy: { region: Record<string, number>; zone: Record<string, number>; subzone: Record<string, number>; instance: Record<string, number> };
 }
 
+/** Binned time series for charts (see analysis/series.ts). */
+export interface ClientSeriesData {
+  start: number;
+  binMs: number;
+  groupBy: 'region' | 'zone' | 'subzone' | 'instance';
+  groups: string[];
+  served: number[][];
+  failed: number[];
+  p50: (number | null)[];
+  max: (number | null)[];
+}
+
 export interface ClientResult {
   name: string;
   locality: Locality;
@@ -54,6 +66,8 @@ export interface ClientResult {
   recoveryTimeMs: number | null;
   timeToFailoverMs: number | null;
   failbackTimeMs: number | null;
+  /** Requests over time, for the report's charts. */
+  series?: ClientSeriesData;
 }
 
 export interface FaultRecord {
@@ -100,6 +114,7 @@ export interface ControlPlaneResult {
   /** Acknowledged writes missing or wrong when read back after recovery; null if not verified. */
   lostAcknowledgedWrites: number | null;
   lostKeys: string[];
+  series?: { start: number; binMs: number; writesOk: number[]; writesFailed: number[]; linearizableOk: number[]; linearizableFailed: number[]; serializableOk: number[]; serializableFailed: number[]; leader: (string | null)[] };
 }
 
 export interface AssertionResult {

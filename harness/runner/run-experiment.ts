@@ -11,6 +11,7 @@ import type { RequestRecord } from '../traffic/record.js';
 import { analyseRun } from './analyse-run.js';
 import { analyseControlPlane } from '../analysis/control-plane.js';
 import { placementCheck } from '../analysis/placement.js';
+import { binSize, clientSeries, controlPlaneSeries } from '../analysis/series.js';
 import type { ProbeRecord, StatusRecord } from '../probes/record.js';
 
 // validate (done by the caller) → provision → deploy → baseline → inject →
@@ -169,6 +170,8 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       end,
     };
     clients = analyseRun(ex, records, windows, ctx.recovery);
+    const binMs = binSize(end - baselineStart);
+    for (const c of clients) c.series = clientSeries(records.filter((r) => r.client === c.name).sort((a, b) => a.sentAt - b.sentAt), baselineStart, end, binMs);
     if (cp && probesStarted) {
       const lostMembers = injected.flatMap((i) => i.record.affected).filter((a) => cp.members.includes(a));
       controlPlane = analyseControlPlane({
@@ -182,6 +185,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
         placement,
         verification,
       });
+      controlPlane.series = controlPlaneSeries(probes, statuses, baselineStart, end, binSize(end - baselineStart));
     }
     if (failure === undefined && !aborted) assertions = evaluateAssertions(ex.assertions, clients, controlPlane);
   }

@@ -1,0 +1,106 @@
+import type { ProbeRecord, StatusRecord } from '../probes/record.js';
+import type { RequestRecord } from '../traffic/record.js';
+import { nearestRank } from './percentile.js';
+
+// Time series for charts: counts per fixed-width bin, so a chart's size does
+// not grow with the number of records. Failures are counted, never sampled.
+
+export interface ClientSeries {
+  /** Epoch ms of bin 0. */
+  start: number;
+  binMs: number;
+  /** The locality level successes are grouped by: the coarsest that tells them apart. */
+  groupBy: 'region' | 'zone' | 'subzone' | 'instance';
+  groups: string[];
+  /** served[g][i]: successes served by groups[g] in bin i. */
+  served: number[][];
+  failed: number[];
+  /** Per bin latency of successes (ms); null for a bin without successes. */
+  p50: (number | null)[];
+  max: (number | null)[];
+}
+
+export interface ControlPlaneSeries {
+  start: number;
+  binMs: number;
+  writesOk: number[];
+  writesFailed: number[];
+  linearizableOk: number[];
+  linearizableFailed: number[];
+  serializableOk: number[];
+  serializableFailed: number[];
+  /** The leader reported in each bin (last view with the highest term), null when none. */
+  leader: (string | null)[];
+}
+
+const BIN_CHOICES = [100, 250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000];
+
+/** The smallest bin that keeps a run within `maxBins` bins. */
+export function binSize(durationMs: number, maxBins = 600): number {
+  return BIN_CHOICES.find((b) => durationMs / b <= maxBins) ?? BIN_CHOICES[BIN_CHOICES.length - 1]!;
+}
+
+function groupLevel(records: readonly RequestRecord[]): ClientSeries['groupBy'] {
+  const distinct = (f: (r: RequestRecord) => string | null) => new Set(records.filter((r) => r.error === null).map(f)).size;
+  if (distinct((r) => r.region) > 1) return 'region';
+  if (distinct((r) => `${r.region}/${r.zone}`) > 1) return 'zone';
+  if (distinct((r) => `${r.region}/${r.zone}/${r.subzone}`) > 1) return 'subzone';
+  return 'instance';
+}
+
+export function clientSeries(records: readonly RequestRecord[], start: number, end: number, binMs: number): ClientSeries {
+  const n = Math.max(1, Math.ceil((end - start) / binMs));
+  const groupBy = groupLevel(records);
+  const groupIndex = new Map<string, number>();
+  const served: number[][] = [];
+  const failed = new Array<number>(n).fill(0);
+  const latencies: number[][] = Array.from({ length: n }, () => []);
+  for (const r of records) {
+    const i = Math.floor((r.sentAt - start) / binMs);
+    if (i < 0 || i >= n) continue;
+    if (r.error !== null) {
+      failed[i]!++;
+      continue;
+    }
+    const key = (groupBy === 'instance' ? r.instance : r[groupBy]) ?? '';
+    let g = groupIndex.get(key);
+    if (g === undefined) {
+      g = groupIndex.size;
+      groupIndex.set(key, g);
+      served.push(new Array<number>(n).fill(0));
+    }
+    served[g]![i]!++;
+    latencies[i]!.push(r.latencyMs);
+  }
+  const order = [...groupIndex.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const p50: (number | null)[] = [];
+  const max: (number | null)[] = [];
+  for (const bin of latencies) {
+    bin.sort((a, b) => a - b);
+    p50.push(bin.length ? Math.round(nearestRank(bin, 0.5) * 100) / 100 : null);
+    max.push(bin.length ? Math.round(bin[bin.length - 1]! * 100) / 100 : null);
+  }
+  return { start, binMs, groupBy, groups: order.map(([k]) => k), served: order.map(([, g]) => served[g]!), failed, p50, max };
+}
+
+export function controlPlaneSeries(probes: readonly ProbeRecord[], statuses: readonly StatusRecord[], start: number, end: number, binMs: number): ControlPlaneSeries {
+  const n = Math.max(1, Math.ceil((end - start) / binMs));
+  const zeros = () => new Array<number>(n).fill(0);
+  const s: ControlPlaneSeries = { start, binMs, writesOk: zeros(), writesFailed: zeros(), linearizableOk: zeros(), linearizableFailed: zeros(), serializableOk: zeros(), serializableFailed: zeros(), leader: new Array(n).fill(null) };
+  for (const p of probes) {
+    const i = Math.floor((p.sentAt - start) / binMs);
+    if (i < 0 || i >= n) continue;
+    const [ok, bad] = p.probe === 'write' ? [s.writesOk, s.writesFailed] : p.probe === 'read-linearizable' ? [s.linearizableOk, s.linearizableFailed] : [s.serializableOk, s.serializableFailed];
+    (p.ok ? ok : bad)[i]!++;
+  }
+  const bestTerm = new Array<number>(n).fill(-1);
+  for (const st of statuses) {
+    const i = Math.floor((st.sentAt - start) / binMs);
+    if (i < 0 || i >= n || !st.ok || st.leader === null) continue;
+    if ((st.term ?? 0) >= bestTerm[i]!) {
+      bestTerm[i] = st.term ?? 0;
+      s.leader[i] = st.leader;
+    }
+  }
+  return s;
+}

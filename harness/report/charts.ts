@@ -1,0 +1,118 @@
+import * as echarts from 'echarts';
+import type { ClientResult, ControlPlaneResult, FaultRecord } from '../core/journal.js';
+
+// Charts rendered to SVG at report time by ECharts' server-side renderer: no
+// script is needed to view them and nothing is fetched.
+
+type Option = Record<string, unknown>;
+
+export const PALETTE = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#aec7e8', '#98df8a'];
+export const FAILED_COLOR = '#d62728';
+
+function render(option: Option, width = 960, height = 300): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  chart.setOption({ animation: false, textStyle: { fontFamily: 'sans-serif' }, ...option });
+  const svg = chart.renderToSVGString();
+  chart.dispose();
+  return svg;
+}
+
+const sec = (ms: number, t0: number) => Math.round(((ms - t0) / 1000) * 1000) / 1000;
+
+/** Vertical markers: fault injected/reverted, recovery and failover points. */
+function markers(faults: readonly FaultRecord[], t0: number, extra: { at: number | null; label: string; color: string }[] = []): Option {
+  // Fault and revert are labelled above the plot; the annotation lines
+  // (failover, recovery) are often milliseconds apart, so their figures go in
+  // the chart's subtitle instead of labels that would overlap.
+  const lines = [
+    ...faults.flatMap((f) => [
+      { xAxis: sec(f.injectedAtMs, t0), name: `${f.kind} injected`, lineStyle: { color: '#000', type: 'solid', width: 2 }, label: { formatter: 'fault', position: 'end' } },
+      ...(f.revertedAtMs !== null ? [{ xAxis: sec(f.revertedAtMs, t0), name: 'reverted', lineStyle: { color: '#555', type: 'dashed', width: 2 }, label: { formatter: 'revert', position: 'end' } }] : []),
+    ]),
+    ...extra
+      .filter((e) => e.at !== null)
+      .map((e) => ({ xAxis: sec(e.at!, t0), name: e.label, lineStyle: { color: e.color, type: 'dotted', width: 2 }, label: { show: false } })),
+  ];
+  return { symbol: 'none', silent: true, data: lines, label: { fontSize: 11 } };
+}
+
+/** Requests per second stacked by serving locality, failures in red, fault and recovery marked. */
+export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t0: number): string {
+  const s = c.series!;
+  const rps = 1000 / s.binMs;
+  const x = (i: number) => sec(s.start + (i + 0.5) * s.binMs, t0);
+  const injected = faults.length ? Math.max(...faults.map((f) => f.injectedAtMs)) : null;
+  const extra = [
+    { at: injected !== null && c.timeToFailoverMs !== null ? injected + c.timeToFailoverMs : null, label: `failover ${Math.round(c.timeToFailoverMs ?? 0)} ms`, color: '#ff7f0e' },
+    { at: injected !== null && c.recoveryTimeMs !== null && c.phases.fault.failed > 0 ? injected + c.recoveryTimeMs : null, label: `recovered ${Math.round(c.recoveryTimeMs ?? 0)} ms`, color: '#2ca02c' },
+  ];
+  const notes = [
+    ...(c.timeToFailoverMs !== null ? [`first failover (orange) ${Math.round(c.timeToFailoverMs)} ms after the fault`] : []),
+    ...(c.recoveryTimeMs !== null && c.phases.fault.failed > 0 ? [`recovered (green) ${Math.round(c.recoveryTimeMs)} ms after the fault`] : []),
+    ...(c.recoveryTimeMs === null ? ['never recovered during the fault'] : []),
+    `${c.phases.fault.failed} of ${c.phases.fault.requests} requests failed during the fault`,
+  ];
+  const series = [
+    ...s.groups.map((g, gi) => ({ name: g || '(none)', type: 'bar', stack: 'rps', barCategoryGap: '0%', itemStyle: { color: PALETTE[gi % PALETTE.length] }, data: s.served[gi]!.map((n, i) => [x(i), n * rps]) })),
+    { name: 'failed', type: 'bar', stack: 'rps', itemStyle: { color: FAILED_COLOR }, data: s.failed.map((n, i) => [x(i), n * rps]), markLine: markers(faults, t0, extra) },
+  ];
+  return render({
+    title: { text: `${c.name}: requests per second by serving ${s.groupBy}`, subtext: notes.join(' · '), left: 10, top: 4, textStyle: { fontSize: 14 }, subtextStyle: { fontSize: 12, color: '#333' } },
+    legend: { top: 4, right: 10, data: [...s.groups.map((g) => g || '(none)'), 'failed'] },
+    grid: { left: 50, right: 30, top: 72, bottom: 40 },
+    xAxis: { type: 'value', name: 's', min: 0, max: sec(s.start + s.failed.length * s.binMs, t0) },
+    yAxis: { type: 'value', name: 'req/s' },
+    series,
+  });
+}
+
+export function latencyChart(c: ClientResult, faults: readonly FaultRecord[], t0: number): string {
+  const s = c.series!;
+  const x = (i: number) => sec(s.start + (i + 0.5) * s.binMs, t0);
+  return render(
+    {
+      title: { text: `${c.name}: latency of successful requests`, left: 10, top: 4, textStyle: { fontSize: 14 } },
+      legend: { top: 4, right: 10, data: ['p50', 'max'] },
+      grid: { left: 50, right: 30, top: 60, bottom: 40 },
+      xAxis: { type: 'value', name: 's', min: 0, max: sec(s.start + s.failed.length * s.binMs, t0) },
+      yAxis: { type: 'value', name: 'ms' },
+      series: [
+        { name: 'p50', type: 'line', showSymbol: false, connectNulls: false, itemStyle: { color: PALETTE[0] }, data: s.p50.map((v, i) => [x(i), v]), markLine: markers(faults, t0) },
+        { name: 'max', type: 'line', showSymbol: false, connectNulls: false, itemStyle: { color: '#ff7f0e' }, data: s.max.map((v, i) => [x(i), v]) },
+      ],
+    },
+    960,
+    220,
+  );
+}
+
+/** Write and read availability per bin, with leader changes marked. */
+export function controlPlaneChart(cp: ControlPlaneResult, faults: readonly FaultRecord[], t0: number): string {
+  const s = cp.series!;
+  const x = (i: number) => sec(s.start + (i + 0.5) * s.binMs, t0);
+  const ratio = (ok: number[], bad: number[]) => ok.map((o, i) => [x(i), o + bad[i]! === 0 ? null : Math.round((o / (o + bad[i]!)) * 1000) / 10]);
+  const leaderChanges: { at: number; label: string; color: string }[] = [];
+  let last: string | null = null;
+  s.leader.forEach((l, i) => {
+    if (l !== null && l !== last) {
+      if (last !== null) leaderChanges.push({ at: s.start + i * s.binMs, label: `leader ${l}`, color: '#9467bd' });
+      last = l;
+    }
+  });
+  return render(
+    {
+      title: { text: 'Control plane: availability of writes and reads (%)', left: 10, top: 4, textStyle: { fontSize: 14 } },
+      legend: { top: 4, right: 10, data: ['writes', 'linearizable reads', 'serializable reads'] },
+      grid: { left: 50, right: 30, top: 60, bottom: 40 },
+      xAxis: { type: 'value', name: 's', min: 0, max: sec(s.start + s.writesOk.length * s.binMs, t0) },
+      yAxis: { type: 'value', name: '%', min: 0, max: 100 },
+      series: [
+        { name: 'writes', type: 'line', step: 'middle', showSymbol: false, itemStyle: { color: FAILED_COLOR }, lineStyle: { width: 3 }, data: ratio(s.writesOk, s.writesFailed), markLine: markers(faults, t0, leaderChanges) },
+        { name: 'linearizable reads', type: 'line', step: 'middle', showSymbol: false, itemStyle: { color: PALETTE[0] }, data: ratio(s.linearizableOk, s.linearizableFailed) },
+        { name: 'serializable reads', type: 'line', step: 'middle', showSymbol: false, itemStyle: { color: PALETTE[1] }, lineStyle: { type: 'dashed' }, data: ratio(s.serializableOk, s.serializableFailed) },
+      ],
+    },
+    960,
+    260,
+  );
+}

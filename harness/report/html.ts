@@ -1,0 +1,125 @@
+import type { AssertionResult, Journal, PhaseMetrics } from '../core/journal.js';
+import { formatLocality } from '../core/locality.js';
+import { controlPlaneChart, latencyChart, timelineChart } from './charts.js';
+import { fmtMs, fmtPct, formatActual, relative } from './format.js';
+
+// report.html: one self-contained file (inline CSS, inline SVG charts, no
+// script, no external resource) a reviewer can open offline.
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const CSS = `
+body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#222}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd} h3{font-size:15px;margin:18px 0 6px}
+.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
+.passed{background:#2ca02c}.failed{background:#d62728}.aborted{background:#ff7f0e}.error{background:#7f1d1d}
+.meta{color:#555} table{border-collapse:collapse;margin:6px 0} td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
+tr.fail td{background:#fde8e8} tr.pass td:first-child{color:#2ca02c} tr.fail td:first-child{color:#d62728}
+.figures span{display:inline-block;margin-right:18px} .figures b{font-size:16px}
+.topo{display:flex;flex-wrap:wrap;gap:8px} .box{border:1px solid #bbb;border-radius:6px;padding:4px 8px;margin:4px 0}
+.region{background:#f7f7fb}.zone{background:#fff}.subzone{background:#fafafa}
+.node{display:inline-block;border:1px solid #999;border-radius:4px;padding:1px 6px;margin:2px;font-size:12px}
+.chip{display:inline-block;border-radius:3px;padding:0 4px;margin:1px;font-size:11px;background:#e8f0fe}
+.down{background:#fde8e8!important;border-color:#d62728!important;color:#a00} .client{background:#fff7e0}
+.chart svg{max-width:100%;height:auto} .small{font-size:12px;color:#666}
+`;
+
+function assertionRows(assertions: readonly AssertionResult[]): string {
+  if (assertions.length === 0) return '<p><em>No assertions were evaluated.</em></p>';
+  const rows = assertions.map(
+    (a) =>
+      `<tr class="assertion ${a.passed ? 'pass' : 'fail'}" data-name="${esc(a.name)}"><td>${a.passed ? '✓' : '✗'}</td><td><code>${esc(a.name)}</code></td><td>${esc(formatActual(a.actual, a.metric))}</td></tr>`,
+  );
+  return `<table id="assertions"><tr><th></th><th>assertion</th><th>actual</th></tr>${rows.join('')}</table>`;
+}
+
+function phaseRows(phases: Record<string, PhaseMetrics>): string {
+  const row = (name: string, p: PhaseMetrics) =>
+    `<tr><td>${name}</td><td>${p.requests}</td><td>${p.failed}</td><td>${fmtPct(p.errorRate)}</td><td>${fmtMs(p.blackoutMs)}</td><td>${fmtMs(p.latencyMs?.p50)} / ${fmtMs(p.latencyMs?.p99)} / ${fmtMs(p.latencyMs?.max)}</td><td>${fmtPct(p.locality.sameSubzone)} / ${fmtPct(p.locality.sameZone)} / ${fmtPct(p.locality.sameRegion)}</td><td>${esc(
+      Object.entries(p.servedBy.zone)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, v]) => `${k} ${fmtPct(v)}`)
+        .join(', ') || '—',
+    )}</td></tr>`;
+  return `<table><tr><th>phase</th><th>requests</th><th>failed</th><th>error rate</th><th>longest blackout</th><th>latency p50 / p99 / max</th><th>same subzone / zone / region</th><th>served by zone</th></tr>${['baseline', 'fault', 'recovery']
+    .map((p) => row(p, phases[p]!))
+    .join('')}</table>`;
+}
+
+/** Regions → zones → subzones → nodes, with what the faults took down in red. */
+function topology(j: Journal): string {
+  const down = new Set(j.faults.flatMap((f) => f.affected));
+  const members = j.controlPlane ? new Set(j.controlPlane.members) : new Set<string>();
+  const tree = new Map<string, Map<string, Map<string, typeof j.topology.nodes>>>();
+  for (const n of j.topology.nodes) {
+    const r = tree.get(n.locality.region) ?? tree.set(n.locality.region, new Map()).get(n.locality.region)!;
+    const z = r.get(n.locality.zone) ?? r.set(n.locality.zone, new Map()).get(n.locality.zone)!;
+    (z.get(n.locality.subzone) ?? z.set(n.locality.subzone, []).get(n.locality.subzone)!).push(n);
+  }
+  const cp = j.controlPlane?.placement as { membersByZone?: Record<string, string[]> } | undefined;
+  const nodeHtml = (n: Journal['topology']['nodes'][number]) => {
+    const isDown = down.has(n.name) || (n.instances.length > 0 && n.instances.every((i) => down.has(i)));
+    const chips = [
+      ...n.instances.map((i) => `<span class="chip${down.has(i) ? ' down' : ''}">${esc(i)}</span>`),
+      ...(n.client ? ['<span class="chip client">client</span>'] : []),
+    ];
+    return `<span class="node${isDown ? ' down' : ''}" data-node="${esc(n.name)}">${esc(n.name)} ${chips.join('')}</span>`;
+  };
+  const memberChips = (zoneKey: string) =>
+    (cp?.membersByZone?.[zoneKey] ?? []).map((m) => `<span class="chip${down.has(m) ? ' down' : ''}">etcd ${esc(m)}</span>`).join('');
+  const regions = [...tree].map(([region, zones]) => {
+    const zoneHtml = [...zones].map(([zone, subzones]) => {
+      const inner = [...subzones]
+        .map(([subzone, nodes]) => (subzone ? `<div class="box subzone"><b>${esc(subzone)}</b><br>${nodes.map(nodeHtml).join('')}</div>` : nodes.map(nodeHtml).join('')))
+        .join('');
+      return `<div class="box zone"><b>${esc(zone)}</b> ${members.size ? memberChips(`${region}/${zone}`) : ''}<br>${inner}</div>`;
+    });
+    return `<div class="box region"><b>${esc(region)}</b><div class="topo">${zoneHtml.join('')}</div></div>`;
+  });
+  return `<div id="topology">${regions.join('')}</div><p class="small">Red: taken down by the fault.</p>`;
+}
+
+export function renderHtml(j: Journal): string {
+  const t0 = j.clients[0]?.phases.baseline.start ?? Date.parse(j.startedAt);
+  const parts: string[] = [];
+  parts.push(
+    `<h1>${esc(j.experiment)} <span class="verdict ${j.status}" id="verdict">${j.status.toUpperCase()}</span></h1>`,
+    `<p>${esc(j.description)}</p>`,
+    `<p class="meta">Provider <b>${esc(j.provider)}</b> (${esc(j.isolation)} isolation) · run ${esc(j.runId)} · ${esc(j.startedAt)} · ${j.settings.ratePerClient} req/s per client · assertions ${j.metrics.assertionsPassed} passed, ${j.metrics.assertionsFailed} failed</p>`,
+  );
+  if (j.error) parts.push(`<p class="verdict error">Error: ${esc(j.error)}</p>`);
+  parts.push('<h2>Assertions</h2>', assertionRows(j.assertions));
+  parts.push(
+    '<h2>Faults</h2><table><tr><th>fault</th><th>target</th><th>affected</th><th>injected</th><th>reverted</th></tr>',
+    ...j.faults.map((f) => `<tr><td>${esc(f.kind)}${f.mode ? ` (${esc(f.mode)})` : ''}</td><td>${esc(f.target)}</td><td>${esc(f.affected.join(', '))}</td><td>${relative(j, f.injectedAtMs)}</td><td>${relative(j, f.revertedAtMs)}</td></tr>`),
+    '</table>',
+  );
+  parts.push('<h2>Topology</h2>', topology(j));
+  if (j.controlPlane) {
+    const cp = j.controlPlane;
+    const placement = cp.placement as { findings: { message: string; quorumLost: boolean }[]; overheadOneZone: number | null; serviceZones: number };
+    parts.push(
+      '<h2>Control plane</h2>',
+      `<ul>${placement.findings.map((f) => `<li>${f.quorumLost ? '⚠️' : '✅'} ${esc(f.message)}</li>`).join('')}${placement.overheadOneZone ? `<li>Service over ${placement.serviceZones} zones: surviving one zone needs <b>${placement.overheadOneZone.toFixed(2)}×</b> capacity</li>` : ''}</ul>`,
+      `<p class="figures"><span>write unavailability <b>${fmtMs(cp.writeUnavailableMs)}</b></span><span>leader ${esc(cp.initialLeader ?? '—')} → ${esc(cp.finalLeader ?? '—')} (${cp.leaderChanges} changes)</span><span>read-only <b>${cp.readOnly ? 'yes' : 'no'}</b></span><span>lost acknowledged writes <b>${cp.lostAcknowledgedWrites ?? 'not verified'}</b> of ${cp.acknowledgedWrites}</span></p>`,
+    );
+    if (cp.series) parts.push(`<div class="chart" id="chart-control-plane">${controlPlaneChart(cp, j.faults, t0)}</div>`);
+  }
+  parts.push('<h2>Clients</h2>');
+  for (const c of j.clients) {
+    parts.push(
+      `<h3 id="client-${esc(c.name)}">${esc(c.name)} <span class="small">${esc(formatLocality(c.locality))}</span></h3>`,
+      `<p class="figures"><span>recovery time <b>${fmtMs(c.recoveryTimeMs)}</b></span><span>time to failover <b>${fmtMs(c.timeToFailoverMs)}</b></span><span>failback <b>${fmtMs(c.failbackTimeMs)}</b></span><span class="small">resolution ±${fmtMs(c.resolutionMs)}</span></p>`,
+    );
+    if (c.series) {
+      parts.push(`<div class="chart timeline" data-client="${esc(c.name)}">${timelineChart(c, j.faults, t0)}</div>`);
+      parts.push(`<div class="chart latency" data-client="${esc(c.name)}">${latencyChart(c, j.faults, t0)}</div>`);
+    }
+    parts.push(phaseRows(c.phases));
+  }
+  parts.push(
+    '<h2>Files</h2><p class="small">report.json (the journal) · report.md · junit.xml · records/*.ndjson (every request) · sidecars/ (HAProxy configs) · logs/</p>',
+    `<p class="small">Time figures are bounded by the request interval (${fmtMs(1000 / j.settings.ratePerClient)}); recovery uses ${fmtMs(j.settings.recoveryWindowMs)} windows at a ${fmtPct(j.settings.recoveryThreshold)} success threshold. Charts bin requests by send time.</p>`,
+  );
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(j.experiment)}: ${j.status}</title><style>${CSS}</style></head><body>${parts.join('\n')}</body></html>\n`;
+}

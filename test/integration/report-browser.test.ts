@@ -1,0 +1,88 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAST, readJournal, runCli, tempDir } from '../helpers/cli.js';
+
+// Opens report.html and the run index in real headless Chromium (Debian's
+// package): no console errors, no network requests, the verdict, every
+// assertion row, and charts with the expected series. Saves screenshots.
+
+const CHROMIUM = '/usr/bin/chromium';
+let browser: Browser;
+
+beforeAll(async () => {
+  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'], // playwright gives each launch a fresh temporary profile,
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(file: string) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`file://${file}`);
+  return { page, errors, requests };
+}
+
+describe('report.html in Chromium', () => {
+  const parent = tempDir('reports');
+  const dirs = [join(parent, 'run-1'), join(parent, 'run-2')];
+
+  it('shows the verdict, every assertion, and the failover on the timeline', async () => {
+    writeFileSync(join(parent, 'index.json'), '{}'); // opt this folder into the run index
+    for (const dir of dirs) {
+      const { exitCode } = await runCli(['zone-outage', '--isolation', 'process', '--report-dir', dir, ...FAST]);
+      expect(exitCode).toBe(0);
+    }
+    const dir = dirs[0]!;
+    const j = readJournal(dir);
+    const { page, errors, requests } = await open(join(dir, 'report.html'));
+    expect(await page.textContent('#verdict')).toBe('PASSED');
+    expect(await page.locator('tr.assertion').count()).toBe(j.assertions.length);
+    expect(await page.locator('tr.assertion.fail').count()).toBe(0);
+    // One timeline and one latency chart per client, plus the zone-a client's failover.
+    expect(await page.locator('.chart.timeline svg').count()).toBe(j.clients.length);
+    expect(await page.locator('.chart.latency svg').count()).toBe(j.clients.length);
+    const timelineA = (await page.locator('.chart.timeline[data-client="client-a"]').textContent()) ?? '';
+    for (const label of ['zone-a', 'zone-b', 'zone-c', 'failed', 'fault', 'revert']) expect(timelineA).toContain(label);
+    const clientA = j.clients.find((c) => c.name === 'client-a')!;
+    expect(timelineA).toContain(`recovered (green) ${Math.round(clientA.recoveryTimeMs!)} ms after the fault`);
+    // Bars were drawn for the served zones.
+    expect(await page.locator('.chart.timeline[data-client="client-a"] svg path').count()).toBeGreaterThan(20);
+    expect(await page.locator('#topology .node.down').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+    expect(statSync(join(dir, 'report.html')).size).toBeLessThan(3_000_000);
+  });
+
+  it('the run index lists both runs with their recovery times', async () => {
+    const index = JSON.parse(readFileSync(join(parent, 'index.json'), 'utf8')) as { experiments: Record<string, { worstRecoveryTimeMs: number }[]> };
+    expect(index.experiments['zone-outage']).toHaveLength(2);
+    const { page, errors, requests } = await open(join(parent, 'index.html'));
+    expect(await page.locator('section[data-experiment="zone-outage"] tr.run').count()).toBe(2);
+    expect(await page.locator('section[data-experiment="zone-outage"] svg').count()).toBe(1);
+    await page.screenshot({ path: join(parent, 'index.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+  });
+
+  it('npm run report regenerates every output from report.json and the records', async () => {
+    const dir = dirs[1]!;
+    const before = readFileSync(join(dir, 'report.html'), 'utf8');
+    const { exitCode, output } = await runCli([dir], 'report');
+    expect(exitCode).toBe(0);
+    expect(output).toMatch(/regenerated .* from \d+ records/);
+    // Same inputs, same charts (the series are recomputed from the raw records).
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(before);
+  });
+});

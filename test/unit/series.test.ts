@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { binSize, clientSeries } from '../../harness/analysis/series.js';
+import { buildIndex, renderIndexHtml, type RunSummary } from '../../harness/report/history.js';
+import { renderJunit } from '../../harness/report/junit.js';
+import { rec, series } from '../helpers/records.js';
+import type { Journal } from '../../harness/core/journal.js';
+
+describe('binSize', () => {
+  it('keeps at most 600 bins', () => {
+    expect(binSize(20_000)).toBe(100);
+    expect(binSize(100_000)).toBe(250);
+    expect(binSize(3_600_000)).toBe(10_000);
+  });
+});
+
+describe('clientSeries', () => {
+  it('counts successes by the coarsest level that tells them apart, and every failure', () => {
+    const records = series(0, 1000, 50, (t) => (t < 300 ? { zone: 'a' } : t < 400 ? 'fail' : { zone: t % 100 ? 'b' : 'c' }));
+    const s = clientSeries(records, 0, 1000, 250);
+    expect(s.groupBy).toBe('zone');
+    expect(s.groups).toEqual(['a', 'b', 'c']);
+    expect(s.failed).toEqual([0, 2, 0, 0]);
+    expect(s.served.map((g) => g.reduce((x, y) => x + y, 0))).toEqual([6, 6, 6]);
+    expect(s.served.flat().reduce((x, y) => x + y, 0) + s.failed.reduce((x, y) => x + y, 0)).toBe(records.length);
+  });
+
+  it('groups by subzone when all traffic stays in one zone', () => {
+    const s = clientSeries([rec(0, { zone: 'a', subzone: 's1' }), rec(10, { zone: 'a', subzone: 's2' })], 0, 100, 100);
+    expect(s.groupBy).toBe('subzone');
+  });
+});
+
+describe('run history', () => {
+  const run = (dir: string, startedAt: string, status: RunSummary['status'], worst: number | null): RunSummary => ({
+    dir, runId: dir, experiment: 'zone-outage', provider: 'local', isolation: 'netns', startedAt, status, worstRecoveryTimeMs: worst, requests: 100, failedRequests: 2, assertionsFailed: status === 'failed' ? 1 : 0, writeUnavailableMs: null, lostAcknowledgedWrites: null,
+  });
+
+  it('orders runs newest first per experiment and renders a trend chart', () => {
+    const index = buildIndex([run('r1', '2026-11-20T00:00:00Z', 'passed', 120), run('r2', '2026-11-21T00:00:00Z', 'failed', 4000)], 'now');
+    expect(index.experiments['zone-outage']!.map((r) => r.dir)).toEqual(['r2', 'r1']);
+    const html = renderIndexHtml(index);
+    expect(html).toContain('href="r2/report.html"');
+    expect(html).toContain('<svg');
+    expect(html).not.toContain('<script');
+  });
+});
+
+describe('junit.xml', () => {
+  it('has one testcase per assertion and failures with actual vs expected', () => {
+    const j = { experiment: 'x', startedAt: '2026-11-22T00:00:00.000Z', finishedAt: '2026-11-22T00:00:10.000Z', status: 'failed', assertions: [
+      { name: 'client(a).recovery.timeMs < 1s', client: 'a', metric: 'recovery.timeMs', op: '<', passed: false, actual: 1500, expected: 1000 },
+      { name: 'client(a).fault.errorRate == 0', client: 'a', metric: 'fault.errorRate', op: '==', passed: true, actual: 0, expected: 0 },
+    ] } as unknown as Journal;
+    const xml = renderJunit(j);
+    expect(xml.match(/<testcase /g)).toHaveLength(2);
+    expect(xml).toContain('tests="2" failures="1" errors="0"');
+    expect(xml).toContain('message="expected recovery.timeMs &lt; 1000, got 1500 ms"');
+  });
+});
