@@ -24,6 +24,7 @@ import { writeReports } from '../report/write-reports.js';
 import { formatActual } from '../report/format.js';
 import { runExperiment } from '../runner/run-experiment.js';
 import { reportError } from './exit.js';
+import { RunConsole } from './console.js';
 import { experimentNames, loadExperiment } from './load-experiment.js';
 import { applyOverrides } from './overrides.js';
 import { didYouMean } from '../core/suggest.js';
@@ -47,7 +48,8 @@ interface Options {
   debug?: boolean;
 }
 
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
+const runConsole = new RunConsole();
+const log = runConsole.log;
 
 function program(): Command {
   return new Command('experiment')
@@ -190,6 +192,7 @@ async function main(argv: string[]): Promise<number> {
   log(`run ${runId}: ${experiment.name} → ${reportDir}`);
   let journal: Journal;
   let failure: unknown;
+  runConsole.watch(reportDir, experiment.topology.clients.map((c) => c.name));
   try {
     const provider = await createLocalProvider({ experiment, isolation, runId, reportDir, exec: realExecutor, clock: systemClock, signal: controller.signal, log, ledger });
     ({ journal, failure } = await runExperiment({ runId, experiment, provider, clock: systemClock, signal: controller.signal, recovery, log }));
@@ -198,6 +201,7 @@ async function main(argv: string[]): Promise<number> {
     failure = error;
     journal = errorJournal({ runId, experiment, provider: 'local', isolation, startedAt, error: errorMessage(error), recovery });
   }
+  runConsole.stop();
   ledger.close();
   const reportFailures = writeReports(reportDir, journal);
   for (const f of reportFailures) console.error(`error: could not write ${f}`);

@@ -1,0 +1,48 @@
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RequestRecord } from './record.js';
+
+/** Reads the request records appended to a folder's *.ndjson files since the last call. */
+export class RecordTail {
+  private readonly offsets = new Map<string, number>();
+  private readonly partial = new Map<string, string>();
+
+  constructor(private readonly dir: string) {}
+
+  read(): RequestRecord[] {
+    let files: string[];
+    try {
+      files = readdirSync(this.dir).filter((f) => f.endsWith('.ndjson'));
+    } catch {
+      return [];
+    }
+    const out: RequestRecord[] = [];
+    for (const name of files) {
+      const path = join(this.dir, name);
+      const offset = this.offsets.get(path) ?? 0;
+      const size = statSync(path).size;
+      if (size <= offset) continue;
+      const buffer = Buffer.alloc(size - offset);
+      const fd = openSync(path, 'r');
+      try {
+        readSync(fd, buffer, 0, buffer.length, offset);
+      } finally {
+        closeSync(fd);
+      }
+      this.offsets.set(path, size);
+      const text = (this.partial.get(path) ?? '') + buffer.toString('utf8');
+      const lines = text.split('\n');
+      this.partial.set(path, lines.pop() ?? '');
+      for (const line of lines) {
+        if (!line) continue;
+        try {
+          const r = JSON.parse(line) as RequestRecord;
+          if ('client' in r) out.push(r);
+        } catch {
+          // a line cut mid-write is completed on the next read
+        }
+      }
+    }
+    return out;
+  }
+}
