@@ -18,7 +18,15 @@ export type Resource =
   | { kind: 'frozen'; pid: number; startTicks: number | undefined; label: string }
   | { kind: 'link-down'; netns: string; device: string }
   | { kind: 'drained'; adminUrl: string; label: string }
-  | { kind: 'killed'; label: string };
+  | { kind: 'killed'; label: string }
+  /** kind provider: a cluster this run created (not recorded with --keep). */
+  | { kind: 'kind-cluster'; name: string }
+  /** kind provider: a node container stopped, paused or disconnected from a network. */
+  | { kind: 'docker-node'; action: 'stop' | 'pause' | 'disconnect'; container: string; network?: string; dockerHost?: string }
+  /** kind provider: etcd's static-pod manifest moved out of a control-plane node. */
+  | { kind: 'etcd-manifest-moved'; container: string; dockerHost?: string }
+  /** kind provider: a pod whose sidecar listeners were drained (restored by deleting the pod). */
+  | { kind: 'pod-drained'; context: string; namespace: string; pod: string };
 
 export type LedgerEntry =
   | { op: 'run'; runId: string; pid: number; startTicks: number | undefined; experiment: string; at: number }

@@ -1,6 +1,6 @@
 // The traffic driver: one client's constant-arrival-rate request stream,
 // recording every request. Runs inside the client's node (network namespace).
-// Usage: driver --client NAME --target URL --rate N --max-duration-ms N --timeout-ms N --out FILE [--start-at EPOCH_MS]
+// Usage: driver --client NAME --target URL --rate N --max-duration-ms N --timeout-ms N --out FILE|- [--start-at EPOCH_MS] [--allow-target HOST]…
 // Stops on SIGTERM (after in-flight requests settle) or at --max-duration-ms.
 import { createWriteStream } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     'timeout-ms': { type: 'string' },
     out: { type: 'string' },
     'start-at': { type: 'string' },
+    /** A host outside loopback and 198.18.0.0/15 this run may target (the in-cluster service name on kind). */
+    'allow-target': { type: 'string', multiple: true },
   },
 });
 const rate = Number(values.rate);
@@ -33,12 +35,15 @@ if (!values.client || !values.target || !values.out || !(rate > 0) || !(maxDurat
 }
 const client = values.client;
 const target = new URL(values.target);
-if (!isAllowedTarget(target.hostname)) {
-  console.error(`refusing to send traffic to ${target.hostname}: only loopback and 198.18.0.0/15 are allowed`);
+if (!isAllowedTarget(target.hostname, values['allow-target'] ?? [])) {
+  console.error(`refusing to send traffic to ${target.hostname}: only loopback, 198.18.0.0/15 and hosts named by --allow-target are allowed`);
   process.exit(2);
 }
 
-const out = createWriteStream(values.out, { flags: 'a' });
+// "--out -": records on stdout (read back with kubectl logs), messages on stderr.
+const toStdout = values.out === '-';
+const out = toStdout ? process.stdout : createWriteStream(values.out, { flags: 'a' });
+const info = (line: string) => (toStdout ? console.error(line) : console.log(line));
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 const clock = systemClock;
 let inFlight = 0;
@@ -121,10 +126,11 @@ async function stop(): Promise<void> {
   const deadline = clock.now() + timeoutMs + 500;
   while (inFlight > 0 && clock.now() < deadline) await clock.sleep(20);
   agent.destroy();
-  out.end(() => process.exit(0));
+  if (toStdout) out.write('', () => process.exit(0));
+  else out.end(() => process.exit(0));
 }
 
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
-console.log(`scheduled ${client} ${start}`);
+info(`scheduled ${client} ${start}`);
 setTimeout(tick, Math.max(0, start - clock.now()));

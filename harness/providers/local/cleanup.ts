@@ -1,11 +1,11 @@
 import type { Executor } from '../../exec/index.js';
 import { readLedger, type LedgerState } from '../../faults/ledger.js';
 import { rmSync } from 'node:fs';
-import { localUndo } from './undo.js';
+import { undoAny } from '../undo.js';
 
 /** Undoes every outstanding entry of the given ledgers, newest first, then removes the ledger files. Idempotent. */
 export async function cleanupLedgers(ledgers: readonly LedgerState[], exec: Executor, log: (line: string) => void): Promise<{ undone: number; failures: string[] }> {
-  const undo = localUndo(exec);
+  const undo = undoAny(exec);
   let undone = 0;
   const failures: string[] = [];
   for (const ledger of ledgers) {

@@ -9,7 +9,7 @@ import { planNetns, planProcess, type Isolation } from './address-plan.js';
 import { freePorts } from './free-ports.js';
 import { LocalProvider } from './provider.js';
 import { claimSubnet, subnetsInUse } from './subnet-lock.js';
-import { localUndo } from './undo.js';
+import { undoAny } from '../undo.js';
 
 /** netns needs root (CAP_NET_ADMIN) and iproute2; without them, loopback ports. */
 export function defaultIsolation(): { isolation: Isolation; reason: string } {
@@ -36,7 +36,7 @@ export interface CreateLocalOptions {
 }
 
 export async function createLocalProvider(o: CreateLocalOptions): Promise<LocalProvider> {
-  const scope = new ResourceScope(o.ledger, localUndo(o.exec), o.clock);
+  const scope = new ResourceScope(o.ledger, undoAny(o.exec), o.clock);
   let plan;
   if (o.isolation === 'netns') {
     if (!which('ip')) throw new EnvironmentError('`ip` (iproute2) is needed for netns isolation', 'apt-get install -y iproute2');

@@ -1,0 +1,98 @@
+import type { Executor } from '../../exec/index.js';
+import type { ResourceScope } from '../../faults/scope.js';
+
+// Faults on kind node containers through the Docker CLI. argv builders are
+// pure; every fault is in the ledger (with its undo) before it acts.
+
+export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
+export const KIND_ROLE_LABEL = 'io.x-k8s.kind.role';
+export const ETCD_MANIFEST = '/etc/kubernetes/manifests/etcd.yaml';
+export const ETCD_MANIFEST_PARKED = '/root/etcd.yaml.failover-harness';
+
+export type NodeAction = 'stop' | 'pause' | 'disconnect';
+
+export class DockerCli {
+  constructor(readonly host?: string) {}
+
+  argv(...args: string[]): string[] {
+    return ['docker', ...(this.host ? ['-H', this.host] : []), ...args];
+  }
+
+  /** The fault and its revert for one container. */
+  act(action: NodeAction, container: string, network = 'kind'): { apply: string[]; revert: string[] } {
+    switch (action) {
+      case 'stop':
+        return { apply: this.argv('stop', '--time', '0', container), revert: this.argv('start', container) };
+      case 'pause':
+        return { apply: this.argv('pause', container), revert: this.argv('unpause', container) };
+      case 'disconnect':
+        return { apply: this.argv('network', 'disconnect', network, container), revert: this.argv('network', 'connect', network, container) };
+    }
+  }
+
+  moveEtcdManifest(container: string): { apply: string[]; revert: string[] } {
+    return {
+      apply: this.argv('exec', container, 'mv', ETCD_MANIFEST, ETCD_MANIFEST_PARKED),
+      revert: this.argv('exec', container, 'mv', ETCD_MANIFEST_PARKED, ETCD_MANIFEST),
+    };
+  }
+
+  listCluster(cluster: string): string[] {
+    return this.argv('ps', '-a', '--filter', `label=${KIND_CLUSTER_LABEL}=${cluster}`, '--format', '{{.Names}}\t{{.Label "' + KIND_ROLE_LABEL + '"}}\t{{.State}}');
+  }
+
+  state(container: string): string[] {
+    return this.argv('inspect', '--format', '{{.State.Status}}', container);
+  }
+}
+
+/** Node containers of a kind cluster with their role and state. */
+export async function listNodes(docker: DockerCli, exec: Executor, cluster: string): Promise<{ name: string; role: string; state: string }[]> {
+  const { stdout } = await exec.run(docker.listCluster(cluster), { context: `list nodes of kind cluster ${cluster}` });
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [name = '', role = '', state = ''] = line.split('\t');
+      return { name, role, state };
+    });
+}
+
+/** Applies one action to each container (all at once: a zone goes down together); returns the reverts. */
+export async function actOnNodes(
+  docker: DockerCli,
+  exec: Executor,
+  scope: ResourceScope,
+  action: NodeAction,
+  containers: readonly string[],
+  network = 'kind',
+): Promise<() => Promise<void>> {
+  const ids = await Promise.all(
+    containers.map(async (container) => {
+      const { apply } = docker.act(action, container, network);
+      const { id } = await scope.acquire(
+        { kind: 'docker-node', action, container, ...(action === 'disconnect' ? { network } : {}), ...(docker.host ? { dockerHost: docker.host } : {}) },
+        () => exec.run(apply, { context: `${action} node ${container}` }),
+      );
+      return id;
+    }),
+  );
+  return async () => {
+    await Promise.all(ids.map((id) => scope.release(id)));
+  };
+}
+
+/** Docker's answers meaning the revert has nothing left to do. */
+const ALREADY = /is not paused|already exists in network|endpoint with name .* already exists|No such container|is already running/i;
+
+/**
+ * Undo of a docker-node resource: the explicit revert command, with "already
+ * in that state" counting as done, so it is idempotent (cleanup after a crash
+ * runs the same thing) and a dry run shows exactly what a revert runs.
+ */
+export async function undoDockerNode(exec: Executor, r: { action: NodeAction; container: string; network?: string; dockerHost?: string }): Promise<void> {
+  const { revert } = new DockerCli(r.dockerHost).act(r.action, r.container, r.network);
+  await exec.run(revert, { context: `revert ${r.action} of ${r.container}` }).catch((error: { stderr?: string }) => {
+    if (!ALREADY.test(error.stderr ?? '')) throw error;
+  });
+}

@@ -1,0 +1,117 @@
+import { Namespace, Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
+import type { Experiment } from '../../core/experiment.js';
+import { LABEL_NODE } from './kind-config.js';
+
+// The workloads on kind as Kubernetes objects. Pure; every object is validated
+// against the Kubernetes OpenAPI schema (kubernetes-models) before use.
+
+export const NAMESPACE = 'chaos';
+export const SERVICE_HOST = `echo.${NAMESPACE}.svc.cluster.local`;
+export const ECHO_PORT = 8080;
+export const ADMIN_PORT = 9080;
+export const CLIENT_LABEL = 'failover-harness.io/client';
+
+type Obj = Record<string, unknown>;
+
+// Workloads may sit on control-plane nodes (the nodes that carry etcd members).
+const tolerations = [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists' as const, effect: 'NoSchedule' as const }];
+
+export function namespace(): Obj {
+  return new Namespace({ metadata: { name: NAMESPACE, labels: { 'istio-injection': 'enabled' } } }).toJSON() as Obj;
+}
+
+export function echoService(): Obj {
+  return new Service({
+    metadata: { name: 'echo', namespace: NAMESPACE, labels: { app: 'echo' } },
+    spec: { selector: { app: 'echo' }, ports: [{ name: 'http', port: ECHO_PORT, targetPort: ECHO_PORT }] },
+  }).toJSON() as Obj;
+}
+
+/** One Deployment per topology node with instances, pinned to that node; the pod name is the instance name. */
+export function echoDeployments(ex: Experiment, cluster: string, image: string): Obj[] {
+  return ex.topology.nodes
+    .filter((n) => n.locality.cluster === cluster && n.instances.length > 0)
+    .map((n) => {
+      const labels = { app: 'echo', [LABEL_NODE]: n.name };
+      // Kubernetes expands $(POD_NAME) inside args.
+      const identity = JSON.stringify({ instance: '$(POD_NAME)', node: n.name, ...n.locality });
+      return new Deployment({
+        metadata: { name: `echo-${n.name}`, namespace: NAMESPACE, labels },
+        spec: {
+          replicas: n.instances.length,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              nodeSelector: { [LABEL_NODE]: n.name },
+              tolerations,
+              containers: [
+                {
+                  name: 'echo',
+                  image,
+                  imagePullPolicy: 'Never',
+                  args: ['harness/workloads/echo-server.ts', '--identity', identity, '--host', '0.0.0.0', '--port', String(ECHO_PORT), '--admin-host', '127.0.0.1', '--admin-port', String(ADMIN_PORT)],
+                  env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+                  ports: [{ name: 'http', containerPort: ECHO_PORT }],
+                  readinessProbe: { httpGet: { path: '/healthz', port: ECHO_PORT }, periodSeconds: 1 },
+                },
+              ],
+            },
+          },
+        },
+      }).toJSON() as Obj;
+    });
+}
+
+/** A Job per client, pinned to its node, running the same traffic driver as locally; records go to its log. */
+export function clientJobs(ex: Experiment, cluster: string, image: string, startAt: number, maxDurationMs: number): Obj[] {
+  return ex.topology.clients
+    .filter((c) => c.locality.cluster === cluster)
+    .map(
+      (c) =>
+        new Job({
+          metadata: { name: `traffic-${c.name}`, namespace: NAMESPACE, labels: { [CLIENT_LABEL]: c.name } },
+          spec: {
+            backoffLimit: 0,
+            template: {
+              // A native sidecar lets the Job complete while the mesh proxy runs.
+              metadata: { labels: { [CLIENT_LABEL]: c.name }, annotations: { 'sidecar.istio.io/nativeSidecar': 'true' } },
+              spec: {
+                restartPolicy: 'Never',
+                nodeSelector: { [LABEL_NODE]: c.name },
+                tolerations,
+                containers: [
+                  {
+                    name: 'driver',
+                    image,
+                    imagePullPolicy: 'Never',
+                    args: [
+                      'harness/traffic/driver.ts',
+                      '--client', c.name,
+                      '--target', `http://${SERVICE_HOST}:${ECHO_PORT}/`,
+                      '--allow-target', SERVICE_HOST,
+                      '--rate', String(ex.traffic.rate),
+                      '--timeout-ms', String(ex.traffic.timeout),
+                      '--max-duration-ms', String(Math.round(maxDurationMs)),
+                      '--start-at', String(Math.round(startAt)),
+                      '--out', '-',
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        }).toJSON() as Obj,
+    );
+}
+
+/** Validates any object that kubernetes-models knows; used by tests on whole rendered plans. */
+export function validateAll(objects: readonly Obj[]): void {
+  for (const o of objects) {
+    const kind = o.kind as string;
+    const Model = { Namespace, Service, Deployment, Job }[kind as 'Namespace'];
+    if (Model) new Model(o as never).validate();
+  }
+}

@@ -1,0 +1,232 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Clock } from '../../core/clock.js';
+import { UsageError } from '../../core/errors.js';
+import { matchesSelector, type Experiment } from '../../core/experiment.js';
+import { describeSelector, faultSelector, type FaultSpec } from '../../core/fault-spec.js';
+import type { Executor } from '../../exec/index.js';
+import type { ResourceScope } from '../../faults/scope.js';
+import { renderIstio, validateIstio } from '../../mesh/istio.js';
+import { parseRecords, type RequestRecord } from '../../traffic/record.js';
+import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
+import { actOnNodes, DockerCli, type NodeAction } from './docker-nodes.js';
+import { LABEL_HASH, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
+import { clientJobs, echoDeployments, echoService, namespace, NAMESPACE, SERVICE_HOST, validateAll } from './manifests.js';
+
+// Multi-cluster kind with Istio. Every step is a command through the Executor,
+// so --dry-run (DryRunExecutor) prints exactly what a real run executes.
+// Not yet exercised against a live kind cluster: see docs/providers.md.
+
+export interface KindProviderOptions {
+  experiment: Experiment;
+  runId: string;
+  reportDir: string;
+  exec: Executor;
+  clock: Clock;
+  scope: ResourceScope;
+  log: (line: string) => void;
+  repoRoot: string;
+  keep: boolean;
+  istioVersion: string;
+  image: string;
+  dockerHost?: string;
+  /** Print rendered files too (the dry run shows everything). */
+  show?: (title: string, body: string) => void;
+}
+
+const OUTAGE_ACTION: Record<string, NodeAction> = { kill: 'stop', freeze: 'pause', isolate: 'disconnect' };
+
+export class KindProvider implements Provider {
+  readonly name = 'kind';
+  readonly isolation = 'docker';
+  readonly clusters: RenderedCluster[];
+  private readonly docker: DockerCli;
+
+  constructor(private readonly o: KindProviderOptions) {
+    this.clusters = renderKindClusters(o.experiment.topology);
+    this.docker = new DockerCli(o.dockerHost);
+  }
+
+  private kubectl(cluster: RenderedCluster, ...args: string[]): string[] {
+    return ['kubectl', '--context', `kind-${cluster.name}`, ...args];
+  }
+
+  private apply(cluster: RenderedCluster, objects: Record<string, unknown>[], what: string) {
+    return this.o.exec.run(this.kubectl(cluster, 'apply', '-f', '-'), { input: objects.map((x) => stringify(x)).join('---\n'), context: `apply ${what} to ${cluster.name}` });
+  }
+
+  async provision(): Promise<void> {
+    const { exec, scope, reportDir } = this.o;
+    mkdirSync(join(reportDir, 'kind'), { recursive: true });
+    const { stdout } = await exec.run(['kind', 'get', 'clusters'], { context: 'list kind clusters' });
+    const existing = new Set(stdout.split('\n').filter(Boolean));
+    // Clusters are independent: create them in parallel.
+    await Promise.all(
+      this.clusters.map(async (c) => {
+        const file = join(reportDir, 'kind', `${c.name}.yaml`);
+        const text = stringify(c.config);
+        writeFileSync(file, text);
+        this.o.show?.(`kind config ${file}`, text);
+        if (existing.has(c.name)) {
+          const nodes = await exec.run(this.kubectl(c, 'get', 'nodes', '-l', `${LABEL_HASH}=${c.hash}`, '-o', 'name'), { context: `inspect ${c.name}` });
+          if (nodes.stdout.trim()) {
+            this.o.log(`reusing kind cluster ${c.name} (config hash ${c.hash})`);
+            return;
+          }
+          this.o.log(`kind cluster ${c.name} exists with another configuration: recreating it`);
+          await exec.run(['kind', 'delete', 'cluster', '--name', c.name], { context: `delete ${c.name}`, timeoutMs: 300_000 });
+        }
+        this.o.log(`creating kind cluster ${c.name}: ${c.config.nodes.length} nodes`);
+        const create = () => exec.run(['kind', 'create', 'cluster', '--name', c.name, '--config', file, '--wait', '180s'], { context: `create kind cluster ${c.name}`, timeoutMs: 600_000 });
+        if (this.o.keep) await create();
+        else await scope.acquire({ kind: 'kind-cluster', name: c.name }, create);
+      }),
+    );
+  }
+
+  async deploy(): Promise<void> {
+    const { exec, experiment, image, istioVersion } = this.o;
+    const { stdout: version } = await exec.run(['istioctl', 'version', '--remote=false', '--short'], { context: 'istioctl version' });
+    if (version.trim() && !version.includes(istioVersion)) {
+      throw new UsageError(`istioctl is ${version.trim()}, the run pins Istio ${istioVersion}`, `install istioctl ${istioVersion}, or pass --istio-version ${version.trim()}`);
+    }
+    await exec.run(this.docker.argv('build', '-t', image, '-f', join(this.o.repoRoot, 'Dockerfile'), this.o.repoRoot), { context: 'build the echo image', timeoutMs: 900_000 });
+    const istio = renderIstio(experiment.policy, SERVICE_HOST, NAMESPACE);
+    validateIstio(istio);
+    await Promise.all(
+      this.clusters.map(async (c) => {
+        await exec.run(['kind', 'load', 'docker-image', image, '--name', c.name], { context: `load the echo image into ${c.name}`, timeoutMs: 600_000 });
+        await exec.run(
+          ['istioctl', 'install', '-y', '--context', `kind-${c.name}`, '--set', 'profile=minimal', '--set', `tag=${istioVersion}`, '--set', 'values.global.meshID=failover-harness', '--set', `values.global.multiCluster.clusterName=${c.cluster}`, '--set', `values.global.network=${c.cluster}-network`],
+          { context: `install Istio ${istioVersion} in ${c.name}`, timeoutMs: 600_000 },
+        );
+        const objects = [namespace(), echoService(), ...echoDeployments(experiment, c.cluster, image)];
+        validateAll(objects);
+        await this.apply(c, [...objects, istio.destinationRule, istio.virtualService], 'the echo service and failover policy');
+        for (const d of echoDeployments(experiment, c.cluster, image)) {
+          const name = (d.metadata as { name: string }).name;
+          await exec.run(this.kubectl(c, '-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout', '180s'), { context: `wait for ${name}`, timeoutMs: 200_000 });
+        }
+      }),
+    );
+  }
+
+  async startTraffic(plan: TrafficPlan): Promise<void> {
+    for (const c of this.clusters) {
+      const jobs = clientJobs(this.o.experiment, c.cluster, this.o.image, plan.startAt, plan.maxDurationMs);
+      validateAll(jobs);
+      if (jobs.length) await this.apply(c, jobs, 'the traffic clients');
+    }
+  }
+
+  async stopTraffic(): Promise<{ records: RequestRecord[]; files: string[] }> {
+    const records: RequestRecord[] = [];
+    const files: string[] = [];
+    mkdirSync(join(this.o.reportDir, 'records'), { recursive: true });
+    for (const c of this.clusters) {
+      for (const client of this.o.experiment.topology.clients.filter((x) => x.locality.cluster === c.cluster)) {
+        const job = `job/traffic-${client.name}`;
+        await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'wait', '--for=condition=complete', job, '--timeout', '120s'), { context: `wait for ${job}`, timeoutMs: 130_000 }).catch(() => undefined);
+        const { stdout } = await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'logs', job, '-c', 'driver'), { context: `collect records of ${client.name}` });
+        const text = stdout.split('\n').filter((l) => l.startsWith('{')).join('\n');
+        const file = join(this.o.reportDir, 'records', `${client.name}.ndjson`);
+        writeFileSync(file, text ? `${text}\n` : '');
+        files.push(file);
+        records.push(...parseRecords(text));
+        await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'delete', job, '--wait=false'), { context: `remove ${job}` });
+      }
+    }
+    return { records, files };
+  }
+
+  /** Kind node containers of topology nodes matching the selector that run instances or etcd members. */
+  private containersFor(spec: FaultSpec): string[] {
+    const selector = faultSelector(spec);
+    const t = this.o.experiment.topology;
+    // Members map to their own control-plane containers (two members may share a topology node).
+    const keys = [
+      ...t.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node),
+      ...t.members.filter((m) => matchesSelector({ name: m.name, node: m.node, locality: m.locality }, selector)).map((m) => m.name),
+    ];
+    return [...new Set(keys.map((k) => this.clusters.map((c) => c.mapping.containerOf[k]).find(Boolean)).filter((x): x is string => Boolean(x)))];
+  }
+
+  private async podsOn(nodes: readonly string[]): Promise<{ cluster: RenderedCluster; pod: string }[]> {
+    const out: { cluster: RenderedCluster; pod: string }[] = [];
+    for (const c of this.clusters) {
+      const mine = nodes.filter((n) => c.mapping.containerOf[n]);
+      if (!mine.length) continue;
+      const { stdout } = await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'get', 'pods', '-l', `app=echo,${LABEL_NODE} in (${mine.join(',')})`, '-o', 'name'), { context: 'find pods' });
+      out.push(...stdout.split('\n').filter(Boolean).map((p) => ({ cluster: c, pod: p.replace(/^pod\//, '') })));
+    }
+    return out;
+  }
+
+  async inject(spec: FaultSpec): Promise<InjectedFault> {
+    const { exec, scope } = this.o;
+    const selector = faultSelector(spec);
+    const target = spec.kind === 'etcd-member-loss' ? `members=${Array.isArray(spec.which) ? spec.which.join('+') : `${spec.which}×${spec.count}`}` : describeSelector(selector);
+    switch (spec.kind) {
+      case 'zone-outage':
+      case 'region-outage': {
+        const containers = this.containersFor(spec);
+        const revert = await actOnNodes(this.docker, exec, scope, OUTAGE_ACTION[spec.mode]!, containers);
+        return { target, mode: spec.mode, affected: containers, revert };
+      }
+      case 'drain-listeners': {
+        const nodes = this.o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node);
+        const pods = await this.podsOn([...new Set(nodes)]);
+        const ids = await Promise.all(
+          pods.map(({ cluster, pod }) =>
+            scope.acquire({ kind: 'pod-drained', context: `kind-${cluster.name}`, namespace: NAMESPACE, pod }, () =>
+              exec.run(this.kubectl(cluster, '-n', NAMESPACE, 'exec', pod, '-c', 'istio-proxy', '--', 'pilot-agent', 'request', 'POST', 'drain_listeners?inboundonly'), { context: `drain ${pod}` }),
+            ),
+          ),
+        );
+        return { target, affected: pods.map((p) => p.pod), revert: async () => void (await Promise.all(ids.map((x) => scope.release(x.id)))) };
+      }
+      case 'kill-instance': {
+        const nodes = this.o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node);
+        const pods = await this.podsOn([...new Set(nodes)]);
+        for (const { cluster, pod } of pods) await exec.run(this.kubectl(cluster, '-n', NAMESPACE, 'delete', 'pod', pod, '--grace-period=0', '--force'), { context: `kill ${pod}` });
+        // The Deployment replaces killed pods by itself; revert waits for that.
+        return {
+          target,
+          affected: pods.map((p) => p.pod),
+          revert: async () => {
+            for (const c of this.clusters) await exec.run(this.kubectl(c, '-n', NAMESPACE, 'wait', '--for=condition=Ready', 'pods', '-l', 'app=echo', '--timeout', '120s'), { context: 'wait for replacements' });
+          },
+        };
+      }
+      case 'freeze-instance':
+        throw new UsageError('freeze-instance is not available with --provider kind (a pod cannot be SIGSTOPped from outside its node reliably)', 'use zone-outage with --mode freeze (pauses the node container), or kill-instance');
+      case 'etcd-member-loss': {
+        const members = this.o.experiment.topology.members;
+        const names = Array.isArray(spec.which) ? spec.which : members.slice(0, spec.count === 'all' ? members.length : spec.count).map((m) => m.name);
+        // leader/follower are resolved only on the local provider so far; on kind members are taken in topology order.
+        const containers = names.map((n) => this.clusters.map((c) => c.mapping.containerOf[n]).find(Boolean)!);
+        if (spec.mode === 'freeze') {
+          const revert = await actOnNodes(this.docker, exec, scope, 'pause', containers);
+          return { target, mode: spec.mode, affected: names, revert };
+        }
+        const ids = await Promise.all(
+          containers.map((container) =>
+            scope.acquire({ kind: 'etcd-manifest-moved', container, ...(this.docker.host ? { dockerHost: this.docker.host } : {}) }, () =>
+              exec.run(this.docker.moveEtcdManifest(container).apply, { context: `stop etcd on ${container}` }),
+            ),
+          ),
+        );
+        return { target, mode: spec.mode, affected: names, revert: async () => void (await Promise.all(ids.map((x) => scope.release(x.id)))) };
+      }
+    }
+  }
+
+  async teardown(): Promise<string[]> {
+    return this.o.scope.releaseAll();
+  }
+
+  facts(): Record<string, string> {
+    return { provider: 'kind', clusters: this.clusters.map((c) => `${c.name} (${c.config.nodes.length} nodes, hash ${c.hash})`).join('; '), istio: this.o.istioVersion, image: this.o.image, keep: String(this.o.keep) };
+  }
+}

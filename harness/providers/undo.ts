@@ -1,0 +1,32 @@
+import type { Executor } from '../exec/index.js';
+import type { Resource } from '../faults/ledger.js';
+import type { Undo } from '../faults/scope.js';
+import { DockerCli, undoDockerNode } from './kind/docker-nodes.js';
+import { localUndo } from './local/undo.js';
+
+/** Undo for every resource kind any provider records; what teardown and `npm run cleanup` use. */
+export function undoAny(exec: Executor): Undo {
+  const local = localUndo(exec);
+  return async (r: Resource) => {
+    switch (r.kind) {
+      case 'kind-cluster':
+        // Deleting a cluster that is already gone succeeds.
+        await exec.run(['kind', 'delete', 'cluster', '--name', r.name], { context: `delete kind cluster ${r.name}`, timeoutMs: 300_000 });
+        return;
+      case 'docker-node':
+        return undoDockerNode(exec, r);
+      case 'etcd-manifest-moved':
+        // Nothing parked (already moved back, or the node is gone) means nothing to do.
+        await exec.run(new DockerCli(r.dockerHost).moveEtcdManifest(r.container).revert, { context: `restore etcd on ${r.container}` }).catch((error: { stderr?: string }) => {
+          if (!/No such file|No such container/i.test(error.stderr ?? '')) throw error;
+        });
+        return;
+      case 'pod-drained':
+        // A drained sidecar stays broken until its pod restarts: delete it, its Deployment makes a new one.
+        await exec.run(['kubectl', '--context', r.context, '-n', r.namespace, 'delete', 'pod', r.pod, '--ignore-not-found', '--wait=false'], { context: `replace drained pod ${r.pod}` });
+        return;
+      default:
+        return local(r);
+    }
+  };
+}
