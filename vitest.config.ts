@@ -17,6 +17,10 @@ export default defineConfig({
         },
       },
       {
+        // The kind provider's docker-level faults against a real (test-started) Docker engine.
+        test: { name: 'docker', include: ['test/docker/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 240_000, fileParallelism: false },
+      },
+      {
         // SIGKILLs the harness at random moments, then checks cleanup leaves nothing.
         test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 900_000, fileParallelism: false },
       },

@@ -65,6 +65,21 @@ describe('exit codes and messages', () => {
     expect(output).toMatch(/exists and is not a directory/);
   });
 
+  it('--provider kind without its prerequisites exits 3 naming each missing piece and how to get it', async () => {
+    const { exitCode, output } = await runCli(['zone-outage', '--provider', 'kind']);
+    expect(exitCode).toBe(3);
+    expect(output).toMatch(/--provider kind is missing: .*(kind|a running Docker engine)/);
+    expect(output).toMatch(/or see the whole plan without any of them: --dry-run/);
+  });
+
+  it('--provider kind --dry-run prints the whole plan with no Docker', async () => {
+    const { exitCode, output } = await runCli(['region-failover', '--provider', 'kind', '--dry-run']);
+    expect(exitCode).toBe(0);
+    expect(output).toContain('$ kind create cluster --name fh-c1');
+    expect(output).toMatch(/failover:\n\s+- from: cn-north-4\n\s+to: cn-south-1/);
+    expect(output).toContain('$ docker stop --time 0 fh-c1-worker');
+  });
+
   it('lists experiments and documents options', async () => {
     const list = await runCli(['--list']);
     expect(list.exitCode).toBe(0);

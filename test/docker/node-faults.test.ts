@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../harness/core/clock.js';
+import { realExecutor } from '../../harness/exec/index.js';
+import { Ledger, listLedgers } from '../../harness/faults/ledger.js';
+import { ResourceScope } from '../../harness/faults/scope.js';
+import { actOnNodes, DockerCli, listNodes } from '../../harness/providers/kind/docker-nodes.js';
+import { cleanupLedgers } from '../../harness/providers/local/cleanup.js';
+import { undoAny } from '../../harness/providers/undo.js';
+import { importStandIn, startDockerd, type TestDocker } from '../helpers/dockerd.js';
+
+// The kind provider's docker-level faults against a real Docker engine, on
+// stand-in node containers labelled exactly like kind's. Checks that each
+// fault acts, reverts, survives a crash (ledger + cleanup) and touches only
+// the containers it names.
+
+const IMAGE = 'fh-kind-standin:test';
+const NETWORK = 'fh-kind-test';
+const CLUSTER = 'fhtest';
+const NODES = [
+  { name: `${CLUSTER}-control-plane`, role: 'control-plane' },
+  { name: `${CLUSTER}-worker`, role: 'worker' },
+  { name: `${CLUSTER}-worker2`, role: 'worker' },
+  { name: `${CLUSTER}-worker3`, role: 'worker' },
+];
+const OTHER = 'fhother-worker';
+
+let d: TestDocker;
+let cli: DockerCli;
+let stateRoot: string;
+
+async function state(name: string): Promise<string> {
+  return d.docker('inspect', '--format', '{{.State.Status}}', name);
+}
+async function networks(name: string): Promise<string> {
+  return d.docker('inspect', '--format', '{{json .NetworkSettings.Networks}}', name);
+}
+async function states(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const n of [...NODES.map((x) => x.name), OTHER]) out[n] = await state(n);
+  return out;
+}
+const allRunning = () => Object.fromEntries([...NODES.map((x) => x.name), OTHER].map((n) => [n, 'running']));
+
+function scope(runId: string): { scope: ResourceScope; ledger: Ledger } {
+  const ledger = new Ledger(stateRoot, runId);
+  return { ledger, scope: new ResourceScope(ledger, undoAny(realExecutor), systemClock) };
+}
+
+let iptablesBefore = '';
+
+beforeAll(async () => {
+  iptablesBefore = (await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim();
+  stateRoot = mkdtempSync(join(tmpdir(), 'fh-docker-ledger-'));
+  d = await startDockerd();
+  cli = new DockerCli(d.host);
+  await importStandIn(d.docker, IMAGE);
+  // Docker networks made for tests use the benchmark range too.
+  await d.docker('network', 'create', '--subnet', '198.19.250.0/24', NETWORK);
+  for (const n of NODES) {
+    await d.docker('run', '-d', '--name', n.name, '--network', NETWORK, '--label', `io.x-k8s.kind.cluster=${CLUSTER}`, '--label', `io.x-k8s.kind.role=${n.role}`, IMAGE, '/bin/busybox', 'sleep', '3600');
+  }
+  await d.docker('run', '-d', '--name', OTHER, '--network', NETWORK, '--label', 'io.x-k8s.kind.cluster=fhother', '--label', 'io.x-k8s.kind.role=worker', IMAGE, '/bin/busybox', 'sleep', '3600');
+  await d.docker('exec', NODES[0]!.name, '/bin/busybox', 'sh', '-c', 'echo "kind: Pod" > /etc/kubernetes/manifests/etcd.yaml');
+}, 180_000);
+
+afterAll(async () => {
+  if (d) {
+    await d.docker('rm', '-f', ...NODES.map((n) => n.name), OTHER).catch(() => undefined);
+    await d.docker('network', 'rm', NETWORK).catch(() => undefined);
+    await d.docker('rmi', '-f', IMAGE).catch(() => undefined);
+    expect(await d.docker('ps', '-aq')).toBe('');
+    expect(await d.docker('network', 'ls', '--filter', `name=${NETWORK}`, '-q')).toBe('');
+    expect(await d.docker('images', '-q')).toBe('');
+    await d.stop();
+  }
+  rmSync(stateRoot, { recursive: true, force: true });
+  // The host's firewall is as it was (dockerd sets FORWARD to DROP and adds chains).
+  expect((await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim()).toBe(iptablesBefore);
+  // Nothing of the engine is left running.
+  const procs = (await execa('ps', ['-eo', 'comm'])).stdout.split('\n');
+  expect(procs.filter((p) => /^(dockerd|containerd|containerd-shim)/.test(p.trim()))).toEqual([]);
+}, 120_000);
+
+describe('kind node faults on a real Docker engine', () => {
+  it('finds the nodes of one kind cluster by its labels, and no others', async () => {
+    const nodes = await listNodes(cli, realExecutor, CLUSTER);
+    expect(nodes.map((n) => [n.name, n.role, n.state]).sort()).toEqual(NODES.map((n) => [n.name, n.role, 'running']).sort());
+  });
+
+  it.each([
+    ['stop', 'exited'],
+    ['pause', 'paused'],
+  ] as const)('%s takes down exactly the named nodes and revert brings them back', async (action, down) => {
+    const { scope: s, ledger } = scope(`t-${action}`);
+    const zone = [`${CLUSTER}-worker`, `${CLUSTER}-worker2`];
+    const revert = await actOnNodes(cli, realExecutor, s, action, zone, NETWORK);
+    expect(await states()).toEqual({ ...allRunning(), [zone[0]!]: down, [zone[1]!]: down });
+    await revert();
+    expect(await states()).toEqual(allRunning());
+    ledger.close();
+  });
+
+  it('disconnect isolates a node from the network and revert reconnects it', async () => {
+    const { scope: s, ledger } = scope('t-disconnect');
+    const node = `${CLUSTER}-worker3`;
+    const revert = await actOnNodes(cli, realExecutor, s, 'disconnect', [node], NETWORK);
+    expect(await networks(node)).not.toContain(NETWORK);
+    expect(await networks(`${CLUSTER}-worker`)).toContain(NETWORK);
+    await revert();
+    expect(await networks(node)).toContain(NETWORK);
+    ledger.close();
+  });
+
+  it('moves the etcd static-pod manifest out and back', async () => {
+    const { scope: s, ledger } = scope('t-etcd');
+    const node = NODES[0]!.name;
+    const { id } = await s.acquire({ kind: 'etcd-manifest-moved', container: node, dockerHost: d.host }, () => realExecutor.run(cli.moveEtcdManifest(node).apply));
+    await expect(d.docker('exec', node, '/bin/busybox', 'test', '-f', '/etc/kubernetes/manifests/etcd.yaml')).rejects.toThrow();
+    await s.release(id);
+    expect(await d.docker('exec', node, '/bin/busybox', 'cat', '/etc/kubernetes/manifests/etcd.yaml')).toBe('kind: Pod');
+    ledger.close();
+  });
+
+  it('a crashed run is undone from its ledger by cleanup', async () => {
+    const { scope: s } = scope('t-crash');
+    const zone = [`${CLUSTER}-worker`, `${CLUSTER}-worker3`];
+    await actOnNodes(cli, realExecutor, s, 'pause', zone, NETWORK);
+    await actOnNodes(cli, realExecutor, s, 'disconnect', [`${CLUSTER}-worker2`], NETWORK);
+    // The run "dies" here: nothing is released. Cleanup reads the ledger from disk.
+    const outstanding = listLedgers(stateRoot).filter((l) => l.outstanding.length > 0);
+    expect(outstanding.flatMap((l) => l.outstanding.map((o) => o.resource.kind))).toEqual(['docker-node', 'docker-node', 'docker-node']);
+    const { undone, failures } = await cleanupLedgers(outstanding, realExecutor, () => undefined);
+    expect(failures).toEqual([]);
+    expect(undone).toBe(3);
+    expect(await states()).toEqual(allRunning());
+    expect(await networks(`${CLUSTER}-worker2`)).toContain(NETWORK);
+    // Idempotent: a second cleanup finds nothing to do.
+    expect(listLedgers(stateRoot).filter((l) => l.outstanding.length > 0)).toEqual([]);
+  });
+});

@@ -1,0 +1,76 @@
+import { execa, type ResultPromise } from 'execa';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+// A private Docker engine for tests: its own socket, data root and exec root,
+// no default bridge. Started and stopped by the test; the host's iptables
+// rules are saved before and restored after (a stopped dockerd leaves its
+// FORWARD policy and chains behind).
+
+export interface TestDocker {
+  host: string;
+  docker: (...args: string[]) => Promise<string>;
+  stop: () => Promise<void>;
+}
+
+/** "family name" of every nftables table (iptables-nft keeps its tables there). */
+async function nftTables(): Promise<string[]> {
+  const { stdout } = await execa('nft', ['list', 'tables']);
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('table '))
+    .map((l) => l.slice('table '.length).trim());
+}
+
+export async function startDockerd(): Promise<TestDocker> {
+  const root = mkdtempSync(join(tmpdir(), 'fh-dockerd-'));
+  const socket = join(root, 'docker.sock');
+  const host = `unix://${socket}`;
+  const saved = (await execa('iptables-save')).stdout;
+  const tablesBefore = await nftTables();
+  const daemon: ResultPromise = execa(
+    'dockerd',
+    ['--host', host, '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', join(root, 'dockerd.pid'), '--storage-driver', 'vfs', '--bridge', 'none', '--ip6tables=false'],
+    { reject: false, all: true, buffer: true },
+  );
+  const docker = async (...args: string[]) => (await execa('docker', ['-H', host, ...args])).stdout;
+  for (let i = 0; i < 100; i++) {
+    if (await docker('info', '--format', '{{.ServerVersion}}').then(() => true, () => false)) break;
+    if (daemon.exitCode !== null && daemon.exitCode !== undefined) throw new Error(`dockerd exited: ${String((await daemon).all).slice(-2000)}`);
+    await delay(200);
+  }
+  return {
+    host,
+    docker,
+    stop: async () => {
+      daemon.kill('SIGTERM');
+      const timer = setTimeout(() => daemon.kill('SIGKILL'), 20_000);
+      await daemon;
+      clearTimeout(timer);
+      // Put back the rules that existed, and drop the tables dockerd created.
+      await execa('iptables-restore', { input: `${saved}\n` });
+      for (const table of await nftTables()) {
+        if (!tablesBefore.includes(table)) await execa('nft', ['delete', 'table', ...table.split(' ')]);
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A tiny image that stands in for a kind node: busybox-static, imported with `docker import`. */
+export async function importStandIn(docker: TestDocker['docker'], tag: string): Promise<void> {
+  const rootfs = mkdtempSync(join(tmpdir(), 'fh-rootfs-'));
+  mkdirSync(join(rootfs, 'bin'));
+  mkdirSync(join(rootfs, 'etc/kubernetes/manifests'), { recursive: true });
+  mkdirSync(join(rootfs, 'root'));
+  const busybox = existsSync('/bin/busybox') ? '/bin/busybox' : '/usr/bin/busybox';
+  copyFileSync(busybox, join(rootfs, 'bin/busybox'));
+  for (const tool of ['sh', 'sleep', 'mv', 'test', 'ls', 'cat']) symlinkSync('busybox', join(rootfs, 'bin', tool));
+  const tar = join(tmpdir(), `fh-rootfs-${process.pid}.tar`);
+  await execa('tar', ['-cf', tar, '-C', rootfs, '.']);
+  await docker('import', tar, tag);
+  rmSync(rootfs, { recursive: true, force: true });
+  rmSync(tar, { force: true });
+}

@@ -1,0 +1,129 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseExperiment, type ExperimentInput } from '../../harness/core/experiment.js';
+import { failoverPolicySchema } from '../../harness/core/policy.js';
+import { istioRuleViolations, renderIstio, validateIstio } from '../../harness/mesh/istio.js';
+import { kindClusterSchema, renderKindClusters, LABEL_ZONE, LABEL_SUBZONE, LABEL_HASH } from '../../harness/providers/kind/kind-config.js';
+import { clientJobs, echoDeployments, validateAll, SERVICE_HOST } from '../../harness/providers/kind/manifests.js';
+import { DockerCli } from '../../harness/providers/kind/docker-nodes.js';
+import { printKindPlan } from '../../harness/cli/kind-run.js';
+import { systemClock } from '../../harness/core/clock.js';
+import drainListeners from '../../experiments/drain-listeners.js';
+import regionFailover from '../../experiments/region-failover.js';
+import etcdMemberLoss from '../../experiments/etcd-member-loss.js';
+
+const ex = (raw: unknown) => parseExperiment(raw, 'test');
+
+describe('kind configs', () => {
+  it('renders a worker per topology node with Istio locality labels, and subzones', () => {
+    const [c] = renderKindClusters(ex(drainListeners).topology);
+    expect(c!.name).toBe('fh-c1');
+    expect(c!.config.nodes.map((n) => n.role)).toEqual(['control-plane', 'worker', 'worker', 'worker', 'worker']);
+    const tianjin = c!.config.nodes.find((n) => n.labels?.['failover-harness.io/node'] === 'tianjin-svc')!;
+    expect(tianjin.labels).toMatchObject({ 'topology.kubernetes.io/region': 'cn-north-4', [LABEL_ZONE]: 'cn-north-4b', [LABEL_SUBZONE]: 'tianjin', [LABEL_HASH]: c!.hash });
+    expect(c!.mapping.containerOf['beijing-svc']).toBe('fh-c1-worker');
+    expect(c!.mapping.containerOf['tianjin-client']).toBe('fh-c1-worker3');
+  });
+
+  it('makes an HA control plane with one control-plane node per etcd member, placed in its zone', () => {
+    const [c] = renderKindClusters(ex(etcdMemberLoss).topology);
+    const cps = c!.config.nodes.filter((n) => n.role === 'control-plane');
+    expect(cps.map((n) => n.labels?.[LABEL_ZONE])).toEqual(['zone-a', 'zone-b', 'zone-c']);
+    expect(c!.mapping.containerOf['etcd-b']).toBe('fh-c1-control-plane2');
+  });
+
+  it('gives each cluster its own pod and service subnets, and a hash that follows the config', () => {
+    const two: ExperimentInput = {
+      name: 'x',
+      description: 'd',
+      topology: {
+        clusters: ['east', 'west'].map((name) => ({ name, regions: [{ name: `${name}-r`, zones: [{ name: 'z', nodes: [{ name: `${name}-n`, instances: 1, client: true }] }] }] })),
+      },
+      faults: [{ kind: 'kill-instance', target: { node: 'east-n' } }],
+    };
+    const [east, west] = renderKindClusters(ex(two).topology);
+    expect(east!.config.networking).toEqual({ podSubnet: '10.10.0.0/16', serviceSubnet: '10.255.10.0/24' });
+    expect(west!.config.networking).toEqual({ podSubnet: '10.11.0.0/16', serviceSubnet: '10.255.11.0/24' });
+    expect(east!.hash).not.toBe(west!.hash);
+    expect(renderKindClusters(ex(two).topology)[0]!.hash).toBe(east!.hash);
+  });
+
+  it('validates against the v1alpha4 shape', () => {
+    expect(() => kindClusterSchema.parse({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', name: 'x', nodes: [{ role: 'worker' }] })).toThrow(/control-plane/);
+    expect(() => kindClusterSchema.parse({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', name: 'x', nodes: [{ role: 'control-plane', zone: 'a' }] })).toThrow(/zone/);
+  });
+});
+
+describe('Istio objects', () => {
+  it('region-failover: failover from cn-north-4 to cn-south-1, with the outlier detection failover needs', () => {
+    const istio = renderIstio(ex(regionFailover).policy, SERVICE_HOST, 'chaos');
+    const tp = (istio.destinationRule.spec as { trafficPolicy: Record<string, any> }).trafficPolicy;
+    expect(tp.loadBalancer.localityLbSetting).toEqual({ enabled: true, failover: [{ from: 'cn-north-4', to: 'cn-south-1' }] });
+    expect(tp.outlierDetection).toEqual({ consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '2s', maxEjectionPercent: 100 });
+    expect(() => validateIstio(istio)).not.toThrow();
+  });
+
+  it('drain-listeners: locality LB without failover rules (same-region priorities do the work)', () => {
+    const istio = renderIstio(ex(drainListeners).policy, SERVICE_HOST, 'chaos');
+    const tp = (istio.destinationRule.spec as { trafficPolicy: Record<string, any> }).trafficPolicy;
+    expect(tp.loadBalancer.localityLbSetting).toEqual({ enabled: true });
+    expect(tp.outlierDetection.maxEjectionPercent).toBe(100);
+    expect(() => validateIstio(istio)).not.toThrow();
+  });
+
+  it("applies Istio's own rules", () => {
+    const dr = (lb: unknown, od?: unknown) => ({ spec: { host: 'h', trafficPolicy: { loadBalancer: { localityLbSetting: lb }, ...(od ? { outlierDetection: od } : {}) } } });
+    expect(istioRuleViolations(dr({ failover: [{ from: 'a/b', to: 'c' }] }, {}))).toContain('localityLbSetting.failover[0].from: must be a region (no "/" or "*"), got "a/b"');
+    expect(istioRuleViolations(dr({ failover: [{ from: 'a', to: 'a' }] }, {}))).toContain('localityLbSetting.failover[0]: from and to must differ');
+    expect(istioRuleViolations(dr({ failover: [{ from: 'a', to: 'b' }] }))).toContain('locality failover is set without outlierDetection: Istio ignores it (only a warning)');
+    expect(istioRuleViolations(dr({ failover: [{ from: 'a', to: 'b' }], distribute: [{ from: 'a/*', to: { 'b/*': 100 } }] }, {}))).toContain('localityLbSetting: distribute and failover are mutually exclusive');
+  });
+
+  it('rejects what the CRD schema rejects', () => {
+    const istio = renderIstio(failoverPolicySchema.parse({}), 'h', 'n');
+    ((istio.destinationRule.spec as Record<string, any>).trafficPolicy.outlierDetection as Record<string, unknown>).interval = 5;
+    expect(() => validateIstio(istio)).toThrow(/interval must be string/);
+  });
+});
+
+describe('workload manifests', () => {
+  it('pins each deployment to its node, names instances after their pod, and validates', () => {
+    const e = ex(drainListeners);
+    const deployments = echoDeployments(e, 'c1', 'img');
+    expect(deployments).toHaveLength(3);
+    const spec = (deployments[0]!.spec as any).template.spec;
+    expect(spec.nodeSelector).toEqual({ 'failover-harness.io/node': 'beijing-svc' });
+    expect(spec.containers[0].args.join(' ')).toContain('"instance":"$(POD_NAME)"');
+    const jobs = clientJobs(e, 'c1', 'img', 0, 1000);
+    expect((jobs[0]!.spec as any).template.spec.containers[0].args).toEqual(expect.arrayContaining(['--allow-target', SERVICE_HOST, '--out', '-']));
+    expect(() => validateAll([...deployments, ...jobs])).not.toThrow();
+  });
+});
+
+describe('docker argv', () => {
+  it('builds fault and revert commands for a node container', () => {
+    const d = new DockerCli('unix:///run/x.sock');
+    expect(d.act('pause', 'c-worker')).toEqual({ apply: ['docker', '-H', 'unix:///run/x.sock', 'pause', 'c-worker'], revert: ['docker', '-H', 'unix:///run/x.sock', 'unpause', 'c-worker'] });
+    expect(d.act('disconnect', 'c-worker', 'kind').revert).toEqual(['docker', '-H', 'unix:///run/x.sock', 'network', 'connect', 'kind', 'c-worker']);
+  });
+});
+
+describe('--dry-run plans', () => {
+  const names = readdirSync(new URL('../../experiments/', import.meta.url)).filter((f) => f.endsWith('.ts'));
+  it.each(names)('%s: a complete plan, from cluster creation to deletion', async (file) => {
+    const mod = (await import(`../../experiments/${file}`)) as { default: unknown };
+    const lines: string[] = [];
+    const code = await printKindPlan({ experiment: ex(mod.default), clock: systemClock, keep: false, istioVersion: '1.30.0', image: 'img', print: (s) => lines.push(s) });
+    const plan = lines.join('\n');
+    expect(code).toBe(0);
+    for (const step of ['$ kind create cluster --name fh-c1', '$ istioctl install -y', 'kind: DestinationRule', 'outlierDetection:', 'kind: Deployment', 'kind: Job', '## inject', '## revert', '$ kind delete cluster --name fh-c1']) {
+      expect(plan).toContain(step);
+    }
+  });
+
+  it('--keep leaves the clusters', async () => {
+    const lines: string[] = [];
+    await printKindPlan({ experiment: ex(drainListeners), clock: systemClock, keep: true, istioVersion: '1.30.0', image: 'img', print: (s) => lines.push(s) });
+    expect(lines.join('\n')).not.toContain('kind delete cluster');
+  });
+});
