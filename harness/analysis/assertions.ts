@@ -7,7 +7,7 @@ export function runMetricValue(cp: ControlPlaneResult | undefined, metric: Metri
   switch (metric.type) {
     case 'control-plane':
       if (metric.name === 'readOnly') return cp.readOnly ? 1 : 0;
-      if (metric.name === 'predictedQuorumLoss') return (cp.placement as { predictsQuorumLoss: boolean }).predictsQuorumLoss ? 1 : 0;
+      if (metric.name === 'predictedQuorumLoss') return cp.placement.predictsQuorumLoss ? 1 : 0;
       return cp[metric.name];
     case 'control-plane-phase': {
       const p = cp.phases[metric.phase];

@@ -2,36 +2,12 @@ import { matchesSelector } from '../core/experiment.js';
 import { faultSelector, type FaultSpec } from '../core/fault-spec.js';
 import { localityKey } from '../core/locality.js';
 import type { Topology } from '../core/topology.js';
+import type { Placement, PlacementFinding } from '../core/journal.js';
+
+export type { Placement, PlacementFinding };
 
 // Before a fault is injected: can it break quorum, and what capacity overhead
 // does spreading over zones cost? Pure arithmetic on the topology.
-
-export interface PlacementFinding {
-  fault: string;
-  /** Members this fault takes down, by name (or a count when chosen at run time). */
-  membersLost: number;
-  members: number;
-  quorum: number;
-  quorumLost: boolean;
-  message: string;
-}
-
-export interface Placement {
-  members: number;
-  quorum: number;
-  /** Members per zone ("region/zone" → names). */
-  membersByZone: Record<string, string[]>;
-  /** Zones that run service instances. */
-  serviceZones: number;
-  /** Capacity needed to survive one zone with instances spread evenly: n/(n−1). */
-  overheadOneZone: number | null;
-  /** Zones the experiment's faults take down, and the capacity needed to survive all of them: n/(n−k). */
-  zonesLost: number;
-  overheadForFault: number | null;
-  findings: PlacementFinding[];
-  /** True when some fault is predicted to lose quorum. */
-  predictsQuorumLoss: boolean;
-}
 
 function membersLostBy(fault: FaultSpec, topology: Topology): { count: number; names: string[] } {
   const n = topology.members.length;

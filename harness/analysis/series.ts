@@ -1,3 +1,4 @@
+import type { ClientSeriesData, ControlPlaneSeriesData } from '../core/journal.js';
 import type { ProbeRecord, StatusRecord } from '../probes/record.js';
 import type { RequestRecord } from '../traffic/record.js';
 import { nearestRank } from './percentile.js';
@@ -5,33 +6,8 @@ import { nearestRank } from './percentile.js';
 // Time series for charts: counts per fixed-width bin, so a chart's size does
 // not grow with the number of records. Failures are counted, never sampled.
 
-export interface ClientSeries {
-  /** Epoch ms of bin 0. */
-  start: number;
-  binMs: number;
-  /** The locality level successes are grouped by: the coarsest that tells them apart. */
-  groupBy: 'region' | 'zone' | 'subzone' | 'instance';
-  groups: string[];
-  /** served[g][i]: successes served by groups[g] in bin i. */
-  served: number[][];
-  failed: number[];
-  /** Per bin latency of successes (ms); null for a bin without successes. */
-  p50: (number | null)[];
-  max: (number | null)[];
-}
-
-export interface ControlPlaneSeries {
-  start: number;
-  binMs: number;
-  writesOk: number[];
-  writesFailed: number[];
-  linearizableOk: number[];
-  linearizableFailed: number[];
-  serializableOk: number[];
-  serializableFailed: number[];
-  /** The leader reported in each bin (last view with the highest term), null when none. */
-  leader: (string | null)[];
-}
+export type ClientSeries = ClientSeriesData;
+export type ControlPlaneSeries = ControlPlaneSeriesData;
 
 const BIN_CHOICES = [100, 250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000];
 

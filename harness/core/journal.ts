@@ -45,12 +45,16 @@ export interface PhaseMetrics {
 
 /** Binned time series for charts (see analysis/series.ts). */
 export interface ClientSeriesData {
+  /** Epoch ms of bin 0. */
   start: number;
   binMs: number;
+  /** The locality level successes are grouped by: the coarsest that tells them apart. */
   groupBy: 'region' | 'zone' | 'subzone' | 'instance';
   groups: string[];
+  /** served[g][i]: successes served by groups[g] in bin i. */
   served: number[][];
   failed: number[];
+  /** Per bin latency of successes (ms); null for a bin without successes. */
   p50: (number | null)[];
   max: (number | null)[];
 }
@@ -93,8 +97,7 @@ export interface ControlPlaneResult {
   members: string[];
   probeIntervalMs: number;
   resolutionMs: number;
-  /** Quorum and capacity arithmetic computed from the topology before injecting. */
-  placement: unknown;
+  placement: Placement;
   phases: Record<'baseline' | 'fault' | 'recovery', { writes: Availability; linearizableReads: Availability; serializableReads: Availability }>;
   /** Longest stretch of failed writes in the fault phase (ms). */
   writeUnavailableMs: number;
@@ -114,7 +117,48 @@ export interface ControlPlaneResult {
   /** Acknowledged writes missing or wrong when read back after recovery; null if not verified. */
   lostAcknowledgedWrites: number | null;
   lostKeys: string[];
-  series?: { start: number; binMs: number; writesOk: number[]; writesFailed: number[]; linearizableOk: number[]; linearizableFailed: number[]; serializableOk: number[]; serializableFailed: number[]; leader: (string | null)[] };
+  series?: ControlPlaneSeriesData;
+}
+
+export interface ControlPlaneSeriesData {
+  start: number;
+  binMs: number;
+  writesOk: number[];
+  writesFailed: number[];
+  linearizableOk: number[];
+  linearizableFailed: number[];
+  serializableOk: number[];
+  serializableFailed: number[];
+  /** The leader reported in each bin (last view with the highest term), null when none. */
+  leader: (string | null)[];
+}
+
+export interface PlacementFinding {
+  fault: string;
+  /** Members this fault takes down (a count when chosen at run time). */
+  membersLost: number;
+  members: number;
+  quorum: number;
+  quorumLost: boolean;
+  message: string;
+}
+
+/** Quorum and capacity arithmetic computed from the topology before injecting. */
+export interface Placement {
+  members: number;
+  quorum: number;
+  /** Members per zone ("region/zone" → names). */
+  membersByZone: Record<string, string[]>;
+  /** Zones that run service instances. */
+  serviceZones: number;
+  /** Capacity needed to survive one zone with instances spread evenly: n/(n−1). */
+  overheadOneZone: number | null;
+  /** Zones the experiment's faults take down, and the capacity needed to survive all of them: n/(n−k). */
+  zonesLost: number;
+  overheadForFault: number | null;
+  findings: PlacementFinding[];
+  /** True when some fault is predicted to lose quorum. */
+  predictsQuorumLoss: boolean;
 }
 
 export interface AssertionResult {
@@ -153,7 +197,7 @@ export interface Journal {
   clients: ClientResult[];
   controlPlane?: ControlPlaneResult;
   /** Quorum/capacity predictions from the topology, when there is a control plane. */
-  placement?: unknown;
+  placement?: Placement;
   assertions: AssertionResult[];
   metrics: { requests: number; failed: number; worstRecoveryTimeMs: number | null; assertionsPassed: number; assertionsFailed: number };
   environment: Record<string, string>;

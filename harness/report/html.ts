@@ -56,7 +56,7 @@ function topology(j: Journal): string {
     const z = r.get(n.locality.zone) ?? r.set(n.locality.zone, new Map()).get(n.locality.zone)!;
     (z.get(n.locality.subzone) ?? z.set(n.locality.subzone, []).get(n.locality.subzone)!).push(n);
   }
-  const cp = j.controlPlane?.placement as { membersByZone?: Record<string, string[]> } | undefined;
+  const cp = j.controlPlane?.placement;
   const nodeHtml = (n: Journal['topology']['nodes'][number]) => {
     const isDown = down.has(n.name) || (n.instances.length > 0 && n.instances.every((i) => down.has(i)));
     const chips = [
@@ -97,7 +97,7 @@ export function renderHtml(j: Journal): string {
   parts.push('<h2>Topology</h2>', topology(j));
   if (j.controlPlane) {
     const cp = j.controlPlane;
-    const placement = cp.placement as { findings: { message: string; quorumLost: boolean }[]; overheadOneZone: number | null; serviceZones: number };
+    const placement = cp.placement;
     parts.push(
       '<h2>Control plane</h2>',
       `<ul>${placement.findings.map((f) => `<li>${f.quorumLost ? '⚠️' : '✅'} ${esc(f.message)}</li>`).join('')}${placement.overheadOneZone ? `<li>Service over ${placement.serviceZones} zones: surviving one zone needs <b>${placement.overheadOneZone.toFixed(2)}×</b> capacity</li>` : ''}</ul>`,

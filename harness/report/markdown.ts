@@ -20,19 +20,8 @@ function phaseRow(name: string, p: PhaseMetrics): string {
   return `| ${name} | ${p.requests} | ${p.failed} | ${fmtPct(p.errorRate)} | ${fmtMs(p.blackoutMs)} | ${fmtMs(p.latencyMs?.p50)} / ${fmtMs(p.latencyMs?.p99)} | ${fmtPct(p.locality.sameZone)} | ${topShares(p.servedBy.zone)} |`;
 }
 
-interface PlacementView {
-  members: number;
-  quorum: number;
-  membersByZone: Record<string, string[]>;
-  serviceZones: number;
-  overheadOneZone: number | null;
-  zonesLost: number;
-  overheadForFault: number | null;
-  findings: { message: string; quorumLost: boolean }[];
-}
-
 function controlPlaneSection(cp: ControlPlaneResult): string[] {
-  const p = cp.placement as PlacementView;
+  const p = cp.placement;
   const out = ['## Control plane', ''];
   out.push(`${cp.members.length} etcd members (quorum ${p.quorum}): ${Object.entries(p.membersByZone).map(([zone, names]) => `${zone}: ${names.join(', ')}`).join(' · ')}`, '');
   out.push('**Placement check (before injecting):**', '');

@@ -53,13 +53,13 @@ describe(`control plane (${isolation} isolation)`, () => {
 
   it('bad-placement: the predicted quorum loss happens', async () => {
     const cp = (await run('bad-placement')).controlPlane!;
-    expect((cp.placement as { predictsQuorumLoss: boolean }).predictsQuorumLoss).toBe(true);
+    expect(cp.placement.predictsQuorumLoss).toBe(true);
     expect(cp.readOnly).toBe(true);
   });
 
   it('stateful-zone-outage: the store keeps quorum through a zone outage; 1.5× overhead', async () => {
     const j = await run('stateful-zone-outage');
-    const placement = j.controlPlane!.placement as { overheadOneZone: number; predictsQuorumLoss: boolean };
+    const placement = j.controlPlane!.placement;
     expect(placement.overheadOneZone).toBe(1.5);
     expect(j.controlPlane!.readOnly).toBe(false);
     expect(j.controlPlane!.lostAcknowledgedWrites).toBe(0);
