@@ -46,6 +46,8 @@ export interface Provider {
   inject(spec: FaultSpec): Promise<InjectedFault>;
   /** Removes everything provision/deploy made; returns what could not be removed. */
   teardown(): Promise<string[]>;
+  /** How long clients need to start before the agreed first request (default 1.5 s). */
+  readonly trafficLeadMs?: number;
   /** Present when the topology declares a control plane. */
   readonly controlPlane?: ControlPlaneAccess;
   /** Facts for the report (versions, isolation, kernel). */

@@ -64,7 +64,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     mark('deploy', `${ex.topology.instances.length} instances, ${ex.topology.clients.length} clients`);
     await provider.deploy();
     signal.throwIfAborted();
-    baselineStart = clock.now() + TRAFFIC_LEAD_MS;
+    baselineStart = clock.now() + (provider.trafficLeadMs ?? TRAFFIC_LEAD_MS);
     const total = ex.phases.baseline + ex.phases.fault + ex.phases.recovery;
     await provider.startTraffic({ startAt: baselineStart, maxDurationMs: total + 30_000 });
     trafficStarted = true;

@@ -40,6 +40,8 @@ const OUTAGE_ACTION: Record<string, NodeAction> = { kill: 'stop', freeze: 'pause
 export class KindProvider implements Provider {
   readonly name = 'kind';
   readonly isolation = 'docker';
+  /** Jobs need scheduling and a sidecar before their first request. */
+  readonly trafficLeadMs = 20_000;
   readonly clusters: RenderedCluster[];
   private readonly docker: DockerCli;
 
