@@ -127,33 +127,36 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
 
   let records: RequestRecord[] = [];
   let files: string[] = [];
-  const end = clock.now();
-  if (trafficStarted) {
-    mark('stop-traffic');
-    ({ records, files } = await provider.stopTraffic());
-  }
   let probes: ProbeRecord[] = [];
   let statuses: StatusRecord[] = [];
   let verification: { acknowledged: number; lost: string[] } | null = null;
-  if (cp && probesStarted) {
-    const stopped = await cp.stopProbes();
-    ({ probes, statuses } = stopped);
-    files.push(stopped.file);
-    if (!signal.aborted) {
-      mark('verify-writes', `reading back ${probes.filter((r) => r.probe === 'write' && r.ok).length} acknowledged writes`);
-      try {
+  const end = clock.now();
+  try {
+    if (trafficStarted) {
+      mark('stop-traffic');
+      ({ records, files } = await provider.stopTraffic());
+    }
+    if (cp && probesStarted) {
+      const stopped = await cp.stopProbes();
+      ({ probes, statuses } = stopped);
+      files.push(stopped.file);
+      if (!signal.aborted) {
+        mark('verify-writes', `reading back ${probes.filter((r) => r.probe === 'write' && r.ok).length} acknowledged writes`);
         verification = await cp.verifyWrites();
         if (!verification) mark('verify-failed', 'the store did not answer a read-back within 10 s');
-      } catch (error) {
-        mark('verify-failed', errorMessage(error));
       }
     }
-  }
-  mark('teardown');
-  const leftovers = await provider.teardown();
-  if (leftovers.length > 0) {
-    failure ??= new Error(`teardown left: ${leftovers.join('; ')}`);
-    mark('teardown-incomplete', leftovers.join('; '));
+  } catch (error) {
+    failure ??= error;
+    mark('collect-failed', errorMessage(error));
+  } finally {
+    // Teardown runs whatever happened before it.
+    mark('teardown');
+    const leftovers = await provider.teardown();
+    if (leftovers.length > 0) {
+      failure ??= new Error(`teardown left: ${leftovers.join('; ')}`);
+      mark('teardown-incomplete', leftovers.join('; '));
+    }
   }
 
   const aborted = signal.aborted;
