@@ -16,12 +16,21 @@ export function binSize(durationMs: number, maxBins = 600): number {
   return BIN_CHOICES.find((b) => durationMs / b <= maxBins) ?? BIN_CHOICES[BIN_CHOICES.length - 1]!;
 }
 
+/** The coarsest locality level at which successful requests differ; one pass, stops early. */
 function groupLevel(records: readonly RequestRecord[]): ClientSeries['groupBy'] {
-  const distinct = (f: (r: RequestRecord) => string | null) => new Set(records.filter((r) => r.error === null).map(f)).size;
-  if (distinct((r) => r.region) > 1) return 'region';
-  if (distinct((r) => `${r.region}/${r.zone}`) > 1) return 'zone';
-  if (distinct((r) => `${r.region}/${r.zone}/${r.subzone}`) > 1) return 'subzone';
-  return 'instance';
+  let first: RequestRecord | undefined;
+  let level: ClientSeries['groupBy'] = 'instance';
+  for (const r of records) {
+    if (r.error !== null) continue;
+    if (!first) {
+      first = r;
+      continue;
+    }
+    if (r.region !== first.region) return 'region';
+    if (r.zone !== first.zone) level = 'zone';
+    else if (level === 'instance' && r.subzone !== first.subzone) level = 'subzone';
+  }
+  return level;
 }
 
 export function clientSeries(records: readonly RequestRecord[], start: number, end: number, binMs: number): ClientSeries {
