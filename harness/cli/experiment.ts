@@ -202,7 +202,9 @@ async function main(argv: string[]): Promise<number> {
     if (local === 'process' && experiment.faults.some((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage') && f.mode === 'isolate')) {
       throw new UsageError('mode "isolate" takes links down and needs --isolation netns (run as root)', 'use --mode kill or --mode freeze with --isolation process');
     }
-    await ensurePrerequisites(local, { install: o.install, controlPlane: experiment.topology.members.length > 0, exec: realExecutor, log });
+    const partition = experiment.faults.some((f) => f.kind === 'partition');
+    if (local === 'process' && partition) throw new UsageError('a partition drops packets between namespaces and needs --isolation netns (run as root)');
+    await ensurePrerequisites(local, { install: o.install, controlPlane: experiment.topology.members.length > 0, partition, exec: realExecutor, log });
     isolation = local;
     makeProvider = ({ runId, reportDir, ledger, signal }) => createLocalProvider({ experiment, isolation: local, runId, reportDir, exec: realExecutor, clock: systemClock, signal, log, ledger });
   }

@@ -102,6 +102,14 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): Issue[] {
       }
       return;
     }
+    if (fault.kind === 'partition') {
+      fault.between.forEach((zone, j) => {
+        if (!topology.nodes.some((n) => n.locality.zone === zone && (fault.region === undefined || n.locality.region === fault.region))) {
+          issues.push({ path: ['faults', i, 'between', j], message: `unknown zone "${zone}"` });
+        }
+      });
+      return;
+    }
     const selector = faultSelector(fault);
     const hitsInstance = topology.instances.some((instance) => matchesSelector(instance, selector));
     const isOutage = fault.kind === 'zone-outage' || fault.kind === 'region-outage';

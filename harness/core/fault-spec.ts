@@ -33,6 +33,14 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('region-outage'), region: nameSchema, cluster: nameSchema.optional(), mode: modeSchema }).strict(),
   z
     .object({
+      kind: z.literal('partition'),
+      /** Two zones (by name, optionally with their region) that stop reaching each other, both ways. */
+      between: z.tuple([nameSchema, nameSchema]).refine(([a, b]) => a !== b, { message: 'partition two different zones' }),
+      region: nameSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('etcd-member-loss'),
       /** How many members to take down, or all of them. */
       count: z.union([z.number().int().min(1), z.literal('all')]).default(1),
@@ -46,7 +54,7 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
 export type FaultSpec = z.output<typeof faultSpecSchema>;
 export type FaultSpecInput = z.input<typeof faultSpecSchema>;
 export type FaultKind = FaultSpec['kind'];
-export const FAULT_KINDS: readonly FaultKind[] = ['drain-listeners', 'kill-instance', 'freeze-instance', 'zone-outage', 'region-outage', 'etcd-member-loss'];
+export const FAULT_KINDS: readonly FaultKind[] = ['drain-listeners', 'kill-instance', 'freeze-instance', 'zone-outage', 'region-outage', 'partition', 'etcd-member-loss'];
 
 /** The selector a fault acts on, whatever its shape. */
 export function faultSelector(spec: FaultSpec): Selector {
@@ -56,6 +64,7 @@ export function faultSelector(spec: FaultSpec): Selector {
     case 'region-outage':
       return { region: spec.region, cluster: spec.cluster };
     case 'etcd-member-loss':
+    case 'partition':
       return {};
     default:
       return spec.target;

@@ -19,10 +19,14 @@ export type Resource =
   | { kind: 'link-down'; netns: string; device: string }
   | { kind: 'drained'; adminUrl: string; label: string }
   | { kind: 'killed'; label: string }
+  /** An nftables table of the run (partitions); undone by deleting it. */
+  | { kind: 'nft-table'; family: string; name: string }
   /** kind provider: a cluster this run created (not recorded with --keep). */
   | { kind: 'kind-cluster'; name: string }
   /** kind provider: a node container stopped, paused or disconnected from a network. */
   | { kind: 'docker-node'; action: 'stop' | 'pause' | 'disconnect'; container: string; network?: string; dockerHost?: string }
+  /** kind provider: a partition chain inside a node container. */
+  | { kind: 'kind-partition'; container: string; dockerHost?: string }
   /** kind provider: etcd's static-pod manifest moved out of a control-plane node. */
   | { kind: 'etcd-manifest-moved'; container: string; dockerHost?: string }
   /** kind provider: a pod whose sidecar listeners were drained (restored by deleting the pod). */

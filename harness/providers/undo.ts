@@ -1,7 +1,7 @@
 import type { Executor } from '../exec/index.js';
 import type { Resource } from '../faults/ledger.js';
 import type { Undo } from '../faults/scope.js';
-import { DockerCli, undoDockerNode } from './kind/docker-nodes.js';
+import { DockerCli, partitionCommands, undoDockerNode } from './kind/docker-nodes.js';
 import { localUndo } from './local/undo.js';
 
 /** Undo for every resource kind any provider records; what teardown and `npm run cleanup` use. */
@@ -20,6 +20,10 @@ export function undoAny(exec: Executor): Undo {
         await exec.run(new DockerCli(r.dockerHost).moveEtcdManifest(r.container).revert, { context: `restore etcd on ${r.container}` }).catch((error: { stderr?: string }) => {
           if (!/No such file|No such container/i.test(error.stderr ?? '')) throw error;
         });
+        return;
+      case 'kind-partition':
+        // Each step may already be undone; keep going through all of them.
+        for (const argv of partitionCommands(new DockerCli(r.dockerHost), r.container, []).revert) await exec.run(argv).catch(() => undefined);
         return;
       case 'pod-drained':
         // A drained sidecar stays broken until its pod restarts: delete it, its Deployment makes a new one.

@@ -33,7 +33,7 @@ export async function machineState(): Promise<MachineState> {
     links: (await lines(['ip', '-o', 'link'])).map((l) => l.split(':')[1]!.trim().split('@')[0]!).filter((n) => n.startsWith('fh')),
     processes: procs.filter((p) => /haproxy -db|echo-server\.ts|traffic\/driver\.ts|^etcd /.test(p)),
     iptables: (await lines(['iptables', '-S', 'FORWARD'])).filter((l) => l.includes('failover-harness')),
-    nftTables: (await lines(['nft', 'list', 'tables'])).filter((l) => l.includes('failover')),
+    nftTables: (await lines(['nft', 'list', 'tables'])).filter((l) => /failover|fh_/.test(l)),
     ledgers,
   };
 }

@@ -64,3 +64,16 @@ describe.each(isolations)('other experiments (%s isolation)', (isolation) => {
     await recompute(dir);
   });
 });
+
+describe.runIf(process.getuid?.() === 0)('zone-partition (netns)', () => {
+  it('fails over only to the zone still reachable, and removes its nftables table', async () => {
+    const dir = tempDir('zp');
+    const { exitCode, output } = await runCli(['zone-partition', '--report-dir', dir, ...FAST]);
+    expect(output).toContain('zone-partition: PASSED');
+    expect(exitCode).toBe(0);
+    const a = readJournal(dir).clients.find((c) => c.name === 'client-a')!;
+    expect(a.phases.fault.servedBy.zone['zone-b'] ?? 0).toBeLessThanOrEqual(0.05);
+    expect(a.phases.fault.servedBy.zone['zone-c']).toBeGreaterThanOrEqual(0.95);
+    await recompute(dir);
+  });
+});

@@ -127,3 +127,15 @@ describe('--dry-run plans', () => {
     expect(lines.join('\n')).not.toContain('kind delete cluster');
   });
 });
+
+describe('partition rules', () => {
+  it('drop both directions between the two sides, on the bridge', async () => {
+    const { partitionRules } = await import('../../harness/providers/local/partition.js');
+    const node = (name: string, ip: string) => ({ name, ip, locality: { cluster: 'c', region: 'r', zone: 'z', subzone: '' } });
+    const rules = partitionRules('fh_x_partition', [node('a1', '198.18.5.10'), node('a2', '198.18.5.11')], [node('b1', '198.18.5.12')]);
+    expect(rules).toContain('table bridge fh_x_partition {');
+    expect(rules).toContain('type filter hook forward priority 0; policy accept;');
+    expect(rules).toContain('ip saddr { 198.18.5.10, 198.18.5.11 } ip daddr { 198.18.5.12 } drop');
+    expect(rules).toContain('ip saddr { 198.18.5.12 } ip daddr { 198.18.5.10, 198.18.5.11 } drop');
+  });
+});

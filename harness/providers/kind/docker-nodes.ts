@@ -96,3 +96,23 @@ export async function undoDockerNode(exec: Executor, r: { action: NodeAction; co
     if (!ALREADY.test(error.stderr ?? '')) throw error;
   });
 }
+
+export const PARTITION_CHAIN = 'FH-PARTITION';
+
+/**
+ * Commands that cut a kind node off from the other side of a partition: a
+ * chain dropping traffic to and from the other side's node addresses and pod
+ * CIDRs (kind routes pod traffic between nodes unencapsulated, so pod IPs are
+ * what crosses), jumped to from FORWARD, INPUT and OUTPUT.
+ */
+export function partitionCommands(docker: DockerCli, container: string, otherSide: readonly string[]): { apply: string[][]; revert: string[][] } {
+  const ipt = (...args: string[]) => docker.argv('exec', container, 'iptables', ...args);
+  return {
+    apply: [
+      ipt('-N', PARTITION_CHAIN),
+      ...otherSide.flatMap((net) => [ipt('-A', PARTITION_CHAIN, '-d', net, '-j', 'DROP'), ipt('-A', PARTITION_CHAIN, '-s', net, '-j', 'DROP')]),
+      ...['FORWARD', 'INPUT', 'OUTPUT'].map((chain) => ipt('-I', chain, '-j', PARTITION_CHAIN)),
+    ],
+    revert: [...['FORWARD', 'INPUT', 'OUTPUT'].map((chain) => ipt('-D', chain, '-j', PARTITION_CHAIN)), ipt('-F', PARTITION_CHAIN), ipt('-X', PARTITION_CHAIN)],
+  };
+}

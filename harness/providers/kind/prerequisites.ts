@@ -6,7 +6,7 @@ import { which, type Executor } from '../../exec/index.js';
 const HOW: Record<string, string> = {
   docker: 'apt-get install docker.io (or Docker Engine from docker.com), then start it: systemctl start docker',
   kind: 'go install sigs.k8s.io/kind@v0.32.0, or the release binary from https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
-  kubectl: 'https://kubernetes.io/docs/tasks/tools/#kubectl (a binary, or apt-get install kubectl from the Kubernetes apt repository)',
+  kubectl: 'apt-get install kubernetes-client (Debian), or https://kubernetes.io/docs/tasks/tools/#kubectl',
   istioctl: 'curl -L https://istio.io/downloadIstio | ISTIO_VERSION=<version> sh -, then put istio-<version>/bin on PATH (or install helm and use --installer helm)',
   helm: 'https://helm.sh/docs/intro/install/',
 };

@@ -10,7 +10,7 @@ import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio.js';
 import { parseRecords, type RequestRecord } from '../../traffic/record.js';
 import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
-import { actOnNodes, DockerCli, type NodeAction } from './docker-nodes.js';
+import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './docker-nodes.js';
 import { LABEL_HASH, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
 import { clientJobs, echoDeployments, echoService, namespace, NAMESPACE, SERVICE_HOST, validateAll } from './manifests.js';
 
@@ -201,6 +201,25 @@ export class KindProvider implements Provider {
           },
         };
       }
+      case 'partition': {
+        const side = (zone: string) => this.o.experiment.topology.nodes.filter((n) => n.locality.zone === zone && (spec.region === undefined || n.locality.region === spec.region)).map((n) => n.name);
+        const [a, b] = [side(spec.between[0]), side(spec.between[1])];
+        const nets = await this.nodeNetworks();
+        const containerOf = (n: string) => this.clusters.map((c) => c.mapping.containerOf[n]).find(Boolean)!;
+        const networksOf = (nodes: string[]) => nodes.flatMap((n) => nets.get(containerOf(n)) ?? [`<podCIDR of ${containerOf(n)}>`, `<address of ${containerOf(n)}>`]);
+        const ids: number[] = [];
+        for (const [mine, theirs] of [[a, b], [b, a]] as const) {
+          for (const node of mine) {
+            const container = containerOf(node);
+            const { apply } = partitionCommands(this.docker, container, networksOf([...theirs]));
+            const { id } = await scope.acquire({ kind: 'kind-partition', container, ...(this.docker.host ? { dockerHost: this.docker.host } : {}) }, async () => {
+              for (const argv of apply) await exec.run(argv, { context: `partition ${container}` });
+            });
+            ids.push(id);
+          }
+        }
+        return { target, affected: [...a, ...b], revert: async () => void (await Promise.all(ids.map((id) => scope.release(id)))) };
+      }
       case 'freeze-instance':
         throw new UsageError('freeze-instance is not available with --provider kind (a pod cannot be SIGSTOPped from outside its node reliably)', 'use zone-outage with --mode freeze (pauses the node container), or kill-instance');
       case 'etcd-member-loss': {
@@ -222,6 +241,22 @@ export class KindProvider implements Provider {
         return { target, mode: spec.mode, affected: names, revert: async () => void (await Promise.all(ids.map((x) => scope.release(x.id)))) };
       }
     }
+  }
+
+  /** kind node container → [pod CIDR, node address], from the clusters' Node objects. */
+  private async nodeNetworks(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const c of this.clusters) {
+      const { stdout } = await this.o.exec.run(
+        this.kubectl(c, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR} {.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}'),
+        { context: `read node networks of ${c.name}` },
+      );
+      for (const line of stdout.split('\n')) {
+        const [name, cidr, address] = line.trim().split(/\s+/);
+        if (name && cidr && address) out.set(name, [cidr, address]);
+      }
+    }
+    return out;
   }
 
   async teardown(): Promise<string[]> {

@@ -4,6 +4,7 @@ import { matchesSelector } from '../../core/experiment.js';
 import { processStartTicks } from '../../exec/index.js';
 import type { InjectedFault } from '../provider.js';
 import type { LocalProviderOptions, LocalProvider } from './provider.js';
+import { partitionRules } from './partition.js';
 
 // Local fault implementations. Each target's undo is in the ledger before the
 // fault acts; revert undoes them all and is idempotent.
@@ -121,6 +122,21 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
       mode = spec.mode;
       plan = outage(spec.mode, p, instances, members, o);
       break;
+    case 'partition': {
+      if (o.plan.isolation !== 'netns') {
+        throw new UsageError('a partition drops packets between namespaces and needs --isolation netns (run as root)');
+      }
+      const side = (zone: string) => o.plan.nodes.filter((n) => n.locality.zone === zone && (spec.region === undefined || n.locality.region === spec.region));
+      const [a, b] = [side(spec.between[0]), side(spec.between[1])];
+      const table = `fh_${o.runId}_partition`;
+      plan = {
+        affected: [...a, ...b].map((n) => n.name),
+        steps: [
+          o.scope.acquire({ kind: 'nft-table', family: 'bridge', name: table }, () => o.exec.run(['nft', '-f', '-'], { input: partitionRules(table, a, b), context: `partition ${spec.between.join(' | ')}` })).then(({ id }) => ({ release: () => o.scope.release(id) })),
+        ],
+      };
+      break;
+    }
     case 'etcd-member-loss': {
       mode = spec.mode;
       const chosen = await chooseMembers(spec, p);
@@ -145,6 +161,6 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     await revert().catch(() => undefined);
     throw (failure as PromiseRejectedResult).reason;
   }
-  const target = spec.kind === 'etcd-member-loss' ? `members=${Array.isArray(spec.which) ? spec.which.join('+') : `${spec.which}×${spec.count}`}` : describeSelector(selector);
+  const target = spec.kind === 'partition' ? `${spec.between[0]} | ${spec.between[1]}` : spec.kind === 'etcd-member-loss' ? `members=${Array.isArray(spec.which) ? spec.which.join('+') : `${spec.which}×${spec.count}`}` : describeSelector(selector);
   return { target, ...(mode ? { mode } : {}), affected: plan.affected, revert };
 }

@@ -4,10 +4,10 @@ import type { Isolation } from './address-plan.js';
 
 // What the local provider needs from the machine, and how to get it.
 
-const PACKAGES: Record<string, string> = { haproxy: 'haproxy', ip: 'iproute2', iptables: 'iptables', etcd: 'etcd-server' };
+const PACKAGES: Record<string, string> = { haproxy: 'haproxy', ip: 'iproute2', iptables: 'iptables', etcd: 'etcd-server', nft: 'nftables' };
 
-export function requiredBinaries(isolation: Isolation, controlPlane = false): string[] {
-  return [...(isolation === 'netns' ? ['haproxy', 'ip'] : ['haproxy']), ...(controlPlane ? ['etcd'] : [])];
+export function requiredBinaries(isolation: Isolation, controlPlane = false, partition = false): string[] {
+  return [...(isolation === 'netns' ? ['haproxy', 'ip'] : ['haproxy']), ...(controlPlane ? ['etcd'] : []), ...(partition ? ['nft'] : [])];
 }
 
 export function installCommand(missing: readonly string[]): string[] {
@@ -18,8 +18,8 @@ export function installCommand(missing: readonly string[]): string[] {
  * Installs missing binaries with apt-get when we are root on a Debian-like
  * machine and allowed to; otherwise fails with the exact command to run.
  */
-export async function ensurePrerequisites(isolation: Isolation, opts: { install: boolean; controlPlane: boolean; exec: Executor; log: (line: string) => void }): Promise<void> {
-  const missing = requiredBinaries(isolation, opts.controlPlane).filter((b) => !which(b));
+export async function ensurePrerequisites(isolation: Isolation, opts: { install: boolean; controlPlane: boolean; partition?: boolean; exec: Executor; log: (line: string) => void }): Promise<void> {
+  const missing = requiredBinaries(isolation, opts.controlPlane, opts.partition).filter((b) => !which(b));
   if (missing.length === 0) return;
   const command = installCommand(missing);
   const canInstall = opts.install && process.getuid?.() === 0 && which('apt-get') !== undefined;

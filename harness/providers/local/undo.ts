@@ -57,6 +57,11 @@ export function localUndo(exec: Executor): Undo {
         // The instance may be gone already (teardown after a crash): nothing to restore then.
         await fetch(`${resource.adminUrl}/restore`, { method: 'POST', signal: AbortSignal.timeout(2000) }).catch(() => undefined);
         return;
+      case 'nft-table': {
+        const exists = await exec.run(['nft', 'list', 'table', resource.family, resource.name]).then(() => true, () => false);
+        if (exists) await exec.run(['nft', 'delete', 'table', resource.family, resource.name], { context: 'remove partition rules' });
+        return;
+      }
       case 'killed':
         // Reverted by restarting the instance during a run; after a crash the
         // whole environment is removed instead, so there is nothing to do.
