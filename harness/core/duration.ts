@@ -11,11 +11,6 @@ export function parseDuration(input: string | number): number | undefined {
   return Number(match[1]) * UNITS[match[2]!]!;
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
-
 /** A zod schema accepting "5s"-style strings or milliseconds, producing milliseconds. */
 export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(value);

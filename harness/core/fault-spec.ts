@@ -54,7 +54,6 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
 export type FaultSpec = z.output<typeof faultSpecSchema>;
 export type FaultSpecInput = z.input<typeof faultSpecSchema>;
 export type FaultKind = FaultSpec['kind'];
-export const FAULT_KINDS: readonly FaultKind[] = ['drain-listeners', 'kill-instance', 'freeze-instance', 'zone-outage', 'region-outage', 'partition', 'etcd-member-loss'];
 
 /** The selector a fault acts on, whatever its shape. */
 export function faultSelector(spec: FaultSpec): Selector {

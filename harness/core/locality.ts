@@ -21,13 +21,6 @@ export interface FailoverRule {
  */
 export type Tier = 0 | 1 | 2 | 3 | 4;
 export const TIERS: readonly Tier[] = [0, 1, 2, 3, 4];
-export const TIER_NAMES: Record<Tier, string> = {
-  0: 'same subzone',
-  1: 'same zone',
-  2: 'same region',
-  3: 'failover region',
-  4: 'other regions',
-};
 
 export function tierOf(client: Locality, server: Locality, failover: readonly FailoverRule[]): Tier {
   if (client.region === server.region) {

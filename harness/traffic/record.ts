@@ -20,10 +20,6 @@ export interface RequestRecord {
   subzone: string | null;
 }
 
-export function isSuccess(record: RequestRecord): boolean {
-  return record.error === null;
-}
-
 export function parseRecords(ndjson: string): RequestRecord[] {
   const out: RequestRecord[] = [];
   for (const line of ndjson.split('\n')) {
