@@ -12,8 +12,8 @@ import { REPO, runCli, tempDir } from '../helpers/cli.js';
 const TRIALS = Number(process.env.CHAOS_TRIALS ?? 20);
 const netns = process.getuid?.() === 0;
 
-/** Crash right after these ledger entries: provisioning, deploy, inject, revert and teardown. */
-const HOOKS: [string, string][] = netns
+/** Crash right after these ledger entries: provisioning, deploy, inject, revert and teardown. [hook, mode, experiment?] */
+const HOOKS: [string, string, string?][] = netns
   ? [
       ['acquire:link', 'kill'],
       ['acquire:netns', 'freeze'],
@@ -21,7 +21,7 @@ const HOOKS: [string, string][] = netns
       ['acquire:frozen', 'freeze'],
       ['acquire:killed', 'kill'],
       ['acquire:link-down', 'isolate'],
-      ['release:frozen', 'freeze'],
+      ['acquire:nft-table', 'kill', 'zone-partition'],
       ['release:killed', 'kill'],
       ['release:link-down', 'isolate'],
       ['release:processes', 'freeze'],
@@ -52,11 +52,12 @@ describe('crash test', () => {
     const failures: string[] = [];
     for (let trial = 0; trial < TRIALS; trial++) {
       const useHook = trial % 2 === 0;
-      const [hook, hookMode] = HOOKS[(trial / 2) % HOOKS.length | 0]!;
+      const [hook, hookMode, hookExperiment] = HOOKS[(trial / 2) % HOOKS.length | 0]!;
       const modes = netns ? ['kill', 'freeze', 'isolate'] : ['kill', 'freeze'];
       const mode = useHook ? hookMode : modes[trial % modes.length]!;
       const killAfterMs = Math.floor(Math.random() * 11_000);
-      const args = ['harness/cli/experiment.ts', 'zone-outage', '--isolation', netns ? 'netns' : 'process', '--mode', mode, '--report-dir', tempDir('crash'), '--baseline', '1s', '--duration', '2s', '--recovery', '2s'];
+      const experiment = useHook && hookExperiment ? hookExperiment : 'zone-outage';
+      const args = ['harness/cli/experiment.ts', experiment, '--isolation', netns ? 'netns' : 'process', '--mode', mode, '--report-dir', tempDir('crash'), '--baseline', '1s', '--duration', '2s', '--recovery', '2s'];
       const child = execa(process.execPath, ['--import', 'tsx', ...args], {
         cwd: REPO,
         reject: false,
@@ -64,7 +65,7 @@ describe('crash test', () => {
       });
       if (!useHook) void delay(killAfterMs).then(() => child.kill('SIGKILL'));
       const result = await child;
-      const what = useHook ? `crash after ${hook} (${mode})` : `SIGKILL at ${killAfterMs} ms (${mode})`;
+      const what = `${experiment}: ${useHook ? `crash after ${hook}` : `SIGKILL at ${killAfterMs} ms`} (${mode})`;
       console.log(`trial ${trial}: ${what} → ${result.signal ?? `exit ${result.exitCode}`}`);
       // A hook that never fired would make the trial test nothing.
       if (useHook && result.signal !== 'SIGKILL') failures.push(`trial ${trial}: ${what} never reached its hook (exit ${result.exitCode})`);
