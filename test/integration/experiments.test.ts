@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLEAN, machineState } from '../helpers/machine.js';
 import { FAST, readJournal, REPO, runCli, tempDir } from '../helpers/cli.js';
@@ -75,5 +76,25 @@ describe.runIf(process.getuid?.() === 0)('zone-partition (netns)', () => {
     expect(a.phases.fault.servedBy.zone['zone-b'] ?? 0).toBeLessThanOrEqual(0.05);
     expect(a.phases.fault.servedBy.zone['zone-c']).toBeGreaterThanOrEqual(0.95);
     await recompute(dir);
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)('without root', () => {
+  it('falls back to process isolation by itself, says so, and passes', async (ctx) => {
+    // Only meaningful where an unprivileged user can read this checkout.
+    const readable = await execa('runuser', ['-u', 'nobody', '--', 'test', '-r', join(REPO, 'node_modules/tsx/package.json')], { reject: false });
+    if (readable.exitCode !== 0) ctx.skip();
+    const dir = tempDir('nobody');
+    await execa('chown', ['nobody', dir]);
+    const r = await execa('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', 'harness/cli/experiment.ts', 'drain-listeners', '--report-dir', dir, ...FAST], {
+      cwd: REPO,
+      reject: false,
+      all: true,
+      env: { FAILOVER_HARNESS_STATE_DIR: join(dir, 'state') },
+    });
+    expect(r.all).toContain('not root: using process isolation');
+    expect(r.all).toContain('drain-listeners: PASSED');
+    expect(r.exitCode).toBe(0);
+    expect(readJournal(dir).isolation).toBe('process');
   });
 });
