@@ -7,9 +7,17 @@ let failed = 0;
 let skipped = 0;
 for (const file of process.argv.slice(2)) {
   try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+    const r = JSON.parse(readFileSync(file, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+      testResults: { status: string; assertionResults: { status: string }[] }[];
+    };
     passed += r.numPassedTests;
     failed += r.numFailedTests;
+    // A suite that failed outside its tests (a hook, an import) is a failure too.
+    failed += r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
     skipped += r.numPendingTests + r.numTodoTests;
   } catch {
     console.log(`missing or unreadable test report ${file}`);

@@ -15,6 +15,16 @@ export interface TestDocker {
   stop: () => Promise<void>;
 }
 
+/** Pids of processes whose command line mentions the engine's private root (containerd, shims). */
+async function enginePids(root: string): Promise<number[]> {
+  const { stdout } = await execa('ps', ['-eo', 'pid=,args=']);
+  return stdout
+    .split('\n')
+    .filter((l) => l.includes(root))
+    .map((l) => Number(l.trim().split(/\s+/)[0]))
+    .filter((pid) => pid !== process.pid);
+}
+
 /** "family name" of every nftables table (iptables-nft keeps its tables there). */
 async function nftTables(): Promise<string[]> {
   const { stdout } = await execa('nft', ['list', 'tables']);
@@ -49,6 +59,12 @@ export async function startDockerd(): Promise<TestDocker> {
       const timer = setTimeout(() => daemon.kill('SIGKILL'), 20_000);
       await daemon;
       clearTimeout(timer);
+      // containerd and its shims outlive dockerd for a moment: wait for this
+      // engine's processes (their command lines name its private root) to go,
+      // and kill any that do not.
+      for (let i = 0; i < 75 && (await enginePids(root)).length > 0; i++) await delay(200);
+      for (const pid of await enginePids(root)) process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 25 && (await enginePids(root)).length > 0; i++) await delay(200);
       // Put back the rules that existed, and drop the tables dockerd created.
       await execa('iptables-restore', { input: `${saved}\n` });
       for (const table of await nftTables()) {
