@@ -18,7 +18,7 @@ function membersLostBy(fault: FaultSpec, topology: Topology): { count: number; n
   }
   if (fault.kind === 'zone-outage' || fault.kind === 'region-outage') {
     const selector = faultSelector(fault);
-    const names = topology.members.filter((m) => matchesSelector({ name: m.name, node: m.node, locality: m.locality }, selector)).map((m) => m.name);
+    const names = topology.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name);
     return { count: names.length, names };
   }
   return { count: 0, names: [] };

@@ -4,7 +4,7 @@ import { ExitCode } from '../core/errors.js';
 import { realExecutor } from '../exec/index.js';
 import { listLedgers, stateDir } from '../faults/ledger.js';
 import { cleanupLedgers } from '../providers/local/cleanup.js';
-import { isSameProcess } from '../providers/local/proc-scan.js';
+import { isLive } from '../providers/local/proc-scan.js';
 import { reportError } from './exit.js';
 import { join } from 'node:path';
 import { removeStaleLocks } from '../providers/local/subnet-lock.js';
@@ -12,7 +12,7 @@ import { removeStaleLocks } from '../providers/local/subnet-lock.js';
 async function main(): Promise<number> {
   const force = process.argv.includes('--force');
   const ledgers = listLedgers();
-  const live = ledgers.filter((l) => !force && l.pid !== undefined && isSameProcess(l.pid, l.startTicks));
+  const live = ledgers.filter((l) => !force && isLive(l));
   for (const l of live) console.log(`run ${l.runId} (${l.experiment}) is still running as pid ${l.pid}: left alone (--force to clean it anyway)`);
   const dead = ledgers.filter((l) => !live.includes(l));
   for (const lock of removeStaleLocks(join(stateDir(), 'locks'), new Set(live.map((l) => l.runId)))) console.log(`removed stale subnet lock ${lock}`);

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { writeIndex } from '../report/regenerate.js';
 import { removeStaleLocks } from '../providers/local/subnet-lock.js';
 import { systemClock } from '../core/clock.js';
+import { parseDuration } from '../core/duration.js';
 import { isRunLevel, METRIC_PATHS } from '../core/assertion-expr.js';
 import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
@@ -18,7 +19,7 @@ import { Ledger, listLedgers, stateDir } from '../faults/ledger.js';
 import type { Isolation } from '../providers/local/address-plan.js';
 import { createLocalProvider, defaultIsolation, isolationAvailable } from '../providers/local/create.js';
 import { ensurePrerequisites } from '../providers/local/prerequisites.js';
-import { isSameProcess } from '../providers/local/proc-scan.js';
+import { isLive } from '../providers/local/proc-scan.js';
 import { cleanupLedgers } from '../providers/local/cleanup.js';
 import { writeReports } from '../report/write-reports.js';
 import { formatActual } from '../report/format.js';
@@ -107,7 +108,7 @@ async function listExperiments(): Promise<void> {
 
 function checkOutstanding(cleanupFirst: boolean): Promise<void> | void {
   const ledgers = listLedgers();
-  const live = ledgers.filter((l) => l.pid !== undefined && isSameProcess(l.pid, l.startTicks));
+  const live = ledgers.filter(isLive);
   removeStaleLocks(join(stateDir(), 'locks'), new Set(live.map((l) => l.runId)));
   const dead = ledgers.filter((l) => l.outstanding.length > 0 && !live.includes(l));
   if (dead.length === 0) return;
@@ -128,7 +129,7 @@ function prepareReportDir(dir: string | undefined, experiment: string): string {
 }
 
 function recoveryOptions(o: Options): { windowMs: number; threshold: number } {
-  const windowMs = /^\d+(\.\d+)?(ms|s)$/.test(o.recoveryWindow ?? '') ? Number.parseFloat(o.recoveryWindow!) * (o.recoveryWindow!.endsWith('ms') ? 1 : 1000) : Number.NaN;
+  const windowMs = parseDuration(o.recoveryWindow ?? '') ?? Number.NaN;
   if (!(windowMs > 0)) throw new UsageError(`expected --recovery-window to be a duration like 1s, got "${o.recoveryWindow}"`);
   const threshold = Number(o.recoveryThreshold);
   if (!(threshold > 0 && threshold <= 1)) throw new UsageError(`expected --recovery-threshold to be a ratio in (0, 1], got "${o.recoveryThreshold}"`);

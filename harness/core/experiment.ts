@@ -57,15 +57,21 @@ export function formatIssues(source: string, issues: readonly { path: readonly P
   return issues.map((issue) => `${source}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`).join('\n');
 }
 
-export function matchesSelector(instance: Instance, s: Selector): boolean {
-  const l = instance.locality;
+/** Whether something placed on a node (a service instance or an etcd member) matches a selector. */
+/** The nodes of a zone, optionally narrowed to a region (zone names may repeat across regions). */
+export function nodesInZone<T extends { locality: { zone: string; region: string } }>(nodes: readonly T[], zone: string, region?: string): T[] {
+  return nodes.filter((n) => n.locality.zone === zone && (region === undefined || n.locality.region === region));
+}
+
+export function matchesSelector(placed: Pick<Instance, 'name' | 'node' | 'locality'>, s: Selector): boolean {
+  const l = placed.locality;
   return (
     (s.cluster === undefined || s.cluster === l.cluster) &&
     (s.region === undefined || s.region === l.region) &&
     (s.zone === undefined || s.zone === l.zone) &&
     (s.subzone === undefined || s.subzone === l.subzone) &&
-    (s.node === undefined || s.node === instance.node) &&
-    (s.instance === undefined || s.instance === instance.name)
+    (s.node === undefined || s.node === placed.node) &&
+    (s.instance === undefined || s.instance === placed.name)
   );
 }
 
@@ -104,7 +110,7 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): Issue[] {
     }
     if (fault.kind === 'partition') {
       fault.between.forEach((zone, j) => {
-        if (!topology.nodes.some((n) => n.locality.zone === zone && (fault.region === undefined || n.locality.region === fault.region))) {
+        if (nodesInZone(topology.nodes, zone, fault.region).length === 0) {
           issues.push({ path: ['faults', i, 'between', j], message: `unknown zone "${zone}"` });
         }
       });
@@ -113,7 +119,7 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): Issue[] {
     const selector = faultSelector(fault);
     const hitsInstance = topology.instances.some((instance) => matchesSelector(instance, selector));
     const isOutage = fault.kind === 'zone-outage' || fault.kind === 'region-outage';
-    const hitsMember = isOutage && topology.members.some((m) => matchesSelector({ name: m.name, node: m.node, locality: m.locality }, selector));
+    const hitsMember = isOutage && topology.members.some((m) => matchesSelector(m, selector));
     if (!hitsInstance && !hitsMember) {
       issues.push({ path: ['faults', i], message: `${fault.kind} (${describeSelector(selector)}) matches no service instance${isOutage ? ' or control-plane member' : ''}` });
     }

@@ -1,5 +1,6 @@
 import * as echarts from 'echarts';
 import type { Journal } from '../core/journal.js';
+import { escapeXml } from './escape.js';
 import { fmtMs } from './format.js';
 
 // reports/index.json and index.html: every run of every experiment found under
@@ -50,7 +51,7 @@ export function buildIndex(runs: readonly RunSummary[], generatedAt: string): Hi
   return { generatedAt, experiments: Object.fromEntries(Object.entries(experiments).sort(([a], [b]) => a.localeCompare(b))) };
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = escapeXml;
 const STATUS_COLOR: Record<string, string> = { passed: '#2ca02c', failed: '#d62728', aborted: '#ff7f0e', error: '#7f1d1d' };
 
 function trend(runs: readonly RunSummary[]): string {

@@ -1,11 +1,10 @@
 import type { Journal } from '../core/journal.js';
+import { escapeXml } from './escape.js';
 import { formatActual } from './format.js';
 
 // junit.xml: one test case per assertion, for CI test tabs.
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
+const esc = escapeXml;
 
 export function renderJunit(j: Journal): string {
   const seconds = ((Date.parse(j.finishedAt) - Date.parse(j.startedAt)) / 1000).toFixed(3);

@@ -4,20 +4,27 @@ import { analyseClient } from '../analysis/analyse-client.js';
 import type { PhaseWindows } from '../analysis/phase-windows.js';
 import type { RecoveryOptions } from '../analysis/time-metrics.js';
 import type { RequestRecord } from '../traffic/record.js';
+import { binSize, clientSeries } from '../analysis/series.js';
 
-/** Per-client results of a run. Pure. */
+/** Per-client results of a run, with the chart series. Pure. */
 export function analyseRun(experiment: Experiment, records: readonly RequestRecord[], windows: PhaseWindows, recovery: RecoveryOptions): ClientResult[] {
   const endpointLocalities = experiment.topology.instances.map((i) => i.locality);
-  return experiment.topology.clients.map((client) =>
-    analyseClient({
+  // Split and sort once; metrics and series read the same slice.
+  const byClient = new Map<string, RequestRecord[]>();
+  for (const r of records) (byClient.get(r.client) ?? byClient.set(r.client, []).get(r.client)!).push(r);
+  const binMs = binSize(windows.end - windows.baselineStart);
+  return experiment.topology.clients.map((client) => {
+    const mine = (byClient.get(client.name) ?? []).sort((a, b) => a.sentAt - b.sentAt);
+    const result = analyseClient({
       name: client.name,
       locality: client.locality,
       endpointLocalities,
       failover: experiment.policy.failover,
       ratePerSecond: experiment.traffic.rate,
-      records: records.filter((r) => r.client === client.name),
+      records: mine,
       windows,
       recovery,
-    }),
-  );
+    });
+    return { ...result, series: clientSeries(mine, windows.baselineStart, windows.end, binMs) };
+  });
 }

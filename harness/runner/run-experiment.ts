@@ -11,7 +11,7 @@ import type { RequestRecord } from '../traffic/record.js';
 import { analyseRun } from './analyse-run.js';
 import { analyseControlPlane } from '../analysis/control-plane.js';
 import { placementCheck } from '../analysis/placement.js';
-import { binSize, clientSeries, controlPlaneSeries } from '../analysis/series.js';
+import { binSize, controlPlaneSeries } from '../analysis/series.js';
 import type { ProbeRecord, StatusRecord } from '../probes/record.js';
 
 // validate (done by the caller) → provision → deploy → baseline → inject →
@@ -173,8 +173,6 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       end,
     };
     clients = analyseRun(ex, records, windows, ctx.recovery);
-    const binMs = binSize(end - baselineStart);
-    for (const c of clients) c.series = clientSeries(records.filter((r) => r.client === c.name).sort((a, b) => a.sentAt - b.sentAt), baselineStart, end, binMs);
     if (cp && probesStarted) {
       const lostMembers = injected.flatMap((i) => i.record.affected).filter((a) => cp.members.includes(a));
       controlPlane = analyseControlPlane({

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Clock } from '../../core/clock.js';
 import { UsageError } from '../../core/errors.js';
-import { matchesSelector, type Experiment } from '../../core/experiment.js';
+import { matchesSelector, nodesInZone, type Experiment } from '../../core/experiment.js';
 import { describeSelector, faultSelector, type FaultSpec } from '../../core/fault-spec.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
@@ -149,7 +149,7 @@ export class KindProvider implements Provider {
     // Members map to their own control-plane containers (two members may share a topology node).
     const keys = [
       ...t.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node),
-      ...t.members.filter((m) => matchesSelector({ name: m.name, node: m.node, locality: m.locality }, selector)).map((m) => m.name),
+      ...t.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name),
     ];
     return [...new Set(keys.map((k) => this.clusters.map((c) => c.mapping.containerOf[k]).find(Boolean)).filter((x): x is string => Boolean(x)))];
   }
@@ -202,7 +202,7 @@ export class KindProvider implements Provider {
         };
       }
       case 'partition': {
-        const side = (zone: string) => this.o.experiment.topology.nodes.filter((n) => n.locality.zone === zone && (spec.region === undefined || n.locality.region === spec.region)).map((n) => n.name);
+        const side = (zone: string) => nodesInZone(this.o.experiment.topology.nodes, zone, spec.region).map((n) => n.name);
         const [a, b] = [side(spec.between[0]), side(spec.between[1])];
         const nets = await this.nodeNetworks();
         const containerOf = (n: string) => this.clusters.map((c) => c.mapping.containerOf[n]).find(Boolean)!;

@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import { describeSelector, faultSelector, type FaultSpec, type OutageMode } from '../../core/fault-spec.js';
-import { matchesSelector } from '../../core/experiment.js';
+import { matchesSelector, nodesInZone } from '../../core/experiment.js';
 import { processStartTicks } from '../../exec/index.js';
 import type { InjectedFault } from '../provider.js';
 import type { LocalProviderOptions, LocalProvider } from './provider.js';
@@ -104,7 +104,7 @@ async function chooseMembers(spec: Extract<FaultSpec, { kind: 'etcd-member-loss'
 export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: LocalProviderOptions): Promise<InjectedFault> {
   const selector = faultSelector(spec);
   const instances = spec.kind === 'etcd-member-loss' ? [] : o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.name);
-  const members = o.experiment.topology.members.filter((m) => matchesSelector({ name: m.name, node: m.node, locality: m.locality }, selector)).map((m) => m.name);
+  const members = o.experiment.topology.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name);
   let plan: { affected: string[]; steps: Promise<Step>[] };
   let mode: string | undefined;
   switch (spec.kind) {
@@ -126,7 +126,7 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
       if (o.plan.isolation !== 'netns') {
         throw new UsageError('a partition drops packets between namespaces and needs --isolation netns (run as root)');
       }
-      const side = (zone: string) => o.plan.nodes.filter((n) => n.locality.zone === zone && (spec.region === undefined || n.locality.region === spec.region));
+      const side = (zone: string) => nodesInZone(o.plan.nodes, zone, spec.region);
       const [a, b] = [side(spec.between[0]), side(spec.between[1])];
       const table = `fh_${o.runId}_partition`;
       plan = {

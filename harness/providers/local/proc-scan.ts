@@ -29,3 +29,8 @@ export function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
     // already gone
   }
 }
+
+/** Whether the harness process that owns a ledger is still running. */
+export function isLive(ledger: { pid: number | undefined; startTicks: number | undefined }): boolean {
+  return ledger.pid !== undefined && isSameProcess(ledger.pid, ledger.startTicks);
+}
