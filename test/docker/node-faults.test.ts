@@ -10,7 +10,7 @@ import { ResourceScope } from '../../harness/faults/scope.js';
 import { actOnNodes, DockerCli, listNodes } from '../../harness/providers/kind/docker-nodes.js';
 import { cleanupLedgers } from '../../harness/providers/local/cleanup.js';
 import { undoAny } from '../../harness/providers/undo.js';
-import { importStandIn, startDockerd, type TestDocker } from '../helpers/dockerd.js';
+import { engineProcesses, importStandIn, startDockerd, type TestDocker } from '../helpers/dockerd.js';
 
 // The kind provider's docker-level faults against a real Docker engine, on
 // stand-in node containers labelled exactly like kind's. Checks that each
@@ -51,9 +51,11 @@ function scope(runId: string): { scope: ResourceScope; ledger: Ledger } {
 }
 
 let iptablesBefore = '';
+let enginePidsBefore = new Set<number>();
 
 beforeAll(async () => {
   iptablesBefore = (await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim();
+  enginePidsBefore = new Set((await engineProcesses()).map((p) => p.pid));
   stateRoot = mkdtempSync(join(tmpdir(), 'fh-docker-ledger-'));
   d = await startDockerd();
   cli = new DockerCli(d.host);
@@ -81,8 +83,8 @@ afterAll(async () => {
   // The host's firewall is as it was (dockerd sets FORWARD to DROP and adds chains).
   expect((await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim()).toBe(iptablesBefore);
   // Nothing of the engine is left running.
-  const procs = (await execa('ps', ['-eo', 'comm'])).stdout.split('\n');
-  expect(procs.filter((p) => /^(dockerd|containerd|containerd-shim)/.test(p.trim()))).toEqual([]);
+  // (Zombies are excluded: they are dead and wait for PID 1 to reap them.)
+  expect((await engineProcesses()).filter((p) => !enginePidsBefore.has(p.pid))).toEqual([]);
 }, 120_000);
 
 describe('kind node faults on a real Docker engine', () => {

@@ -15,14 +15,26 @@ export interface TestDocker {
   stop: () => Promise<void>;
 }
 
-/** Pids of processes whose command line mentions the engine's private root (containerd, shims). */
-async function enginePids(root: string): Promise<number[]> {
-  const { stdout } = await execa('ps', ['-eo', 'pid=,args=']);
+const ENGINE_COMM = /^(dockerd|containerd)/;
+
+/** Live (non-zombie) engine processes: dockerd, containerd and containerd-shim*. */
+export async function engineProcesses(): Promise<{ pid: number; comm: string; args: string }[]> {
+  const { stdout } = await execa('ps', ['-eo', 'pid=,stat=,comm=,args=']);
   return stdout
     .split('\n')
-    .filter((l) => l.includes(root))
-    .map((l) => Number(l.trim().split(/\s+/)[0]))
-    .filter((pid) => pid !== process.pid);
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 3 && ENGINE_COMM.test(f[2]!) && !f[1]!.startsWith('Z'))
+    .map((f) => ({ pid: Number(f[0]), comm: f[2]!, args: f.slice(3).join(' ') }));
+}
+
+/**
+ * Pids of this engine's processes: those whose command line names its private
+ * root, plus any engine process that did not exist before it started (a
+ * shim's command line does not always carry the root). Zombies are dead
+ * already and wait only for their parent to reap them, so they do not count.
+ */
+async function enginePids(root: string, before: Set<number>): Promise<number[]> {
+  return (await engineProcesses()).filter((p) => p.args.includes(root) || !before.has(p.pid)).map((p) => p.pid).filter((pid) => pid !== process.pid);
 }
 
 /** "family name" of every nftables table (iptables-nft keeps its tables there). */
@@ -40,6 +52,7 @@ export async function startDockerd(): Promise<TestDocker> {
   const host = `unix://${socket}`;
   const saved = (await execa('iptables-save')).stdout;
   const tablesBefore = await nftTables();
+  const before = new Set((await engineProcesses()).map((p) => p.pid));
   const daemon: ResultPromise = execa(
     'dockerd',
     ['--host', host, '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', join(root, 'dockerd.pid'), '--storage-driver', 'vfs', '--bridge', 'none', '--ip6tables=false'],
@@ -62,9 +75,15 @@ export async function startDockerd(): Promise<TestDocker> {
       // containerd and its shims outlive dockerd for a moment: wait for this
       // engine's processes (their command lines name its private root) to go,
       // and kill any that do not.
-      for (let i = 0; i < 75 && (await enginePids(root)).length > 0; i++) await delay(200);
-      for (const pid of await enginePids(root)) process.kill(pid, 'SIGKILL');
-      for (let i = 0; i < 25 && (await enginePids(root)).length > 0; i++) await delay(200);
+      for (let i = 0; i < 75 && (await enginePids(root, before)).length > 0; i++) await delay(200);
+      for (const pid of await enginePids(root, before)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone between the listing and the kill.
+        }
+      }
+      for (let i = 0; i < 50 && (await enginePids(root, before)).length > 0; i++) await delay(200);
       // Put back the rules that existed, and drop the tables dockerd created.
       await execa('iptables-restore', { input: `${saved}\n` });
       for (const table of await nftTables()) {
