@@ -7,6 +7,7 @@ import type { Experiment } from '../core/experiment.js';
 import { DryRunExecutor } from '../exec/dry-run.js';
 import { Ledger } from '../faults/ledger.js';
 import { ResourceScope } from '../faults/scope.js';
+import { PROBE_NAMESPACE } from '../probes/apiserver-client.js';
 import { KindProvider } from '../providers/kind/provider.js';
 import { undoAny } from '../providers/undo.js';
 
@@ -19,6 +20,8 @@ function dryAnswer(argv: readonly string[]): string {
   const line = argv.join(' ');
   if (line.includes(' get pods ')) return 'pod/echo-example-0\npod/echo-example-1';
   if (line.startsWith('docker') && line.includes(' inspect ')) return 'running';
+  // Every member says it leads: the first one asked is taken as the leader.
+  if (line.includes(' curl ') && line.includes('/metrics')) return 'etcd_server_has_leader 1\netcd_server_is_leader 1\n';
   return '';
 }
 
@@ -44,6 +47,7 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     keep: o.keep,
     istioVersion: o.istioVersion,
     image: o.image,
+    dryRun: true,
     show: (title, body) => print(`# ${title}\n${body.trimEnd().replace(/^/gm, '#   ')}`),
   });
   try {
@@ -57,6 +61,10 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     section(`traffic: ${ex.topology.clients.length} clients × ${ex.traffic.rate} req/s`);
     const start = o.clock.now();
     await provider.startTraffic({ startAt: start, maxDurationMs: ex.phases.baseline + ex.phases.fault + ex.phases.recovery + 30_000 });
+    if (provider.controlPlane) {
+      section(`control-plane probe: ${provider.controlPlane.members.length} etcd members behind the API server of ${provider.controlPlane.context}`);
+      provider.controlPlane.startProbes(start);
+    }
     print(`# baseline ${ex.phases.baseline} ms`);
     const injected = [];
     for (const spec of ex.faults) {
@@ -69,6 +77,7 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     print(`# recovery ${ex.phases.recovery} ms`);
     section('collect records');
     await provider.stopTraffic();
+    if (provider.controlPlane) print(`# read back every acknowledged probe write: LIST ${PROBE_NAMESPACE} ConfigMaps by run label (a quorum read), for up to 30 s`);
     section(o.keep ? 'teardown (--keep: clusters stay)' : 'teardown');
     await provider.teardown();
     print(`\n# ${exec.commands.length} commands`);

@@ -76,3 +76,17 @@ export function describeSelector(s: Selector): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }
+
+/**
+ * The members an etcd-member-loss takes. `leader` is asked for only when the
+ * spec names leader or follower (it is a live lookup); null means none is known.
+ */
+export async function pickMembers(spec: Extract<FaultSpec, { kind: 'etcd-member-loss' }>, names: readonly string[], leader: () => Promise<string | null>): Promise<string[]> {
+  if (Array.isArray(spec.which)) return spec.which;
+  const count = spec.count === 'all' ? names.length : spec.count;
+  if (spec.which === 'any') return names.slice(0, count);
+  const current = await leader();
+  if (!current) throw new Error('no etcd leader to choose from: the cluster has none right now');
+  const followers = names.filter((n) => n !== current);
+  return spec.which === 'leader' ? [current, ...followers].slice(0, count) : followers.slice(0, count);
+}

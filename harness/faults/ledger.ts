@@ -30,7 +30,9 @@ export type Resource =
   /** kind provider: etcd's static-pod manifest moved out of a control-plane node. */
   | { kind: 'etcd-manifest-moved'; container: string; dockerHost?: string }
   /** kind provider: a pod whose sidecar listeners were drained (restored by deleting the pod). */
-  | { kind: 'pod-drained'; context: string; namespace: string; pod: string };
+  | { kind: 'pod-drained'; context: string; namespace: string; pod: string }
+  /** kind provider: the control-plane probe's ConfigMaps of one run (deleted by label). */
+  | { kind: 'k8s-configmaps'; context: string; namespace: string; selector: string };
 
 export type LedgerEntry =
   | { op: 'run'; runId: string; pid: number; startTicks: number | undefined; experiment: string; at: number }

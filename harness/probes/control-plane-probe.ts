@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Clock } from '../core/clock.js';
-import type { EtcdProbeClient } from './etcd-client.js';
+import type { ProbeClient } from './probe-client.js';
 import type { ControlPlaneRecord, ProbeRecord, StatusRecord } from './record.js';
 
 // Probes beside client traffic: a write of a unique key, a linearizable and a
@@ -17,6 +17,8 @@ export interface ProbeOptions {
   attemptMs: number;
   members: readonly string[];
   file: string;
+  /** Ask members for their status every Nth tick (default every tick). */
+  statusEveryTicks?: number;
 }
 
 export class ControlPlaneProbe {
@@ -32,7 +34,7 @@ export class ControlPlaneProbe {
   private running = false;
 
   constructor(
-    private readonly client: EtcdProbeClient,
+    private readonly client: ProbeClient,
     private readonly clock: Clock,
     private readonly o: ProbeOptions,
   ) {
@@ -77,6 +79,7 @@ export class ControlPlaneProbe {
         }),
       );
     }
+    if (seq % (this.o.statusEveryTicks ?? 1) !== 0) return;
     const round = this.round++;
     for (const member of this.o.members) {
       this.track(

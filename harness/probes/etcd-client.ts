@@ -1,5 +1,6 @@
 import { Etcd3 } from 'etcd3';
 import { noop } from 'cockatiel';
+import type { MemberStatus, OpResult, ProbeClient } from './probe-client.js';
 
 // A probe's view of etcd: one client per member with the library's own retries
 // and circuit breakers turned off, so an answer (or its absence) is the
@@ -11,12 +12,6 @@ export interface MemberEndpoint {
   url: string;
 }
 
-export interface OpResult {
-  ok: boolean;
-  member: string | null;
-  error: string | null;
-  value?: string | null;
-}
 
 function classify(error: unknown): string {
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
@@ -26,7 +21,7 @@ function classify(error: unknown): string {
   return text.slice(0, 80);
 }
 
-export class EtcdProbeClient {
+export class EtcdProbeClient implements ProbeClient {
   private readonly clients: Map<string, Etcd3>;
   private preferred = 0;
   private idToName = new Map<string, string>();
@@ -84,7 +79,7 @@ export class EtcdProbeClient {
     return this.failover(budgetMs, attemptMs, (c, deadline) => c.get(key).serializable(serializable).options({ deadline }).string());
   }
 
-  async status(member: string, timeoutMs: number): Promise<{ leader: string | null; term: number }> {
+  async status(member: string, timeoutMs: number): Promise<MemberStatus> {
     const s = await this.client(member).maintenance.status({ deadline: Date.now() + timeoutMs });
     return { leader: this.idToName.get(s.leader) ?? (s.leader === '0' ? null : s.leader), term: Number(s.raftTerm) };
   }

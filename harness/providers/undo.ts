@@ -29,6 +29,12 @@ export function undoAny(exec: Executor): Undo {
         // A drained sidecar stays broken until its pod restarts: delete it, its Deployment makes a new one.
         await exec.run(['kubectl', '--context', r.context, '-n', r.namespace, 'delete', 'pod', r.pod, '--ignore-not-found', '--wait=false'], { context: `replace drained pod ${r.pod}` });
         return;
+      case 'k8s-configmaps':
+        // The probe's ConfigMaps; a cluster that is already deleted has none left.
+        await exec.run(['kubectl', '--context', r.context, '-n', r.namespace, 'delete', 'configmaps', '-l', r.selector, '--ignore-not-found', '--wait=false'], { context: `delete probe ConfigMaps (${r.selector})` }).catch((error: { stderr?: string }) => {
+          if (!/context .* does not exist|no context exists|connection refused|was refused/i.test(error.stderr ?? '')) throw error;
+        });
+        return;
       default:
         return local(r);
     }

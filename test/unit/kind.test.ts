@@ -139,3 +139,19 @@ describe('partition rules', () => {
     expect(rules).toContain('ip saddr { 198.18.5.12 } ip daddr { 198.18.5.10, 198.18.5.11 } drop');
   });
 });
+
+describe('control-plane experiments on kind', () => {
+  it('probe the API server, read leadership from each member and take the leader it reports', async () => {
+    const lines: string[] = [];
+    // etcd-member-loss takes the leader: the plan asks members for their metrics before choosing.
+    await printKindPlan({ experiment: ex(etcdMemberLoss), clock: systemClock, keep: false, istioVersion: '1.30.0', image: 'img', print: (s) => lines.push(s) });
+    const plan = lines.join('\n');
+    expect(plan).toContain('## control-plane probe: 3 etcd members behind the API server of kind-fh-c1');
+    expect(plan).toContain('name: failover-harness-probe');
+    expect(plan).toContain('$ docker exec fh-c1-control-plane2 curl -fsS --max-time 1 http://127.0.0.1:2381/metrics');
+    const inject = plan.slice(plan.indexOf('## inject'), plan.indexOf('## revert'));
+    expect(inject.indexOf('curl')).toBeLessThan(inject.indexOf('mv /etc/kubernetes/manifests/etcd.yaml'));
+    // The run's probe ConfigMaps are deleted before the cluster is.
+    expect(plan.indexOf('delete configmaps -l failover-harness.io/run=dryrun')).toBeLessThan(plan.indexOf('kind delete cluster'));
+  });
+});

@@ -9,6 +9,8 @@ export const KIND_ROLE_LABEL = 'io.x-k8s.kind.role';
 export const ETCD_MANIFEST = '/etc/kubernetes/manifests/etcd.yaml';
 export const ETCD_MANIFEST_PARKED = '/root/etcd.yaml.failover-harness';
 
+export const ETCD_METRICS_URL = 'http://127.0.0.1:2381/metrics';
+
 export type NodeAction = 'stop' | 'pause' | 'disconnect';
 
 export class DockerCli {
@@ -35,6 +37,11 @@ export class DockerCli {
       apply: this.argv('exec', container, 'mv', ETCD_MANIFEST, ETCD_MANIFEST_PARKED),
       revert: this.argv('exec', container, 'mv', ETCD_MANIFEST_PARKED, ETCD_MANIFEST),
     };
+  }
+
+  /** kubeadm's stacked etcd serves metrics on the node's loopback; kind node images have curl. */
+  etcdMetrics(container: string, timeoutMs: number): string[] {
+    return this.argv('exec', container, 'curl', '-fsS', '--max-time', String(Math.max(1, Math.ceil(timeoutMs / 1000))), ETCD_METRICS_URL);
   }
 
   listCluster(cluster: string): string[] {

@@ -22,6 +22,11 @@ export function namespace(): Obj {
   return new Namespace({ metadata: { name: NAMESPACE, labels: { 'istio-injection': 'enabled' } } }).toJSON() as Obj;
 }
 
+/** The namespace of the control-plane probe's ConfigMaps: no sidecars there. */
+export function probeNamespace(name: string): Obj {
+  return new Namespace({ metadata: { name, labels: { 'istio-injection': 'disabled' } } }).toJSON() as Obj;
+}
+
 export function echoService(): Obj {
   return new Service({
     metadata: { name: 'echo', namespace: NAMESPACE, labels: { app: 'echo' } },

@@ -4,12 +4,13 @@ import { stringify } from 'yaml';
 import type { Clock } from '../../core/clock.js';
 import { UsageError } from '../../core/errors.js';
 import { matchesSelector, nodesInZone, type Experiment } from '../../core/experiment.js';
-import { describeSelector, faultSelector, type FaultSpec } from '../../core/fault-spec.js';
+import { describeSelector, faultSelector, pickMembers, type FaultSpec } from '../../core/fault-spec.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio.js';
 import { parseRecords, type RequestRecord } from '../../traffic/record.js';
 import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
+import { KindControlPlane } from './control-plane.js';
 import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './docker-nodes.js';
 import { LABEL_HASH, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
 import { clientJobs, echoDeployments, echoService, namespace, NAMESPACE, SERVICE_HOST, validateAll } from './manifests.js';
@@ -31,6 +32,8 @@ export interface KindProviderOptions {
   istioVersion: string;
   image: string;
   dockerHost?: string;
+  /** A dry run: the control-plane probe prints what it would do instead of calling an API server. */
+  dryRun?: boolean;
   /** Print rendered files too (the dry run shows everything). */
   show?: (title: string, body: string) => void;
 }
@@ -43,11 +46,15 @@ export class KindProvider implements Provider {
   /** Jobs need scheduling and a sidecar before their first request. */
   readonly trafficLeadMs = 20_000;
   readonly clusters: RenderedCluster[];
+  readonly controlPlane?: KindControlPlane;
   private readonly docker: DockerCli;
 
   constructor(private readonly o: KindProviderOptions) {
     this.clusters = renderKindClusters(o.experiment.topology);
     this.docker = new DockerCli(o.dockerHost);
+    if (o.experiment.topology.members.length > 0) {
+      this.controlPlane = new KindControlPlane({ ...o, clusters: this.clusters, docker: this.docker, live: !o.dryRun });
+    }
   }
 
   private kubectl(cluster: RenderedCluster, ...args: string[]): string[] {
@@ -112,6 +119,7 @@ export class KindProvider implements Provider {
         }
       }),
     );
+    await this.controlPlane?.prepare();
   }
 
   async startTraffic(plan: TrafficPlan): Promise<void> {
@@ -223,9 +231,9 @@ export class KindProvider implements Provider {
       case 'freeze-instance':
         throw new UsageError('freeze-instance is not available with --provider kind (a pod cannot be SIGSTOPped from outside its node reliably)', 'use zone-outage with --mode freeze (pauses the node container), or kill-instance');
       case 'etcd-member-loss': {
-        const members = this.o.experiment.topology.members;
-        const names = Array.isArray(spec.which) ? spec.which : members.slice(0, spec.count === 'all' ? members.length : spec.count).map((m) => m.name);
-        // leader/follower are resolved only on the local provider so far; on kind members are taken in topology order.
+        const members = this.o.experiment.topology.members.map((m) => m.name);
+        // leader/follower are resolved now, from each member's own etcd metrics.
+        const names = await pickMembers(spec, members, () => this.controlPlane!.leader());
         const containers = names.map((n) => this.clusters.map((c) => c.mapping.containerOf[n]).find(Boolean)!);
         if (spec.mode === 'freeze') {
           const revert = await actOnNodes(this.docker, exec, scope, 'pause', containers);

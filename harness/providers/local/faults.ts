@@ -1,5 +1,5 @@
 import { UsageError } from '../../core/errors.js';
-import { describeSelector, faultSelector, type FaultSpec, type OutageMode } from '../../core/fault-spec.js';
+import { describeSelector, faultSelector, pickMembers, type FaultSpec, type OutageMode } from '../../core/fault-spec.js';
 import { matchesSelector, nodesInZone } from '../../core/experiment.js';
 import { processStartTicks } from '../../exec/index.js';
 import type { InjectedFault } from '../provider.js';
@@ -89,18 +89,6 @@ function outage(mode: OutageMode, p: LocalProvider, instances: string[], members
   return { affected: [...instances, ...members], steps: [...instances.map((i) => onInstance(p, i, o)), ...members.map((m) => onMember(p, m, o))] };
 }
 
-/** Which members an etcd-member-loss takes, resolving leader/follower at injection time. */
-async function chooseMembers(spec: Extract<FaultSpec, { kind: 'etcd-member-loss' }>, p: LocalProvider): Promise<string[]> {
-  const names = p.etcd!.names;
-  if (Array.isArray(spec.which)) return spec.which;
-  const count = spec.count === 'all' ? names.length : spec.count;
-  if (spec.which === 'any') return names.slice(0, count);
-  const leader = await p.etcd!.leader();
-  if (!leader) throw new Error('no etcd leader to choose from: the cluster has none right now');
-  const followers = names.filter((n) => n !== leader);
-  return spec.which === 'leader' ? [leader, ...followers].slice(0, count) : followers.slice(0, count);
-}
-
 export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: LocalProviderOptions): Promise<InjectedFault> {
   const selector = faultSelector(spec);
   const instances = spec.kind === 'etcd-member-loss' ? [] : o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.name);
@@ -139,7 +127,7 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     }
     case 'etcd-member-loss': {
       mode = spec.mode;
-      const chosen = await chooseMembers(spec, p);
+      const chosen = await pickMembers(spec, p.etcd!.names, () => p.etcd!.leader());
       const act = spec.mode === 'kill' ? killMember : freezeMember;
       plan = { affected: chosen, steps: chosen.map((m) => act(p, m, o)) };
       break;
