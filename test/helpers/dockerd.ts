@@ -1,7 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 // A private Docker engine for tests: its own socket, data root and exec root,
@@ -94,15 +94,37 @@ export async function startDockerd(): Promise<TestDocker> {
   };
 }
 
-/** A tiny image that stands in for a kind node: busybox-static, imported with `docker import`. */
-export async function importStandIn(docker: TestDocker['docker'], tag: string): Promise<void> {
+/** A binary and the shared libraries `ldd` says it loads (the loader included). */
+async function withLibraries(binary: string): Promise<string[]> {
+  const { stdout } = await execa('ldd', [binary]);
+  const libs = stdout
+    .split('\n')
+    .map((l) => l.trim().match(/(?:=>\s*)?(\/\S+)\s+\(0x/)?.[1])
+    .filter((x): x is string => Boolean(x));
+  return [binary, ...libs];
+}
+
+/**
+ * A tiny image that stands in for a kind node: busybox-static, imported with
+ * `docker import`; `binaries` (e.g. the host's etcd and curl) are copied in
+ * with their shared libraries, at the same paths.
+ */
+export async function importStandIn(docker: TestDocker['docker'], tag: string, binaries: readonly string[] = []): Promise<void> {
   const rootfs = mkdtempSync(join(tmpdir(), 'fh-rootfs-'));
   mkdirSync(join(rootfs, 'bin'));
   mkdirSync(join(rootfs, 'etc/kubernetes/manifests'), { recursive: true });
   mkdirSync(join(rootfs, 'root'));
+  mkdirSync(join(rootfs, 'tmp'));
   const busybox = existsSync('/bin/busybox') ? '/bin/busybox' : '/usr/bin/busybox';
   copyFileSync(busybox, join(rootfs, 'bin/busybox'));
   for (const tool of ['sh', 'sleep', 'mv', 'test', 'ls', 'cat']) symlinkSync('busybox', join(rootfs, 'bin', tool));
+  for (const binary of binaries) {
+    for (const file of await withLibraries(binary)) {
+      mkdirSync(join(rootfs, dirname(file)), { recursive: true });
+      // copyFileSync follows symlinks: the image gets the files themselves.
+      if (!existsSync(join(rootfs, file))) copyFileSync(file, join(rootfs, file));
+    }
+  }
   const tar = join(tmpdir(), `fh-rootfs-${process.pid}.tar`);
   await execa('tar', ['-cf', tar, '-C', rootfs, '.']);
   await docker('import', tar, tag);

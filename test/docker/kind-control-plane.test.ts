@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../harness/core/clock.js';
+import { parseExperiment } from '../../harness/core/experiment.js';
+import { realExecutor } from '../../harness/exec/index.js';
+import { Ledger } from '../../harness/faults/ledger.js';
+import { ResourceScope } from '../../harness/faults/scope.js';
+import { KindControlPlane } from '../../harness/providers/kind/control-plane.js';
+import { KindProvider } from '../../harness/providers/kind/provider.js';
+import { DockerCli } from '../../harness/providers/kind/docker-nodes.js';
+import { renderKindClusters } from '../../harness/providers/kind/kind-config.js';
+import { undoAny } from '../../harness/providers/undo.js';
+import etcdMemberLoss from '../../experiments/etcd-member-loss.js';
+import { engineProcesses, importStandIn, startDockerd, type TestDocker } from '../helpers/dockerd.js';
+
+// The kind control plane's member view on a real Docker engine: three
+// stand-in control-plane containers, named as kind names them, each running a
+// real etcd member (the host's etcd 3.4, copied in with curl), metrics on the
+// container's loopback :2381 as kubeadm configures them. The harness reads
+// leadership with `docker exec <node> curl …/metrics`, picks the leader, and
+// sees a paused member go silent while the others elect a new leader.
+
+const IMAGE = 'fh-kind-etcd-standin:test';
+const NETWORK = 'fh-kind-cp-test';
+const SUBNET = '198.19.251';
+
+const experiment = parseExperiment(etcdMemberLoss, 'etcd-member-loss');
+const cluster = renderKindClusters(experiment.topology)[0]!;
+const members = experiment.topology.members.map((m) => m.name);
+const containerOf = (m: string) => cluster.mapping.containerOf[m]!;
+const ip = (i: number) => `${SUBNET}.${11 + i}`;
+
+let d: TestDocker;
+let stateRoot: string;
+let cp: KindControlPlane;
+let cpLedger: Ledger;
+let iptablesBefore = '';
+let enginePidsBefore = new Set<number>();
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  iptablesBefore = (await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim();
+  enginePidsBefore = new Set((await engineProcesses()).map((p) => p.pid));
+  stateRoot = mkdtempSync(join(tmpdir(), 'fh-docker-cp-'));
+  d = await startDockerd();
+  await importStandIn(d.docker, IMAGE, ['/usr/bin/etcd', '/usr/bin/curl']);
+  await d.docker('network', 'create', '--subnet', `${SUBNET}.0/24`, NETWORK);
+  const initial = members.map((m, i) => `${m}=http://${ip(i)}:2380`).join(',');
+  for (const [i, m] of members.entries()) {
+    await d.docker(
+      'run', '-d', '--name', containerOf(m), '--network', NETWORK, '--ip', ip(i),
+      '--label', `io.x-k8s.kind.cluster=${cluster.name}`, '--label', 'io.x-k8s.kind.role=control-plane',
+      IMAGE, '/usr/bin/etcd', '--name', m, '--data-dir', '/tmp/etcd',
+      '--listen-peer-urls', `http://${ip(i)}:2380`, '--initial-advertise-peer-urls', `http://${ip(i)}:2380`,
+      '--listen-client-urls', `http://${ip(i)}:2379`, '--advertise-client-urls', `http://${ip(i)}:2379`,
+      '--listen-metrics-urls', 'http://127.0.0.1:2381', '--initial-cluster', initial, '--initial-cluster-state', 'new',
+    );
+  }
+  cpLedger = new Ledger(stateRoot, 'cp');
+  cp = new KindControlPlane({
+    experiment, clusters: [cluster], runId: 'cp', reportDir: stateRoot, exec: realExecutor, docker: new DockerCli(d.host), clock: systemClock,
+    scope: new ResourceScope(cpLedger, undoAny(realExecutor), systemClock), live: true, log: () => undefined,
+  });
+}, 240_000);
+
+afterAll(async () => {
+  cpLedger?.close();
+  if (d) {
+    await d.docker('rm', '-f', ...members.map(containerOf)).catch(() => undefined);
+    await d.docker('network', 'rm', NETWORK).catch(() => undefined);
+    await d.docker('rmi', '-f', IMAGE).catch(() => undefined);
+    expect(await d.docker('ps', '-aq')).toBe('');
+    expect(await d.docker('images', '-q')).toBe('');
+    await d.stop();
+  }
+  rmSync(stateRoot, { recursive: true, force: true });
+  expect((await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim()).toBe(iptablesBefore);
+  expect((await engineProcesses()).filter((p) => !enginePidsBefore.has(p.pid))).toEqual([]);
+}, 120_000);
+
+describe('kind control plane: etcd members seen from their nodes', () => {
+  it('finds the one leader through each member\'s metrics', async () => {
+    const leader = await waitFor('an etcd leader', async () => (await cp.leader()) ?? undefined, 30_000);
+    expect(members).toContain(leader);
+    const views = await Promise.all(members.map((m) => cp.memberStatus(m, 1000)));
+    // Exactly one member says it leads; the others know a leader but not its name.
+    expect(views.filter((v) => v.leader !== null)).toEqual([{ leader, term: null }]);
+  });
+
+  it('a paused leader goes silent, the others elect a new one, and it rejoins as a follower', async () => {
+    const old = (await cp.leader())!;
+    await d.docker('pause', containerOf(old));
+    try {
+      const started = Date.now();
+      await expect(cp.memberStatus(old, 1000)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(3000);
+      const next = await waitFor('a new leader', async () => {
+        const l = await cp.leader();
+        return l && l !== old ? l : undefined;
+      }, 30_000);
+      expect(members.filter((m) => m !== old)).toContain(next);
+    } finally {
+      await d.docker('unpause', containerOf(old));
+    }
+    // Back, it hears of the new term and steps down: one leader again, and it is not the old one.
+    await waitFor('the old leader to answer as a follower', async () => ((await cp.memberStatus(old, 1000)).leader === null ? true : undefined), 30_000);
+    const leaders = (await Promise.all(members.map((m) => cp.memberStatus(m, 1000)))).filter((v) => v.leader !== null);
+    expect(leaders.length).toBe(1);
+    expect(leaders[0]!.leader).not.toBe(old);
+  });
+
+  it('a stopped member is an error, not a silent "no leader"', async () => {
+    const leader = await cp.leader();
+    const follower = members.find((m) => m !== leader)!;
+    await d.docker('stop', '--time', '0', containerOf(follower));
+    try {
+      await expect(cp.memberStatus(follower, 1000)).rejects.toThrow(/is not running|No such container|exited/i);
+    } finally {
+      await d.docker('start', containerOf(follower));
+    }
+    await waitFor('the member to answer again', async () => cp.memberStatus(follower, 1000), 30_000);
+  });
+
+  it('etcd-member-loss (leader, freeze) through the kind provider pauses the leader\'s node, and revert resumes it', async () => {
+    const ledger = new Ledger(stateRoot, 'inject');
+    const provider = new KindProvider({
+      experiment, runId: 'inject', reportDir: stateRoot, exec: realExecutor, clock: systemClock, log: () => undefined,
+      scope: new ResourceScope(ledger, undoAny(realExecutor), systemClock), repoRoot: '.', keep: true, istioVersion: '1.30.0', image: 'unused', dockerHost: d.host,
+    });
+    const leader = await waitFor('an etcd leader', async () => (await provider.controlPlane!.leader()) ?? undefined, 30_000);
+    const fault = await provider.inject({ kind: 'etcd-member-loss', which: 'leader', count: 1, mode: 'freeze' });
+    try {
+      expect(fault.affected).toEqual([leader]);
+      const state = (m: string) => d.docker('inspect', '--format', '{{.State.Status}}', containerOf(m));
+      expect(await state(leader)).toBe('paused');
+      for (const m of members.filter((x) => x !== leader)) expect(await state(m)).toBe('running');
+    } finally {
+      await fault.revert();
+    }
+    expect(await Promise.all(members.map((m) => d.docker('inspect', '--format', '{{.State.Status}}', containerOf(m))))).toEqual(['running', 'running', 'running']);
+    ledger.close();
+  });
+});
