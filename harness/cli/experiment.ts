@@ -177,7 +177,8 @@ async function main(argv: string[]): Promise<number> {
   let isolation: string;
   if (o.provider === 'kind') {
     if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, istioVersion: o.istioVersion, image: o.image, print: (s) => console.log(s) });
-    const prerequisites = await checkKindPrerequisites(realExecutor, 'istioctl');
+    const clusters = new Set(experiment.topology.nodes.map((n) => n.locality.cluster));
+    const prerequisites = await checkKindPrerequisites(realExecutor, 'istioctl', clusters.size > 1);
     if (prerequisites.missing.length > 0) throw prerequisitesError(prerequisites);
     log('kind provider: experimental, not yet exercised against a live cluster by this project (docs/providers.md)');
     isolation = 'docker';

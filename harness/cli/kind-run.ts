@@ -19,7 +19,9 @@ export const DEFAULT_IMAGE = 'failover-harness/echo:dev';
 function dryAnswer(argv: readonly string[]): string {
   const line = argv.join(' ');
   if (line.includes(' get pods ')) return 'pod/echo-example-0\npod/echo-example-1';
-  if (line.startsWith('docker') && line.includes(' inspect ')) return 'running';
+  if (line.startsWith('docker') && line.includes('.State.Status')) return 'running';
+  if (line.startsWith('docker') && line.includes('network inspect kind')) return '172.18.0.0/16 fc00:f853:ccd:e793::/64';
+  if (line.startsWith('docker') && line.includes('.NetworkSettings.Networks')) return '172.18.0.2';
   // Every member says it leads: the first one asked is taken as the leader.
   if (line.includes(' curl ') && line.includes('/metrics')) return 'etcd_server_has_leader 1\netcd_server_is_leader 1\n';
   return '';

@@ -64,6 +64,17 @@ describe.each(isolations)('other experiments (%s isolation)', (isolation) => {
     expect(client.phases.fault.servedBy.region['cn-east-3'] ?? 0).toBe(0);
     await recompute(dir);
   });
+
+  it('cluster-failover: east\'s client is served by cluster west, then comes home', async () => {
+    const dir = tempDir('cf');
+    const { exitCode } = await runCli(['cluster-failover', '--isolation', isolation, '--report-dir', dir, ...FAST]);
+    expect(exitCode).toBe(0);
+    const client = readJournal(dir).clients[0]!;
+    expect(client.phases.baseline.servedBy.region['us-east-1']).toBeGreaterThanOrEqual(0.95);
+    expect(client.phases.fault.servedBy.region['us-west-2']).toBeGreaterThanOrEqual(0.95);
+    expect(client.failbackTimeMs).toEqual(expect.any(Number));
+    await recompute(dir);
+  });
 });
 
 describe.runIf(process.getuid?.() === 0)('zone-partition (netns)', () => {

@@ -116,7 +116,8 @@ describe('--dry-run plans', () => {
     const code = await printKindPlan({ experiment: ex(mod.default), clock: systemClock, keep: false, istioVersion: '1.30.0', image: 'img', print: (s) => lines.push(s) });
     const plan = lines.join('\n');
     expect(code).toBe(0);
-    for (const step of ['$ kind create cluster --name fh-c1', '$ istioctl install -y', 'kind: DestinationRule', 'outlierDetection:', 'kind: Deployment', 'kind: Job', '## inject', '## revert', '$ kind delete cluster --name fh-c1']) {
+    const first = `fh-${ex(mod.default).topology.nodes[0]!.locality.cluster}`;
+    for (const step of [`$ kind create cluster --name ${first}`, '$ istioctl install -y', 'kind: DestinationRule', 'outlierDetection:', 'kind: Deployment', 'kind: Job', '## inject', '## revert', `$ kind delete cluster --name ${first}`]) {
       expect(plan).toContain(step);
     }
   });
@@ -153,5 +154,48 @@ describe('control-plane experiments on kind', () => {
     expect(inject.indexOf('curl')).toBeLessThan(inject.indexOf('mv /etc/kubernetes/manifests/etcd.yaml'));
     // The run's probe ConfigMaps are deleted before the cluster is.
     expect(plan.indexOf('delete configmaps -l failover-harness.io/run=dryrun')).toBeLessThan(plan.indexOf('kind delete cluster'));
+  });
+});
+
+describe('multi-cluster mesh on kind', () => {
+  it('gives each cluster its own block of load-balancer addresses from the top of the kind network', async () => {
+    const { metallbRange } = await import('../../harness/providers/kind/multicluster.js');
+    expect(metallbRange('172.18.0.0/16', 0)).toBe('172.18.255.245-172.18.255.254');
+    expect(metallbRange('172.18.0.0/16', 1)).toBe('172.18.255.235-172.18.255.244');
+    expect(metallbRange('198.18.4.0/24', 0)).toBe('198.18.4.245-198.18.4.254');
+    expect(() => metallbRange('10.0.0.0/28', 0)).toThrow(/not an IPv4 CIDR/);
+    expect(() => metallbRange('198.18.4.0/26', 3)).toThrow(/too small/);
+  });
+
+  it('renders a valid east-west gateway and cross-network Gateway', async () => {
+    const { eastWestOperator, crossNetworkGateway, eastWestOperatorSchema } = await import('../../harness/providers/kind/multicluster.js');
+    const op = eastWestOperator('east-network');
+    expect(op.spec.components.ingressGateways[0]!.label['topology.istio.io/network']).toBe('east-network');
+    expect(op.spec.components.ingressGateways[0]!.k8s.env).toEqual([{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: 'east-network' }]);
+    expect(() => eastWestOperatorSchema.parse({ ...op, spec: { ...op.spec, profile: 'demo' } })).toThrow();
+    expect(crossNetworkGateway()).toMatchObject({ kind: 'Gateway', spec: { servers: [{ port: { number: 15443 }, tls: { mode: 'AUTO_PASSTHROUGH' }, hosts: ['*.local'] }] } });
+  });
+
+  it('the plan: root CA and cacerts before Istio, an east-west gateway per cluster, each cluster discovering the other', async () => {
+    const clusterFailover = (await import('../../experiments/cluster-failover.js')).default;
+    const lines: string[] = [];
+    await printKindPlan({ experiment: ex(clusterFailover), clock: systemClock, keep: false, istioVersion: '1.30.0', image: 'img', print: (s) => lines.push(s) });
+    const plan = lines.join('\n');
+    const at = (s: string) => {
+      const i = plan.indexOf(s);
+      expect(i, s).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    expect(at('openssl req -x509')).toBeLessThan(at('create secret generic cacerts'));
+    expect(at('--context kind-fh-east -n istio-system create secret generic cacerts')).toBeLessThan(at('istioctl install -y --context kind-fh-east --set profile=minimal'));
+    expect(at('metallb-native.yaml')).toBeLessThan(at('kind: IPAddressPool'));
+    expect(plan).toContain('addresses:\n    - 172.18.255.245-172.18.255.254');
+    expect(plan).toContain('addresses:\n    - 172.18.255.235-172.18.255.244');
+    for (const c of ['east', 'west']) expect(at(`istioctl install -y --context kind-fh-${c} -f`)).toBeGreaterThan(at(`--set values.global.network=${c}-network`));
+    expect(at('istioctl create-remote-secret --context kind-fh-east --name east')).toBeLessThan(at('## traffic'));
+    expect(plan).toMatch(/create-remote-secret --context kind-fh-east[^\n]*\n\$ kubectl --context kind-fh-west apply -f -/);
+    expect(plan).toMatch(/create-remote-secret --context kind-fh-west[^\n]*\n\$ kubectl --context kind-fh-east apply -f -/);
+    // No key material in the plan: the secret is made from files.
+    expect(plan).not.toMatch(/BEGIN (RSA |EC )?PRIVATE KEY/);
   });
 });

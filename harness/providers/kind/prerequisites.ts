@@ -9,15 +9,17 @@ const HOW: Record<string, string> = {
   kubectl: 'apt-get install kubernetes-client (Debian), or https://kubernetes.io/docs/tasks/tools/#kubectl',
   istioctl: 'curl -L https://istio.io/downloadIstio | ISTIO_VERSION=<version> sh -, then put istio-<version>/bin on PATH (or install helm and use --installer helm)',
   helm: 'https://helm.sh/docs/intro/install/',
+  openssl: 'apt-get install openssl (it makes the shared root CA of a multi-cluster mesh)',
 };
 
 export interface KindPrerequisites {
   missing: { what: string; how: string }[];
 }
 
-export async function checkKindPrerequisites(exec: Executor, installer: 'istioctl' | 'helm'): Promise<KindPrerequisites> {
+/** `multiCluster`: several clusters in one mesh also need openssl for their shared root CA. */
+export async function checkKindPrerequisites(exec: Executor, installer: 'istioctl' | 'helm', multiCluster = false): Promise<KindPrerequisites> {
   const missing: { what: string; how: string }[] = [];
-  for (const binary of ['docker', 'kind', 'kubectl', installer]) {
+  for (const binary of ['docker', 'kind', 'kubectl', installer, ...(multiCluster ? ['openssl'] : [])]) {
     if (!which(binary)) missing.push({ what: binary, how: HOW[binary]! });
   }
   if (which('docker')) {

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Clock } from '../../core/clock.js';
@@ -11,6 +12,8 @@ import { renderIstio, validateIstio } from '../../mesh/istio.js';
 import { parseRecords, type RequestRecord } from '../../traffic/record.js';
 import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
 import { KindControlPlane } from './control-plane.js';
+import { cacertsSecretArgv, generateMeshCa } from './mesh-ca.js';
+import { crossNetworkGateway, eastWestOperator, istioSystemNamespace, METALLB_MANIFEST, metallbObjects, metallbRange, networkOf } from './multicluster.js';
 import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './docker-nodes.js';
 import { LABEL_HASH, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
 import { clientJobs, echoDeployments, echoService, namespace, NAMESPACE, SERVICE_HOST, validateAll } from './manifests.js';
@@ -92,6 +95,73 @@ export class KindProvider implements Provider {
         else await scope.acquire({ kind: 'kind-cluster', name: c.name }, create);
       }),
     );
+    if (this.multiCluster) await this.installLoadBalancers();
+  }
+
+  /** Several clusters make one mesh of several networks (see multicluster.ts). */
+  get multiCluster(): boolean {
+    return this.clusters.length > 1;
+  }
+
+  /** MetalLB in each cluster, with addresses from the top of the kind network, for the east-west gateways. */
+  private async installLoadBalancers(): Promise<void> {
+    const { exec } = this.o;
+    const { stdout } = await exec.run(this.docker.argv('network', 'inspect', 'kind', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}'), { context: 'read the kind network' });
+    const subnet = stdout.split(/\s+/).find((x) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(x));
+    if (!subnet) throw new Error(`the kind Docker network has no IPv4 subnet (${stdout.trim() || 'none'}); the east-west gateways need one`);
+    await Promise.all(
+      this.clusters.map(async (c, i) => {
+        await exec.run(this.kubectl(c, 'apply', '-f', METALLB_MANIFEST), { context: `install MetalLB in ${c.name}`, timeoutMs: 120_000 });
+        await exec.run(this.kubectl(c, '-n', 'metallb-system', 'wait', '--for=condition=Ready', 'pods', '-l', 'app=metallb', '--timeout', '180s'), { context: `wait for MetalLB in ${c.name}`, timeoutMs: 200_000 });
+        await this.apply(c, metallbObjects(metallbRange(subnet, i)), 'the MetalLB address pool');
+      }),
+    );
+  }
+
+  /**
+   * One trust domain across clusters: a shared root CA with an intermediate per
+   * cluster, as the `cacerts` secret each istiod signs with. Keys live in a
+   * private temporary folder, removed at teardown, never in the report.
+   */
+  private async installMeshCa(): Promise<void> {
+    const { exec, scope } = this.o;
+    const dir = mkdtempSync(join(tmpdir(), 'fh-mesh-ca-'));
+    await scope.acquire({ kind: 'file', path: dir }, async () => undefined);
+    const folders = await generateMeshCa(exec, dir, this.clusters.map((c) => c.cluster), (path) => mkdirSync(path, { recursive: true, mode: 0o700 }));
+    for (const c of this.clusters) {
+      await this.apply(c, [istioSystemNamespace(networkOf(c.cluster))], 'istio-system with its network');
+      // Rendered client-side then applied, so a reused cluster's secret is replaced, not an error.
+      const { stdout } = await exec.run([...cacertsSecretArgv(`kind-${c.name}`, folders[c.cluster]!), '--dry-run=client', '-o', 'yaml'], { context: `render cacerts for ${c.name}` });
+      await exec.run(this.kubectl(c, 'apply', '-f', '-'), { input: stdout, context: `install cacerts in ${c.name}` });
+    }
+  }
+
+  /** East-west gateway and the cross-network Gateway in one cluster. */
+  private async installEastWest(c: RenderedCluster): Promise<void> {
+    const file = join(this.o.reportDir, 'kind', `eastwest-${c.name}.yaml`);
+    const text = stringify(eastWestOperator(networkOf(c.cluster)));
+    writeFileSync(file, text);
+    this.o.show?.(`east-west gateway ${file}`, text);
+    await this.o.exec.run(['istioctl', 'install', '-y', '--context', `kind-${c.name}`, '-f', file], { context: `install the east-west gateway in ${c.name}`, timeoutMs: 600_000 });
+    await this.apply(c, [crossNetworkGateway()], 'the cross-network gateway');
+  }
+
+  /**
+   * Every istiod watches every other cluster's API server. The address is the
+   * first control-plane node's on the kind network: pods elsewhere cannot
+   * resolve container names, and a node's own address is in its API server
+   * certificate (kind's load balancer address is not).
+   */
+  private async linkClusters(): Promise<void> {
+    const { exec } = this.o;
+    for (const from of this.clusters) {
+      const node = `${from.name}-control-plane`;
+      const { stdout: ip } = await exec.run(this.docker.argv('inspect', '--format', '{{with index .NetworkSettings.Networks "kind"}}{{.IPAddress}}{{end}}', node), { context: `address of ${node}` });
+      const { stdout: secret } = await exec.run(['istioctl', 'create-remote-secret', '--context', `kind-${from.name}`, '--name', from.cluster, '--server', `https://${ip.trim() || `<${node} address>`}:6443`], { context: `remote secret of ${from.name}` });
+      for (const to of this.clusters.filter((x) => x !== from)) {
+        await exec.run(this.kubectl(to, 'apply', '-f', '-'), { input: secret, context: `let ${to.name} discover ${from.name}` });
+      }
+    }
   }
 
   async deploy(): Promise<void> {
@@ -103,6 +173,7 @@ export class KindProvider implements Provider {
     await exec.run(this.docker.argv('build', '-t', image, '-f', join(this.o.repoRoot, 'Dockerfile'), this.o.repoRoot), { context: 'build the echo image', timeoutMs: 900_000 });
     const istio = renderIstio(experiment.policy, SERVICE_HOST, NAMESPACE);
     validateIstio(istio);
+    if (this.multiCluster) await this.installMeshCa();
     await Promise.all(
       this.clusters.map(async (c) => {
         await exec.run(['kind', 'load', 'docker-image', image, '--name', c.name], { context: `load the echo image into ${c.name}`, timeoutMs: 600_000 });
@@ -110,6 +181,7 @@ export class KindProvider implements Provider {
           ['istioctl', 'install', '-y', '--context', `kind-${c.name}`, '--set', 'profile=minimal', '--set', `tag=${istioVersion}`, '--set', 'values.global.meshID=failover-harness', '--set', `values.global.multiCluster.clusterName=${c.cluster}`, '--set', `values.global.network=${c.cluster}-network`],
           { context: `install Istio ${istioVersion} in ${c.name}`, timeoutMs: 600_000 },
         );
+        if (this.multiCluster) await this.installEastWest(c);
         const objects = [namespace(), echoService(), ...echoDeployments(experiment, c.cluster, image)];
         validateAll(objects);
         await this.apply(c, [...objects, istio.destinationRule, istio.virtualService], 'the echo service and failover policy');
@@ -119,6 +191,7 @@ export class KindProvider implements Provider {
         }
       }),
     );
+    if (this.multiCluster) await this.linkClusters();
     await this.controlPlane?.prepare();
   }
 
