@@ -94,7 +94,8 @@ Assertion metrics: ${METRIC_PATHS.filter((m) => !m.startsWith('recovery.') || m 
 Examples:
   npm run experiment zone-outage
   npm run experiment zone-outage -- --mode freeze --report-dir /tmp/zo
-  npm run experiment ./my-experiment.yaml -- --assert "recovery.timeMs < 2s"`,
+  npm run experiment ./my-experiment.yaml -- --assert "recovery.timeMs < 2s"
+  npm run experiment cluster-failover -- --provider kind --dry-run   # the whole kind plan, no Docker needed`,
     );
 }
 

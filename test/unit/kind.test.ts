@@ -199,3 +199,27 @@ describe('multi-cluster mesh on kind', () => {
     expect(plan).not.toMatch(/BEGIN (RSA |EC )?PRIVATE KEY/);
   });
 });
+
+describe('kind faults name what they take', () => {
+  it('a zone outage names its node containers and the etcd members on them', async () => {
+    const { DryRunExecutor } = await import('../../harness/exec/dry-run.js');
+    const { KindProvider } = await import('../../harness/providers/kind/provider.js');
+    const { Ledger } = await import('../../harness/faults/ledger.js');
+    const { ResourceScope } = await import('../../harness/faults/scope.js');
+    const { undoAny } = await import('../../harness/providers/undo.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const stateful = (await import('../../experiments/stateful-zone-outage.js')).default;
+    const dir = mkdtempSync(join(tmpdir(), 'fh-kind-unit-'));
+    const exec = new DryRunExecutor(() => undefined);
+    const ledger = new Ledger(join(dir, 'ledger'), 'u');
+    const scope = new ResourceScope(ledger, undoAny(exec), systemClock);
+    const provider = new KindProvider({ experiment: ex(stateful), runId: 'u', reportDir: dir, exec, clock: systemClock, scope, log: () => undefined, repoRoot: '.', keep: true, istioVersion: '1.30.0', image: 'img', dryRun: true });
+    const fault = await provider.inject(ex(stateful).faults[0]!);
+    expect(fault.affected).toEqual(['fh-c1-worker', 'fh-c1-control-plane', 'etcd-a']);
+    await fault.revert();
+    ledger.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

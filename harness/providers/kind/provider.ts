@@ -255,7 +255,9 @@ export class KindProvider implements Provider {
       case 'region-outage': {
         const containers = this.containersFor(spec);
         const revert = await actOnNodes(this.docker, exec, scope, OUTAGE_ACTION[spec.mode]!, containers);
-        return { target, mode: spec.mode, affected: containers, revert };
+        // Members go down with their nodes; naming them lets the analysis tell a lost leader (as locally).
+        const members = this.o.experiment.topology.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name);
+        return { target, mode: spec.mode, affected: [...containers, ...members], revert };
       }
       case 'drain-listeners': {
         const nodes = this.o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node);
