@@ -10,6 +10,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          setupFiles: ['test/helpers/temp-cleanup.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Real runs compete for 2 cores and share the host's network state.
@@ -22,7 +23,7 @@ export default defineConfig({
       },
       {
         // SIGKILLs the harness at random moments, then checks cleanup leaves nothing.
-        test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 900_000, fileParallelism: false },
+        test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], setupFiles: ['test/helpers/temp-cleanup.ts'], testTimeout: 900_000, fileParallelism: false },
       },
     ],
   },

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -83,8 +83,9 @@ export class Ledger {
     this.append({ op: 'release', id, kind: this.kinds.get(id) ?? 'processes', at });
   }
 
-  /** Removes the file once nothing is outstanding. */
+  /** Removes the file once nothing is outstanding (a ledger that recorded nothing has no file). */
   close(): void {
+    if (!existsSync(this.path)) return;
     const state = readLedger(this.path);
     if (state.outstanding.length === 0) rmSync(this.path, { force: true });
   }

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../harness/core/clock.js';
 import { parseExperiment } from '../../harness/core/experiment.js';
@@ -14,7 +13,7 @@ import { DockerCli } from '../../harness/providers/kind/docker-nodes.js';
 import { renderKindClusters } from '../../harness/providers/kind/kind-config.js';
 import { undoAny } from '../../harness/providers/undo.js';
 import etcdMemberLoss from '../../experiments/etcd-member-loss.js';
-import { engineProcesses, importStandIn, startDockerd, type TestDocker } from '../helpers/dockerd.js';
+import { engineProcesses, firewallRules, importStandIn, startDockerd, type TestDocker } from '../helpers/dockerd.js';
 
 // The kind control plane's member view on a real Docker engine: three
 // stand-in control-plane containers, named as kind names them, each running a
@@ -32,6 +31,8 @@ const cluster = renderKindClusters(experiment.topology)[0]!;
 const members = experiment.topology.members.map((m) => m.name);
 const containerOf = (m: string) => cluster.mapping.containerOf[m]!;
 const ip = (i: number) => `${SUBNET}.${11 + i}`;
+const workers = [...new Set(Object.values(cluster.mapping.containerOf))].filter((c) => c.includes('-worker'));
+const allContainers = () => [...members.map(containerOf), ...workers];
 
 let d: TestDocker;
 let stateRoot: string;
@@ -51,7 +52,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms:
 }
 
 beforeAll(async () => {
-  iptablesBefore = (await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim();
+  iptablesBefore = await firewallRules();
   enginePidsBefore = new Set((await engineProcesses()).map((p) => p.pid));
   stateRoot = mkdtempSync(join(tmpdir(), 'fh-docker-cp-'));
   d = await startDockerd();
@@ -68,6 +69,10 @@ beforeAll(async () => {
       '--listen-metrics-urls', 'http://127.0.0.1:2381', '--initial-cluster', initial, '--initial-cluster-state', 'new',
     );
   }
+  // The workers (service and client nodes) stand in too: idle, labelled like kind's.
+  for (const container of workers) {
+    await d.docker('run', '-d', '--name', container, '--network', NETWORK, '--label', `io.x-k8s.kind.cluster=${cluster.name}`, '--label', 'io.x-k8s.kind.role=worker', IMAGE, '/bin/busybox', 'sleep', '3600');
+  }
   cpLedger = new Ledger(stateRoot, 'cp');
   cp = new KindControlPlane({
     experiment, clusters: [cluster], runId: 'cp', reportDir: stateRoot, exec: realExecutor, docker: new DockerCli(d.host), clock: systemClock,
@@ -76,17 +81,22 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  cpLedger?.close();
-  if (d) {
-    await d.docker('rm', '-f', ...members.map(containerOf)).catch(() => undefined);
-    await d.docker('network', 'rm', NETWORK).catch(() => undefined);
-    await d.docker('rmi', '-f', IMAGE).catch(() => undefined);
-    expect(await d.docker('ps', '-aq')).toBe('');
-    expect(await d.docker('images', '-q')).toBe('');
-    await d.stop();
+  // The engine is stopped whatever happens before; what was left is asserted after.
+  let left = { containers: 'not checked', images: 'not checked' };
+  try {
+    cpLedger?.close();
+    if (d) {
+      await d.docker('rm', '-f', ...allContainers()).catch(() => undefined);
+      await d.docker('network', 'rm', NETWORK).catch(() => undefined);
+      await d.docker('rmi', '-f', IMAGE).catch(() => undefined);
+      left = { containers: await d.docker('ps', '-aq'), images: await d.docker('images', '-q') };
+    }
+  } finally {
+    await d?.stop();
+    rmSync(stateRoot, { recursive: true, force: true });
   }
-  rmSync(stateRoot, { recursive: true, force: true });
-  expect((await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim()).toBe(iptablesBefore);
+  expect(left).toEqual({ containers: '', images: '' });
+  expect(await firewallRules()).toBe(iptablesBefore);
   expect((await engineProcesses()).filter((p) => !enginePidsBefore.has(p.pid))).toEqual([]);
 }, 120_000);
 
@@ -150,6 +160,26 @@ describe('kind control plane: etcd members seen from their nodes', () => {
       await fault.revert();
     }
     expect(await Promise.all(members.map((m) => d.docker('inspect', '--format', '{{.State.Status}}', containerOf(m))))).toEqual(['running', 'running', 'running']);
+    ledger.close();
+  });
+
+  it('zone-outage (freeze) through the kind provider pauses exactly zone-a\'s service and control-plane nodes', async () => {
+    const ledger = new Ledger(stateRoot, 'zone');
+    const provider = new KindProvider({
+      experiment, runId: 'zone', reportDir: stateRoot, exec: realExecutor, clock: systemClock, log: () => undefined,
+      scope: new ResourceScope(ledger, undoAny(realExecutor), systemClock), repoRoot: '.', keep: true, istioVersion: '1.30.0', image: 'unused', dockerHost: d.host,
+    });
+    const states = async () => Object.fromEntries(await Promise.all(allContainers().map(async (c) => [c, await d.docker('inspect', '--format', '{{.State.Status}}', c)] as const)));
+    const zoneA = [cluster.mapping.containerOf['svc-a']!, cluster.mapping.containerOf['cp-a']!];
+    const fault = await provider.inject({ kind: 'zone-outage', zone: 'zone-a', mode: 'freeze' });
+    try {
+      expect(fault.affected).toEqual([...zoneA, 'etcd-a']);
+      const now = await states();
+      for (const c of allContainers()) expect([c, now[c]]).toEqual([c, zoneA.includes(c) ? 'paused' : 'running']);
+    } finally {
+      await fault.revert();
+    }
+    expect(Object.values(await states()).every((s) => s === 'running')).toBe(true);
     ledger.close();
   });
 });

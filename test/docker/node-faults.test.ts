@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../harness/core/clock.js';
 import { realExecutor } from '../../harness/exec/index.js';
@@ -10,7 +9,7 @@ import { ResourceScope } from '../../harness/faults/scope.js';
 import { actOnNodes, DockerCli, listNodes } from '../../harness/providers/kind/docker-nodes.js';
 import { cleanupLedgers } from '../../harness/providers/local/cleanup.js';
 import { undoAny } from '../../harness/providers/undo.js';
-import { engineProcesses, importStandIn, startDockerd, type TestDocker } from '../helpers/dockerd.js';
+import { engineProcesses, firewallRules, importStandIn, startDockerd, type TestDocker } from '../helpers/dockerd.js';
 
 // The kind provider's docker-level faults against a real Docker engine, on
 // stand-in node containers labelled exactly like kind's. Checks that each
@@ -54,7 +53,7 @@ let iptablesBefore = '';
 let enginePidsBefore = new Set<number>();
 
 beforeAll(async () => {
-  iptablesBefore = (await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim();
+  iptablesBefore = await firewallRules();
   enginePidsBefore = new Set((await engineProcesses()).map((p) => p.pid));
   stateRoot = mkdtempSync(join(tmpdir(), 'fh-docker-ledger-'));
   d = await startDockerd();
@@ -70,18 +69,22 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (d) {
-    await d.docker('rm', '-f', ...NODES.map((n) => n.name), OTHER).catch(() => undefined);
-    await d.docker('network', 'rm', NETWORK).catch(() => undefined);
-    await d.docker('rmi', '-f', IMAGE).catch(() => undefined);
-    expect(await d.docker('ps', '-aq')).toBe('');
-    expect(await d.docker('network', 'ls', '--filter', `name=${NETWORK}`, '-q')).toBe('');
-    expect(await d.docker('images', '-q')).toBe('');
-    await d.stop();
+  // The engine is stopped whatever happens before; what was left is asserted after.
+  let left = { containers: 'not checked', networks: 'not checked', images: 'not checked' };
+  try {
+    if (d) {
+      await d.docker('rm', '-f', ...NODES.map((n) => n.name), OTHER).catch(() => undefined);
+      await d.docker('network', 'rm', NETWORK).catch(() => undefined);
+      await d.docker('rmi', '-f', IMAGE).catch(() => undefined);
+      left = { containers: await d.docker('ps', '-aq'), networks: await d.docker('network', 'ls', '--filter', `name=${NETWORK}`, '-q'), images: await d.docker('images', '-q') };
+    }
+  } finally {
+    await d?.stop();
+    rmSync(stateRoot, { recursive: true, force: true });
   }
-  rmSync(stateRoot, { recursive: true, force: true });
+  expect(left).toEqual({ containers: '', networks: '', images: '' });
   // The host's firewall is as it was (dockerd sets FORWARD to DROP and adds chains).
-  expect((await execa('iptables-save')).stdout.replace(/^#.*$/gm, '').trim()).toBe(iptablesBefore);
+  expect(await firewallRules()).toBe(iptablesBefore);
   // Nothing of the engine is left running.
   // (Zombies are excluded: they are dead and wait for PID 1 to reap them.)
   expect((await engineProcesses()).filter((p) => !enginePidsBefore.has(p.pid))).toEqual([]);

@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,18 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** Short phases keep integration runs near 12 s each. */
 export const FAST = ['--baseline', '2s', '--duration', '4s', '--recovery', '4s'];
 
+const made = new Set<string>();
+
+/** A scratch folder under /tmp, removed by `removeTempDirs` (run after each test file; see temp-cleanup.ts). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `fh-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `fh-${prefix}-`));
+  made.add(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  made.clear();
 }
 
 export function startCli(args: string[], script = 'experiment'): ResultPromise<{ reject: false; all: true }> {

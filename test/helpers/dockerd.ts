@@ -131,3 +131,14 @@ export async function importStandIn(docker: TestDocker['docker'], tag: string, b
   rmSync(rootfs, { recursive: true, force: true });
   rmSync(tar, { force: true });
 }
+
+/**
+ * The host's firewall as text, without packet counters (they move with any
+ * traffic and say nothing about rules left behind).
+ */
+export async function firewallRules(): Promise<string> {
+  return (await execa('iptables-save')).stdout
+    .replace(/^#.*$/gm, '')
+    .replace(/\[\d+:\d+\]/g, '[0:0]')
+    .trim();
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { systemClock } from '../../harness/core/clock.js';
 import { ApiServerProbeClient, classifyApiError, configMapName, LABEL_RUN, PROBE_NAMESPACE } from '../../harness/probes/apiserver-client.js';
 import { ControlPlaneProbe } from '../../harness/probes/control-plane-probe.js';
@@ -156,6 +156,7 @@ describe('API-server probe client', () => {
     mode = 'ok';
     const dir = mkdtempSync(join(tmpdir(), 'fh-apiprobe-'));
     const file = join(dir, 'control-plane.ndjson');
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const probe = new ControlPlaneProbe(client(port, 'r2'), systemClock, { runId: 'r2', intervalMs: 50, timeoutMs: 500, attemptMs: 200, members: ['m1', 'm2'], file });
     probe.start(Date.now());
     await new Promise((r) => setTimeout(r, 400));
@@ -174,6 +175,5 @@ describe('API-server probe client', () => {
     expect(verdict).toEqual({ acknowledged: writes.filter((w) => w.ok).length, lost: [] });
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines.length).toBe(probes.length + statuses.length);
-    rmSync(dir, { recursive: true, force: true });
   });
 });
