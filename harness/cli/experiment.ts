@@ -80,6 +80,7 @@ function program(): Command {
     .option('--baseline <d>', 'baseline phase length, e.g. 4s')
     .option('--recovery <d>', 'recovery phase length (after revert), e.g. 5s')
     .option('--timeout <d>', 'client timeout of one request, e.g. 2s')
+    .addOption(new Option('--driver <name>', 'who sends the traffic: node (the harness driver) or k6 (harness/traffic/k6/driver.js; needs k6 on PATH locally, the grafana/k6 image on kind)').choices(['node', 'k6']))
     .option('--assert <expr>', 'add or override an assertion, e.g. "client(client-a).recovery.timeMs < 2s" (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--recovery-window <d>', 'sliding window of the recovery-time metric', '1s')
     .option('--recovery-threshold <ratio>', 'success ratio every window must reach to count as recovered', '1')
@@ -204,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const partition = experiment.faults.some((f) => f.kind === 'partition');
     if (local === 'process' && partition) throw new UsageError('a partition drops packets between namespaces and needs --isolation netns (run as root)');
-    await ensurePrerequisites(local, { install: o.install, controlPlane: experiment.topology.members.length > 0, partition, exec: realExecutor, log });
+    await ensurePrerequisites(local, { install: o.install, controlPlane: experiment.topology.members.length > 0, partition, k6: experiment.traffic.driver === 'k6', exec: realExecutor, log });
     isolation = local;
     makeProvider = ({ runId, reportDir, ledger, signal }) => createLocalProvider({ experiment, isolation: local, runId, reportDir, exec: realExecutor, clock: systemClock, signal, log, ledger });
   }

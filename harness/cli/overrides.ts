@@ -13,6 +13,7 @@ export interface ExperimentOverrides {
   baseline?: string;
   recovery?: string;
   timeout?: string;
+  driver?: string;
   mode?: string;
   assert?: string[];
 }
@@ -45,6 +46,10 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
   if (o.baseline !== undefined) out.phases.baseline = duration('--baseline', o.baseline, 100);
   if (o.recovery !== undefined) out.phases.recovery = duration('--recovery', o.recovery, 100);
   if (o.timeout !== undefined) out.traffic.timeout = duration('--timeout', o.timeout, 10);
+  if (o.driver !== undefined) {
+    if (o.driver !== 'node' && o.driver !== 'k6') throw new UsageError(`expected --driver to be node or k6, got "${o.driver}"`);
+    out.traffic.driver = o.driver;
+  }
   if (o.mode !== undefined) {
     if (!(OUTAGE_MODES as readonly string[]).includes(o.mode)) throw new UsageError(`expected --mode to be one of ${OUTAGE_MODES.join(', ')}, got "${o.mode}"`);
     const outages = ex.faults.filter((f) => f.kind === 'zone-outage' || f.kind === 'region-outage');

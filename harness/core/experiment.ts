@@ -24,9 +24,11 @@ export const experimentSchema = z
         rate: z.number().positive('must be a positive number of requests per second').max(2000).default(20),
         /** Client-side timeout of one request. */
         timeout: durationSchema.default(2000),
+        /** Who sends the requests: the harness's own driver, or k6 running traffic/k6/driver.js. */
+        driver: z.enum(['node', 'k6']).default('node'),
       })
       .strict()
-      .default({ rate: 20, timeout: 2000 }),
+      .default({ rate: 20, timeout: 2000, driver: 'node' }),
     phases: z
       .object({ baseline: durationSchema.default(4000), fault: durationSchema.default(8000), recovery: durationSchema.default(5000) })
       .strict()

@@ -84,6 +84,8 @@ const cases: [string, () => string[], number, RegExp][] = [
   ['unknown provider', () => ['zone-outage', '--provider', 'kinda'], 2, /unknown provider "kinda" \(did you mean "kind"\?\)/],
   ['unknown option', () => ['zone-outage', '--rat', '5'], 2, /unknown option '--rat'/],
   ['bad isolation', () => ['zone-outage', '--isolation', 'vm'], 2, /argument 'vm' is invalid/],
+  ['bad driver', () => ['zone-outage', '--driver', 'k7'], 2, /argument 'k7' is invalid/],
+  ['bad driver in a file', () => [file((e) => (e.traffic = { driver: 'wrk' }))], 2, /traffic\.driver: /],
   ['negative --rate', () => ['zone-outage', '--rate', '-5'], 2, /expected --rate to be a number of requests per second/],
   ['--duration unit typo', () => ['zone-outage', '--duration', '5x'], 2, /expected --duration to be a duration/],
   ['--baseline too short', () => ['zone-outage', '--baseline', '0s'], 2, /expected --baseline to be a duration .* of at least 100 ms/],

@@ -1,3 +1,4 @@
+import { which } from '../../harness/exec/index.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,6 +71,14 @@ describe('exit codes and messages', () => {
     expect(exitCode).toBe(3);
     expect(output).toMatch(/--provider kind is missing: .*(kind|a running Docker engine)/);
     expect(output).toMatch(/or see the whole plan without any of them: --dry-run/);
+  });
+
+  it.runIf(!which('k6'))('--driver k6 without k6 exits 3 before touching the machine, saying how to get k6', async () => {
+    const dir = tempDir('k6');
+    const { exitCode, output } = await runCli(['zone-outage', '--driver', 'k6', '--report-dir', dir]);
+    expect(exitCode).toBe(3);
+    expect(output).toMatch(/--driver k6 needs k6 on PATH/);
+    expect(output).toMatch(/grafana\.com\/docs\/k6/);
   });
 
   it('--provider kind --dry-run prints the whole plan with no Docker', async () => {

@@ -223,3 +223,28 @@ describe('kind faults name what they take', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('--driver k6 on kind', () => {
+  it('ships the k6 script as a ConfigMap, byte for byte, and runs it in grafana/k6 Jobs with the traffic guard', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseAllDocuments } = await import('yaml');
+    const zoneOutage = (await import('../../experiments/zone-outage.js')).default;
+    const experiment = ex({ ...zoneOutage, traffic: { driver: 'k6' } });
+    const lines: string[] = [];
+    await printKindPlan({ experiment, clock: systemClock, keep: true, istioVersion: '1.30.0', image: 'img', print: (s) => lines.push(s) });
+    const plan = lines.join('\n');
+    const traffic = plan.slice(plan.indexOf('## traffic'), plan.indexOf('## inject'));
+    const body = traffic.slice(traffic.indexOf("<<'EOF'\n") + 8, traffic.lastIndexOf('\nEOF'));
+    const docs = parseAllDocuments(body).map((d) => d.toJSON() as { kind: string; data?: Record<string, string>; spec?: unknown });
+    const script = readFileSync(new URL('../../harness/traffic/k6/driver.js', import.meta.url), 'utf8');
+    expect(docs[0]!.kind).toBe('ConfigMap');
+    expect(docs[0]!.data!['driver.js']).toBe(script);
+    const jobs = docs.filter((d) => d.kind === 'Job');
+    expect(jobs).toHaveLength(3);
+    validateAll(jobs as never);
+    const container = (jobs[0] as { spec: { template: { spec: { containers: { image: string; args: string[]; env: { name: string; value: string }[] }[] } } } }).spec.template.spec.containers[0]!;
+    expect(container.image).toMatch(/^grafana\/k6:/);
+    expect(container.args).toContain('json=/dev/stdout');
+    expect(Object.fromEntries(container.env.map((e) => [e.name, e.value]))).toMatchObject({ FH_TARGET: `http://${SERVICE_HOST}:8080/`, FH_ALLOW_TARGET: SERVICE_HOST, FH_RATE: '20' });
+  });
+});

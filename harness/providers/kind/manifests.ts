@@ -1,4 +1,4 @@
-import { Namespace, Service } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import type { Experiment } from '../../core/experiment.js';
@@ -12,6 +12,9 @@ export const SERVICE_HOST = `echo.${NAMESPACE}.svc.cluster.local`;
 export const ECHO_PORT = 8080;
 export const ADMIN_PORT = 9080;
 export const CLIENT_LABEL = 'failover-harness.io/client';
+/** The k6 image for `--driver k6` (pulled by the kind nodes). */
+export const K6_IMAGE = 'grafana/k6:1.0.0';
+export const K6_SCRIPT_CONFIGMAP = 'k6-driver';
 
 type Obj = Record<string, unknown>;
 
@@ -71,7 +74,46 @@ export function echoDeployments(ex: Experiment, cluster: string, image: string):
 }
 
 /** A Job per client, pinned to its node, running the same traffic driver as locally; records go to its log. */
+/** The k6 script as a ConfigMap, mounted by k6 client Jobs. */
+export function k6ScriptConfigMap(script: string): Obj {
+  const cm = new ConfigMap({ metadata: { name: K6_SCRIPT_CONFIGMAP, namespace: NAMESPACE }, data: { 'driver.js': script } });
+  cm.validate();
+  return cm.toJSON() as Obj;
+}
+
+/** The client's container: the harness driver (records on stdout), or k6 with the same open model (samples on stdout). */
+function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number): Obj {
+  const target = `http://${SERVICE_HOST}:${ECHO_PORT}/`;
+  if (ex.traffic.driver === 'k6') {
+    const env = { FH_TARGET: target, FH_ALLOW_TARGET: SERVICE_HOST, FH_RATE: String(ex.traffic.rate), FH_TIMEOUT_MS: String(ex.traffic.timeout), FH_DURATION_MS: String(Math.round(maxDurationMs)), FH_START_AT: String(Math.round(startAt)) };
+    return {
+      name: 'driver',
+      image: K6_IMAGE,
+      args: ['run', '--quiet', '--no-summary', '--no-usage-report', '--out', 'json=/dev/stdout', '/scripts/driver.js'],
+      env: Object.entries(env).map(([name, value]) => ({ name, value })),
+      volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }],
+    };
+  }
+  return {
+    name: 'driver',
+    image,
+    imagePullPolicy: 'Never',
+    args: [
+      'harness/traffic/driver.ts',
+      '--client', client,
+      '--target', target,
+      '--allow-target', SERVICE_HOST,
+      '--rate', String(ex.traffic.rate),
+      '--timeout-ms', String(ex.traffic.timeout),
+      '--max-duration-ms', String(Math.round(maxDurationMs)),
+      '--start-at', String(Math.round(startAt)),
+      '--out', '-',
+    ],
+  };
+}
+
 export function clientJobs(ex: Experiment, cluster: string, image: string, startAt: number, maxDurationMs: number): Obj[] {
+  const k6 = ex.traffic.driver === 'k6';
   return ex.topology.clients
     .filter((c) => c.locality.cluster === cluster)
     .map(
@@ -87,24 +129,8 @@ export function clientJobs(ex: Experiment, cluster: string, image: string, start
                 restartPolicy: 'Never',
                 nodeSelector: { [LABEL_NODE]: c.name },
                 tolerations,
-                containers: [
-                  {
-                    name: 'driver',
-                    image,
-                    imagePullPolicy: 'Never',
-                    args: [
-                      'harness/traffic/driver.ts',
-                      '--client', c.name,
-                      '--target', `http://${SERVICE_HOST}:${ECHO_PORT}/`,
-                      '--allow-target', SERVICE_HOST,
-                      '--rate', String(ex.traffic.rate),
-                      '--timeout-ms', String(ex.traffic.timeout),
-                      '--max-duration-ms', String(Math.round(maxDurationMs)),
-                      '--start-at', String(Math.round(startAt)),
-                      '--out', '-',
-                    ],
-                  },
-                ],
+                containers: [driverContainer(ex, c.name, image, startAt, maxDurationMs) as never],
+                ...(k6 ? { volumes: [{ name: 'script', configMap: { name: K6_SCRIPT_CONFIGMAP } }] } : {}),
               },
             },
           },
@@ -116,7 +142,7 @@ export function clientJobs(ex: Experiment, cluster: string, image: string, start
 export function validateAll(objects: readonly Obj[]): void {
   for (const o of objects) {
     const kind = o.kind as string;
-    const Model = { Namespace, Service, Deployment, Job }[kind as 'Namespace'];
+    const Model = { Namespace, Service, Deployment, Job, ConfigMap }[kind as 'Namespace'];
     if (Model) new Model(o as never).validate();
   }
 }

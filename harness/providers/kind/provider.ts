@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -16,7 +16,8 @@ import { cacertsSecretArgv, generateMeshCa } from './mesh-ca.js';
 import { crossNetworkGateway, eastWestOperator, istioSystemNamespace, METALLB_MANIFEST, metallbObjects, metallbRange, networkOf } from './multicluster.js';
 import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './docker-nodes.js';
 import { LABEL_HASH, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
-import { clientJobs, echoDeployments, echoService, namespace, NAMESPACE, SERVICE_HOST, validateAll } from './manifests.js';
+import { clientJobs, echoDeployments, echoService, k6ScriptConfigMap, namespace, NAMESPACE, SERVICE_HOST, validateAll } from './manifests.js';
+import { ingestK6 } from '../../traffic/k6/ingest.js';
 
 // Multi-cluster kind with Istio. Every step is a command through the Executor,
 // so --dry-run (DryRunExecutor) prints exactly what a real run executes.
@@ -65,7 +66,7 @@ export class KindProvider implements Provider {
   }
 
   private apply(cluster: RenderedCluster, objects: Record<string, unknown>[], what: string) {
-    return this.o.exec.run(this.kubectl(cluster, 'apply', '-f', '-'), { input: objects.map((x) => stringify(x)).join('---\n'), context: `apply ${what} to ${cluster.name}` });
+    return this.o.exec.run(this.kubectl(cluster, 'apply', '-f', '-'), { input: objects.map((x) => stringify(x, { blockQuote: 'literal' })).join('---\n'), context: `apply ${what} to ${cluster.name}` });
   }
 
   async provision(): Promise<void> {
@@ -198,8 +199,11 @@ export class KindProvider implements Provider {
   async startTraffic(plan: TrafficPlan): Promise<void> {
     for (const c of this.clusters) {
       const jobs = clientJobs(this.o.experiment, c.cluster, this.o.image, plan.startAt, plan.maxDurationMs);
-      validateAll(jobs);
-      if (jobs.length) await this.apply(c, jobs, 'the traffic clients');
+      if (!jobs.length) continue;
+      // With --driver k6 the Jobs run the repo's k6 script, shipped as a ConfigMap.
+      const script = this.o.experiment.traffic.driver === 'k6' ? [k6ScriptConfigMap(readFileSync(join(this.o.repoRoot, 'harness/traffic/k6/driver.js'), 'utf8'))] : [];
+      validateAll([...script, ...jobs]);
+      await this.apply(c, [...script, ...jobs], 'the traffic clients');
     }
   }
 
@@ -213,10 +217,11 @@ export class KindProvider implements Provider {
         await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'wait', '--for=condition=complete', job, '--timeout', '120s'), { context: `wait for ${job}`, timeoutMs: 130_000 }).catch(() => undefined);
         const { stdout } = await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'logs', job, '-c', 'driver'), { context: `collect records of ${client.name}` });
         const text = stdout.split('\n').filter((l) => l.startsWith('{')).join('\n');
+        const mine = this.o.experiment.traffic.driver === 'k6' ? ingestK6(client.name, text) : parseRecords(text);
         const file = join(this.o.reportDir, 'records', `${client.name}.ndjson`);
-        writeFileSync(file, text ? `${text}\n` : '');
+        writeFileSync(file, mine.map((r) => `${JSON.stringify(r)}\n`).join(''));
         files.push(file);
-        records.push(...parseRecords(text));
+        records.push(...mine);
         await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'delete', job, '--wait=false'), { context: `remove ${job}` });
       }
     }

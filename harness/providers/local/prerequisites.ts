@@ -18,7 +18,11 @@ export function installCommand(missing: readonly string[]): string[] {
  * Installs missing binaries with apt-get when we are root on a Debian-like
  * machine and allowed to; otherwise fails with the exact command to run.
  */
-export async function ensurePrerequisites(isolation: Isolation, opts: { install: boolean; controlPlane: boolean; partition?: boolean; exec: Executor; log: (line: string) => void }): Promise<void> {
+/** How to get k6, which no Debian release packages. */
+export const K6_HOW = 'install k6 from Grafana: https://grafana.com/docs/k6/latest/set-up/install-k6/ (apt repository dl.k6.io, or the release binary on PATH), or use --driver node';
+
+export async function ensurePrerequisites(isolation: Isolation, opts: { install: boolean; controlPlane: boolean; partition?: boolean; k6?: boolean; exec: Executor; log: (line: string) => void }): Promise<void> {
+  if (opts.k6 && !which('k6')) throw new EnvironmentError('--driver k6 needs k6 on PATH, and it is not there', K6_HOW);
   const missing = requiredBinaries(isolation, opts.controlPlane, opts.partition).filter((b) => !which(b));
   if (missing.length === 0) return;
   const command = installCommand(missing);

@@ -51,6 +51,18 @@ export function driverArgv(client: ClientPlan, opts: { rate: number; timeoutMs: 
   ];
 }
 
+/** k6 running the harness's k6 script; samples go to `jsonOut` (ingested into records when it stops). */
+export function k6Argv(client: ClientPlan, opts: { rate: number; timeoutMs: number; maxDurationMs: number; startAt: number; jsonOut: string }): string[] {
+  const env = {
+    FH_TARGET: `http://${client.listen.host}:${client.listen.port}/`,
+    FH_RATE: String(opts.rate),
+    FH_TIMEOUT_MS: String(opts.timeoutMs),
+    FH_DURATION_MS: String(Math.round(opts.maxDurationMs)),
+    FH_START_AT: String(Math.round(opts.startAt)),
+  };
+  return ['k6', 'run', '--quiet', '--no-summary', '--no-usage-report', '--out', `json=${opts.jsonOut}`, ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), `${REPO_ROOT}harness/traffic/k6/driver.js`];
+}
+
 const url = (host: string, port: number) => `http://${host}:${port}`;
 
 /** etcd with its default timings (heartbeat 100 ms, election 1000 ms), named so the experiment can refer to members. */

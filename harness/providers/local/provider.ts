@@ -14,7 +14,8 @@ import { EtcdMembers, PROBE } from './etcd-members.js';
 import type { AddressPlan, InstancePlan, NodePlan } from './address-plan.js';
 import { injectLocalFault } from './faults.js';
 import { acceptForwarding, createBridge, createNode, netnsPrefix } from './network.js';
-import { driverArgv, echoArgv, haproxyArgv } from './processes.js';
+import { driverArgv, echoArgv, haproxyArgv, k6Argv } from './processes.js';
+import { ingestK6 } from '../../traffic/k6/ingest.js';
 import { allServersUp, httpOk, waitFor } from './readiness.js';
 
 export interface LocalProviderOptions {
@@ -37,7 +38,8 @@ export class LocalProvider implements Provider {
   readonly name = 'local';
   readonly isolation: string;
   private readonly instances = new Map<string, { plan: InstancePlan; child: ChildHandle }>();
-  private readonly drivers: { client: string; child: ChildHandle; file: string }[] = [];
+  /** `k6Out`: with --driver k6, k6's JSON samples, turned into `file`'s records when it stops. */
+  private readonly drivers: { client: string; child: ChildHandle; file: string; k6Out?: string }[] = [];
   private readonly nodes: Map<string, NodePlan>;
   private readonly logDir: string;
   private forwardingRule = false;
@@ -138,8 +140,15 @@ export class LocalProvider implements Provider {
     for (const client of this.o.plan.clients) {
       const file = join(dir, `${client.client}.ndjson`);
       writeFileSync(file, '');
-      const argv = driverArgv(client, { rate: experiment.traffic.rate, timeoutMs: experiment.traffic.timeout, maxDurationMs: traffic.maxDurationMs, startAt: traffic.startAt, out: file });
-      this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `driver-${client.client}`), file });
+      const common = { rate: experiment.traffic.rate, timeoutMs: experiment.traffic.timeout, maxDurationMs: traffic.maxDurationMs, startAt: traffic.startAt };
+      if (experiment.traffic.driver === 'k6') {
+        const k6Out = join(dir, `${client.client}.k6.json`);
+        const argv = k6Argv(client, { ...common, jsonOut: k6Out });
+        this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `k6-${client.client}`), file, k6Out });
+      } else {
+        const argv = driverArgv(client, { ...common, out: file });
+        this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `driver-${client.client}`), file });
+      }
     }
   }
 
@@ -152,6 +161,18 @@ export class LocalProvider implements Provider {
         clearTimeout(killTimer);
       }),
     );
+    // k6 (SIGTERM: it stops the scenario and flushes its output) leaves samples to turn into records.
+    for (const { client, file, k6Out } of this.drivers) {
+      if (!k6Out) continue;
+      const text = (() => {
+        try {
+          return readFileSync(k6Out, 'utf8');
+        } catch {
+          return '';
+        }
+      })();
+      writeFileSync(file, ingestK6(client, text).map((r) => `${JSON.stringify(r)}\n`).join(''));
+    }
     const records = this.drivers.flatMap(({ file }) => {
       try {
         return parseRecords(readFileSync(file, 'utf8'));
