@@ -90,8 +90,8 @@ export class ApiServerProbeClient implements ProbeClient {
         return { ok: true, member: this.o.endpoint, error: null, value: value ?? null };
       } catch (error) {
         last = { ok: false, member: this.o.endpoint, error: classifyApiError(error) };
-        // A refused connection fails fast: do not spin on it.
-        if (last.error === 'unavailable') await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, end - Date.now()))));
+        // A fast failure (refused, throttled, an HTTP error) is retried after a pause, not in a tight loop.
+        if (last.error !== 'timeout') await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, end - Date.now()))));
       }
     }
     return last;
