@@ -38,4 +38,13 @@ describe('mesh CA (openssl)', () => {
     expect(await fp(join(folders.east!, 'ca-cert.pem'))).not.toBe(await fp(join(folders.west!, 'ca-cert.pem')));
     expect(await fp(join(folders.east!, 'root-cert.pem'))).toBe(await fp(join(folders.west!, 'root-cert.pem')));
   });
+
+  it('a kept CA is reused: the root and existing intermediates stay, a new cluster gets one under the same root', async () => {
+    const fp = (f: string) => openssl('x509', '-in', f, '-noout', '-fingerprint', '-sha256');
+    const before = { root: await fp(join(dir, 'root-cert.pem')), east: await fp(join(dir, 'east', 'ca-cert.pem')) };
+    const folders = await generateMeshCa(realExecutor, dir, ['east', 'west', 'south'], (p) => mkdirSync(p, { recursive: true, mode: 0o700 }));
+    expect(await fp(join(dir, 'root-cert.pem'))).toBe(before.root);
+    expect(await fp(join(folders.east!, 'ca-cert.pem'))).toBe(before.east);
+    expect(await openssl('verify', '-CAfile', join(dir, 'root-cert.pem'), join(folders.south!, 'ca-cert.pem'))).toContain(': OK');
+  });
 });

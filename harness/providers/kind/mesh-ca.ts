@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Executor } from '../../exec/index.js';
 
@@ -53,10 +53,13 @@ export function intermediateArgv(dir: string, cluster: string): { request: strin
  * then not assembled.
  */
 export async function generateMeshCa(exec: Executor, dir: string, clusters: readonly string[], mkdir: (path: string) => void): Promise<Record<string, string>> {
-  await exec.run(rootCaArgv(dir), { context: 'generate the mesh root CA' });
+  // A root (and intermediates) already there are kept: kept clusters' istiods signed with them.
+  if (!existsSync(join(dir, 'root-cert.pem'))) await exec.run(rootCaArgv(dir), { context: 'generate the mesh root CA' });
   const out: Record<string, string> = {};
   for (const cluster of clusters) {
     const own = join(dir, cluster);
+    out[cluster] = own;
+    if (existsSync(join(own, 'cert-chain.pem'))) continue;
     mkdir(own);
     const { request, sign } = intermediateArgv(dir, cluster);
     await exec.run(request, { context: `request an intermediate CA for ${cluster}` });
@@ -68,7 +71,6 @@ export async function generateMeshCa(exec: Executor, dir: string, clusters: read
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    out[cluster] = own;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Clock } from '../../core/clock.js';
@@ -52,6 +52,8 @@ export class KindProvider implements Provider {
   readonly clusters: RenderedCluster[];
   readonly controlPlane?: KindControlPlane;
   private readonly docker: DockerCli;
+  /** Set when provision found a cluster to reuse: its istiod already signs with the kept mesh CA. */
+  private reusedCluster = false;
 
   constructor(private readonly o: KindProviderOptions) {
     this.clusters = renderKindClusters(o.experiment.topology);
@@ -85,6 +87,7 @@ export class KindProvider implements Provider {
           const nodes = await exec.run(this.kubectl(c, 'get', 'nodes', '-l', `${LABEL_HASH}=${c.hash}`, '-o', 'name'), { context: `inspect ${c.name}` });
           if (nodes.stdout.trim()) {
             this.o.log(`reusing kind cluster ${c.name} (config hash ${c.hash})`);
+            this.reusedCluster = true;
             return;
           }
           this.o.log(`kind cluster ${c.name} exists with another configuration: recreating it`);
@@ -126,8 +129,16 @@ export class KindProvider implements Provider {
    */
   private async installMeshCa(): Promise<void> {
     const { exec, scope } = this.o;
-    const dir = mkdtempSync(join(tmpdir(), 'fh-mesh-ca-'));
-    await scope.acquire({ kind: 'file', path: dir }, async () => undefined);
+    let dir: string;
+    if ((this.o.keep || this.reusedCluster) && !this.o.dryRun) {
+      // Kept (or reused) clusters keep their istiods, which sign with this CA: every run on them must use it.
+      dir = join(homedir(), '.local', 'state', 'failover-harness', 'mesh-ca');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      this.o.log(`mesh CA kept in ${dir} (--keep): remove it together with the clusters`);
+    } else {
+      dir = mkdtempSync(join(tmpdir(), 'fh-mesh-ca-'));
+      await scope.acquire({ kind: 'file', path: dir }, async () => undefined);
+    }
     const folders = await generateMeshCa(exec, dir, this.clusters.map((c) => c.cluster), (path) => mkdirSync(path, { recursive: true, mode: 0o700 }));
     for (const c of this.clusters) {
       await this.apply(c, [istioSystemNamespace(networkOf(c.cluster))], 'istio-system with its network');
