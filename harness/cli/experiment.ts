@@ -9,7 +9,7 @@ import { writeIndex } from '../report/regenerate.js';
 import { removeStaleLocks } from '../providers/local/subnet-lock.js';
 import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
-import { isRunLevel, METRIC_PATHS } from '../core/assertion-expr.js';
+import { METRIC_PATHS } from '../core/assertion-expr.js';
 import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import { errorJournal } from '../runner/error-journal.js';

@@ -3,7 +3,7 @@ import { AssertionSyntaxError, isRunLevel, parseAssertion, type AssertionExpr } 
 import { durationSchema } from './duration.js';
 import { UsageError } from './errors.js';
 import { faultSelector, faultSpecSchema, describeSelector, type FaultSpec, type Selector } from './fault-spec.js';
-import { failoverPolicySchema, type FailoverPolicy } from './policy.js';
+import { failoverPolicySchema } from './policy.js';
 import { flattenTopology, topologySchema, type Instance, type Topology } from './topology.js';
 import { nameSchema } from './names.js';
 
