@@ -77,6 +77,13 @@ export function describeSelector(s: Selector): string {
     .join(',');
 }
 
+/** What a fault acts on, for logs and the report ("zone=zone-a", "members=leader×1", "zone-a | zone-b"). */
+export function describeFault(spec: FaultSpec): string {
+  if (spec.kind === 'partition') return `${spec.between[0]} | ${spec.between[1]}`;
+  if (spec.kind === 'etcd-member-loss') return `members=${Array.isArray(spec.which) ? spec.which.join('+') : `${spec.which}×${spec.count}`}`;
+  return describeSelector(faultSelector(spec));
+}
+
 /**
  * The members an etcd-member-loss takes. `leader` is asked for only when the
  * spec names leader or follower (it is a live lookup); null means none is known.

@@ -38,6 +38,13 @@ export class ResourceScope {
     this.ledger.release(id, this.clock.now());
   }
 
+  /** A revert for several resources acquired together: releases them all at once. */
+  releasing(ids: readonly number[]): () => Promise<void> {
+    return async () => {
+      await Promise.all(ids.map((id) => this.release(id)));
+    };
+  }
+
   /** Releases everything still held, newest first; keeps going past failures and reports them. */
   async releaseAll(): Promise<string[]> {
     const failures: string[] = [];

@@ -19,6 +19,15 @@ export interface MemberStatus {
   term: number | null;
 }
 
+/** Asks members in turn; the first that names a leader decides. Null when none does (or none answers). */
+export async function firstLeader(members: readonly string[], status: (member: string) => Promise<MemberStatus>): Promise<string | null> {
+  for (const member of members) {
+    const view = await status(member).catch(() => undefined);
+    if (view?.leader) return view.leader;
+  }
+  return null;
+}
+
 export interface ProbeClient {
   write(key: string, value: string, budgetMs: number, attemptMs: number): Promise<OpResult>;
   /** A linearizable read (quorum), or a serializable one (may be stale, may be served without quorum). */

@@ -20,6 +20,11 @@ export interface RequestRecord {
   subzone: string | null;
 }
 
+/** Records as NDJSON, one per line: the format of records/<client>.ndjson. */
+export function formatRecords(records: readonly RequestRecord[]): string {
+  return records.map((r) => `${JSON.stringify(r)}\n`).join('');
+}
+
 export function parseRecords(ndjson: string): RequestRecord[] {
   const out: RequestRecord[] = [];
   for (const line of ndjson.split('\n')) {

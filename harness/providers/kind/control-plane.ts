@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
 import type { Clock } from '../../core/clock.js';
 import { UsageError } from '../../core/errors.js';
 import type { Experiment } from '../../core/experiment.js';
@@ -10,11 +9,11 @@ import type { ResourceScope } from '../../faults/scope.js';
 import { ApiServerProbeClient, LABEL_RUN, PROBE_NAMESPACE } from '../../probes/apiserver-client.js';
 import { ControlPlaneProbe } from '../../probes/control-plane-probe.js';
 import { parseEtcdMetrics, statusFromMetrics } from '../../probes/etcd-metrics.js';
-import type { MemberStatus } from '../../probes/probe-client.js';
+import { firstLeader, type MemberStatus } from '../../probes/probe-client.js';
 import type { ProbeRecord, StatusRecord } from '../../probes/record.js';
 import type { ControlPlaneAccess } from '../provider.js';
 import type { DockerCli } from './docker-nodes.js';
-import type { RenderedCluster } from './kind-config.js';
+import { kubeContext, type RenderedCluster } from './kind-config.js';
 import { probeNamespace, validateAll } from './manifests.js';
 
 // The control plane of a kind cluster, watched the way its users meet it:
@@ -59,7 +58,7 @@ export class KindControlPlane implements ControlPlaneAccess {
   }
 
   get context(): string {
-    return `kind-${this.cluster.name}`;
+    return kubeContext(this.cluster);
   }
 
   private containerOf(member: string): string {
@@ -73,20 +72,16 @@ export class KindControlPlane implements ControlPlaneAccess {
   }
 
   /** The member that says it leads, or null. */
-  async leader(): Promise<string | null> {
-    for (const member of this.members) {
-      const status = await this.memberStatus(member, 1000).catch(() => undefined);
-      if (status?.leader) return status.leader;
-    }
-    return null;
+  leader(): Promise<string | null> {
+    return firstLeader(this.members, (member) => this.memberStatus(member, 1000));
   }
 
-  /** The probe's namespace, and a ledger entry that deletes the run's ConfigMaps at teardown (or cleanup). */
-  async prepare(): Promise<void> {
-    const { exec, scope, runId } = this.o;
+  /** The probe's namespace (applied by the provider), and a ledger entry that deletes the run's ConfigMaps at teardown (or cleanup). */
+  async prepare(apply: (objects: Record<string, unknown>[]) => Promise<unknown>): Promise<void> {
+    const { scope, runId } = this.o;
     const ns = probeNamespace(PROBE_NAMESPACE);
     validateAll([ns]);
-    await exec.run(['kubectl', '--context', this.context, 'apply', '-f', '-'], { input: stringify(ns), context: `create namespace ${PROBE_NAMESPACE}` });
+    await apply([ns]);
     await scope.acquire({ kind: 'k8s-configmaps', context: this.context, namespace: PROBE_NAMESPACE, selector: `${LABEL_RUN}=${runId}` }, async () => undefined);
   }
 

@@ -16,6 +16,11 @@ export type NodeAction = 'stop' | 'pause' | 'disconnect';
 export class DockerCli {
   constructor(readonly host?: string) {}
 
+  /** The engine, as ledger resources record it (absent: the default engine). */
+  get hostField(): { dockerHost?: string } {
+    return this.host ? { dockerHost: this.host } : {};
+  }
+
   argv(...args: string[]): string[] {
     return ['docker', ...(this.host ? ['-H', this.host] : []), ...args];
   }
@@ -78,15 +83,13 @@ export async function actOnNodes(
     containers.map(async (container) => {
       const { apply } = docker.act(action, container, network);
       const { id } = await scope.acquire(
-        { kind: 'docker-node', action, container, ...(action === 'disconnect' ? { network } : {}), ...(docker.host ? { dockerHost: docker.host } : {}) },
+        { kind: 'docker-node', action, container, ...(action === 'disconnect' ? { network } : {}), ...docker.hostField },
         () => exec.run(apply, { context: `${action} node ${container}` }),
       );
       return id;
     }),
   );
-  return async () => {
-    await Promise.all(ids.map((id) => scope.release(id)));
-  };
+  return scope.releasing(ids);
 }
 
 /** Docker's answers meaning the revert has nothing left to do. */

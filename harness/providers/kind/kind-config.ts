@@ -61,6 +61,9 @@ export interface KindNodeMapping {
   role: Record<string, 'control-plane' | 'worker'>;
 }
 
+/** The kubeconfig context kind writes for a cluster. */
+export const kubeContext = (c: { name: string }): string => `kind-${c.name}`;
+
 export interface RenderedCluster {
   /** Topology cluster name. */
   cluster: string;

@@ -2,6 +2,7 @@ import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import type { Experiment } from '../../core/experiment.js';
+import { k6Env, k6RunArgs } from '../../traffic/k6/run.js';
 import { LABEL_NODE } from './kind-config.js';
 
 // The workloads on kind as Kubernetes objects. Pure; every object is validated
@@ -73,7 +74,6 @@ export function echoDeployments(ex: Experiment, cluster: string, image: string):
     });
 }
 
-/** A Job per client, pinned to its node, running the same traffic driver as locally; records go to its log. */
 /** The k6 script as a ConfigMap, mounted by k6 client Jobs. */
 export function k6ScriptConfigMap(script: string): Obj {
   const cm = new ConfigMap({ metadata: { name: K6_SCRIPT_CONFIGMAP, namespace: NAMESPACE }, data: { 'driver.js': script } });
@@ -85,11 +85,11 @@ export function k6ScriptConfigMap(script: string): Obj {
 function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number): Obj {
   const target = `http://${SERVICE_HOST}:${ECHO_PORT}/`;
   if (ex.traffic.driver === 'k6') {
-    const env = { FH_TARGET: target, FH_ALLOW_TARGET: SERVICE_HOST, FH_RATE: String(ex.traffic.rate), FH_TIMEOUT_MS: String(ex.traffic.timeout), FH_DURATION_MS: String(Math.round(maxDurationMs)), FH_START_AT: String(Math.round(startAt)) };
+    const env = k6Env({ target, allowTarget: SERVICE_HOST, rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs, startAt });
     return {
       name: 'driver',
       image: K6_IMAGE,
-      args: ['run', '--quiet', '--no-summary', '--no-usage-report', '--out', 'json=/dev/stdout', '/scripts/driver.js'],
+      args: [...k6RunArgs('/dev/stdout'), '/scripts/driver.js'],
       env: Object.entries(env).map(([name, value]) => ({ name, value })),
       volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }],
     };
@@ -112,6 +112,7 @@ function driverContainer(ex: Experiment, client: string, image: string, startAt:
   };
 }
 
+/** A Job per client, pinned to its node, running the same traffic driver as locally; records go to its log. */
 export function clientJobs(ex: Experiment, cluster: string, image: string, startAt: number, maxDurationMs: number): Obj[] {
   const k6 = ex.traffic.driver === 'k6';
   return ex.topology.clients

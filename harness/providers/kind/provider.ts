@@ -5,17 +5,18 @@ import { stringify } from 'yaml';
 import type { Clock } from '../../core/clock.js';
 import { UsageError } from '../../core/errors.js';
 import { matchesSelector, nodesInZone, type Experiment } from '../../core/experiment.js';
-import { describeSelector, faultSelector, pickMembers, type FaultSpec } from '../../core/fault-spec.js';
+import { describeFault, faultSelector, pickMembers, type FaultSpec, type Selector } from '../../core/fault-spec.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio.js';
-import { parseRecords, type RequestRecord } from '../../traffic/record.js';
+import { formatRecords, parseRecords, type RequestRecord } from '../../traffic/record.js';
+import { K6_SCRIPT } from '../../traffic/k6/run.js';
 import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
 import { KindControlPlane } from './control-plane.js';
 import { cacertsSecretArgv, generateMeshCa } from './mesh-ca.js';
 import { crossNetworkGateway, eastWestOperator, istioSystemNamespace, METALLB_MANIFEST, metallbObjects, metallbRange, networkOf } from './multicluster.js';
 import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './docker-nodes.js';
-import { LABEL_HASH, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
+import { kubeContext, LABEL_HASH, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
 import { clientJobs, echoDeployments, echoService, k6ScriptConfigMap, namespace, NAMESPACE, SERVICE_HOST, validateAll } from './manifests.js';
 import { ingestK6 } from '../../traffic/k6/ingest.js';
 
@@ -64,7 +65,12 @@ export class KindProvider implements Provider {
   }
 
   private kubectl(cluster: RenderedCluster, ...args: string[]): string[] {
-    return ['kubectl', '--context', `kind-${cluster.name}`, ...args];
+    return ['kubectl', '--context', kubeContext(cluster), ...args];
+  }
+
+  /** The kind node container of a topology node or etcd member, in whichever cluster holds it. */
+  private containerOf(name: string): string | undefined {
+    return this.clusters.map((c) => c.mapping.containerOf[name]).find(Boolean);
   }
 
   private apply(cluster: RenderedCluster, objects: Record<string, unknown>[], what: string) {
@@ -134,7 +140,7 @@ export class KindProvider implements Provider {
       // Kept (or reused) clusters keep their istiods, which sign with this CA: every run on them must use it.
       dir = join(homedir(), '.local', 'state', 'failover-harness', 'mesh-ca');
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      this.o.log(`mesh CA kept in ${dir} (--keep): remove it together with the clusters`);
+      this.o.log(`mesh CA kept in ${dir} for kept clusters: remove it together with them`);
     } else {
       dir = mkdtempSync(join(tmpdir(), 'fh-mesh-ca-'));
       await scope.acquire({ kind: 'file', path: dir }, async () => undefined);
@@ -143,7 +149,7 @@ export class KindProvider implements Provider {
     for (const c of this.clusters) {
       await this.apply(c, [istioSystemNamespace(networkOf(c.cluster))], 'istio-system with its network');
       // Rendered client-side then applied, so a reused cluster's secret is replaced, not an error.
-      const { stdout } = await exec.run([...cacertsSecretArgv(`kind-${c.name}`, folders[c.cluster]!), '--dry-run=client', '-o', 'yaml'], { context: `render cacerts for ${c.name}` });
+      const { stdout } = await exec.run([...cacertsSecretArgv(kubeContext(c), folders[c.cluster]!), '--dry-run=client', '-o', 'yaml'], { context: `render cacerts for ${c.name}` });
       await exec.run(this.kubectl(c, 'apply', '-f', '-'), { input: stdout, context: `install cacerts in ${c.name}` });
     }
   }
@@ -154,7 +160,7 @@ export class KindProvider implements Provider {
     const text = stringify(eastWestOperator(networkOf(c.cluster)));
     writeFileSync(file, text);
     this.o.show?.(`east-west gateway ${file}`, text);
-    await this.o.exec.run(['istioctl', 'install', '-y', '--context', `kind-${c.name}`, '-f', file], { context: `install the east-west gateway in ${c.name}`, timeoutMs: 600_000 });
+    await this.o.exec.run(['istioctl', 'install', '-y', '--context', kubeContext(c), '-f', file], { context: `install the east-west gateway in ${c.name}`, timeoutMs: 600_000 });
     await this.apply(c, [crossNetworkGateway()], 'the cross-network gateway');
   }
 
@@ -169,7 +175,7 @@ export class KindProvider implements Provider {
     for (const from of this.clusters) {
       const node = `${from.name}-control-plane`;
       const { stdout: ip } = await exec.run(this.docker.argv('inspect', '--format', '{{with index .NetworkSettings.Networks "kind"}}{{.IPAddress}}{{end}}', node), { context: `address of ${node}` });
-      const { stdout: secret } = await exec.run(['istioctl', 'create-remote-secret', '--context', `kind-${from.name}`, '--name', from.cluster, '--server', `https://${ip.trim() || `<${node} address>`}:6443`], { context: `remote secret of ${from.name}` });
+      const { stdout: secret } = await exec.run(['istioctl', 'create-remote-secret', '--context', kubeContext(from), '--name', from.cluster, '--server', `https://${ip.trim() || `<${node} address>`}:6443`], { context: `remote secret of ${from.name}` });
       for (const to of this.clusters.filter((x) => x !== from)) {
         await exec.run(this.kubectl(to, 'apply', '-f', '-'), { input: secret, context: `let ${to.name} discover ${from.name}` });
       }
@@ -190,29 +196,30 @@ export class KindProvider implements Provider {
       this.clusters.map(async (c) => {
         await exec.run(['kind', 'load', 'docker-image', image, '--name', c.name], { context: `load the echo image into ${c.name}`, timeoutMs: 600_000 });
         await exec.run(
-          ['istioctl', 'install', '-y', '--context', `kind-${c.name}`, '--set', 'profile=minimal', '--set', `tag=${istioVersion}`, '--set', 'values.global.meshID=failover-harness', '--set', `values.global.multiCluster.clusterName=${c.cluster}`, '--set', `values.global.network=${c.cluster}-network`],
+          ['istioctl', 'install', '-y', '--context', kubeContext(c), '--set', 'profile=minimal', '--set', `tag=${istioVersion}`, '--set', 'values.global.meshID=failover-harness', '--set', `values.global.multiCluster.clusterName=${c.cluster}`, '--set', `values.global.network=${networkOf(c.cluster)}`],
           { context: `install Istio ${istioVersion} in ${c.name}`, timeoutMs: 600_000 },
         );
         if (this.multiCluster) await this.installEastWest(c);
-        const objects = [namespace(), echoService(), ...echoDeployments(experiment, c.cluster, image)];
+        const deployments = echoDeployments(experiment, c.cluster, image);
+        const objects = [namespace(), echoService(), ...deployments];
         validateAll(objects);
         await this.apply(c, [...objects, istio.destinationRule, istio.virtualService], 'the echo service and failover policy');
-        for (const d of echoDeployments(experiment, c.cluster, image)) {
+        for (const d of deployments) {
           const name = (d.metadata as { name: string }).name;
           await exec.run(this.kubectl(c, '-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout', '180s'), { context: `wait for ${name}`, timeoutMs: 200_000 });
         }
       }),
     );
     if (this.multiCluster) await this.linkClusters();
-    await this.controlPlane?.prepare();
+    if (this.controlPlane) await this.controlPlane.prepare((objects) => this.apply(this.controlPlane!.cluster, objects, 'the probe namespace'));
   }
 
   async startTraffic(plan: TrafficPlan): Promise<void> {
+    // With --driver k6 the Jobs run the repo's k6 script, shipped as a ConfigMap.
+    const script = this.o.experiment.traffic.driver === 'k6' ? [k6ScriptConfigMap(readFileSync(join(this.o.repoRoot, K6_SCRIPT), 'utf8'))] : [];
     for (const c of this.clusters) {
       const jobs = clientJobs(this.o.experiment, c.cluster, this.o.image, plan.startAt, plan.maxDurationMs);
       if (!jobs.length) continue;
-      // With --driver k6 the Jobs run the repo's k6 script, shipped as a ConfigMap.
-      const script = this.o.experiment.traffic.driver === 'k6' ? [k6ScriptConfigMap(readFileSync(join(this.o.repoRoot, 'harness/traffic/k6/driver.js'), 'utf8'))] : [];
       validateAll([...script, ...jobs]);
       await this.apply(c, [...script, ...jobs], 'the traffic clients');
     }
@@ -230,7 +237,7 @@ export class KindProvider implements Provider {
         const text = stdout.split('\n').filter((l) => l.startsWith('{')).join('\n');
         const mine = this.o.experiment.traffic.driver === 'k6' ? ingestK6(client.name, text) : parseRecords(text);
         const file = join(this.o.reportDir, 'records', `${client.name}.ndjson`);
-        writeFileSync(file, mine.map((r) => `${JSON.stringify(r)}\n`).join(''));
+        writeFileSync(file, formatRecords(mine));
         files.push(file);
         records.push(...mine);
         await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'delete', job, '--wait=false'), { context: `remove ${job}` });
@@ -248,10 +255,12 @@ export class KindProvider implements Provider {
       ...t.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node),
       ...t.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name),
     ];
-    return [...new Set(keys.map((k) => this.clusters.map((c) => c.mapping.containerOf[k]).find(Boolean)).filter((x): x is string => Boolean(x)))];
+    return [...new Set(keys.map((k) => this.containerOf(k)).filter((x): x is string => Boolean(x)))];
   }
 
-  private async podsOn(nodes: readonly string[]): Promise<{ cluster: RenderedCluster; pod: string }[]> {
+  /** The echo pods of the instances a selector matches. */
+  private async podsMatching(selector: Selector): Promise<{ cluster: RenderedCluster; pod: string }[]> {
+    const nodes = [...new Set(this.o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node))];
     const out: { cluster: RenderedCluster; pod: string }[] = [];
     for (const c of this.clusters) {
       const mine = nodes.filter((n) => c.mapping.containerOf[n]);
@@ -265,7 +274,7 @@ export class KindProvider implements Provider {
   async inject(spec: FaultSpec): Promise<InjectedFault> {
     const { exec, scope } = this.o;
     const selector = faultSelector(spec);
-    const target = spec.kind === 'etcd-member-loss' ? `members=${Array.isArray(spec.which) ? spec.which.join('+') : `${spec.which}×${spec.count}`}` : describeSelector(selector);
+    const target = describeFault(spec);
     switch (spec.kind) {
       case 'zone-outage':
       case 'region-outage': {
@@ -276,20 +285,17 @@ export class KindProvider implements Provider {
         return { target, mode: spec.mode, affected: [...containers, ...members], revert };
       }
       case 'drain-listeners': {
-        const nodes = this.o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node);
-        const pods = await this.podsOn([...new Set(nodes)]);
+        const pods = await this.podsMatching(selector);
         const ids = await Promise.all(
-          pods.map(({ cluster, pod }) =>
-            scope.acquire({ kind: 'pod-drained', context: `kind-${cluster.name}`, namespace: NAMESPACE, pod }, () =>
-              exec.run(this.kubectl(cluster, '-n', NAMESPACE, 'exec', pod, '-c', 'istio-proxy', '--', 'pilot-agent', 'request', 'POST', 'drain_listeners?inboundonly'), { context: `drain ${pod}` }),
-            ),
-          ),
+          pods.map(async ({ cluster, pod }) => {
+            const drain = this.kubectl(cluster, '-n', NAMESPACE, 'exec', pod, '-c', 'istio-proxy', '--', 'pilot-agent', 'request', 'POST', 'drain_listeners?inboundonly');
+            return (await scope.acquire({ kind: 'pod-drained', context: kubeContext(cluster), namespace: NAMESPACE, pod }, () => exec.run(drain, { context: `drain ${pod}` }))).id;
+          }),
         );
-        return { target, affected: pods.map((p) => p.pod), revert: async () => void (await Promise.all(ids.map((x) => scope.release(x.id)))) };
+        return { target, affected: pods.map((p) => p.pod), revert: scope.releasing(ids) };
       }
       case 'kill-instance': {
-        const nodes = this.o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node);
-        const pods = await this.podsOn([...new Set(nodes)]);
+        const pods = await this.podsMatching(selector);
         for (const { cluster, pod } of pods) await exec.run(this.kubectl(cluster, '-n', NAMESPACE, 'delete', 'pod', pod, '--grace-period=0', '--force'), { context: `kill ${pod}` });
         // The Deployment replaces killed pods by itself; revert waits for that.
         return {
@@ -304,20 +310,20 @@ export class KindProvider implements Provider {
         const side = (zone: string) => nodesInZone(this.o.experiment.topology.nodes, zone, spec.region).map((n) => n.name);
         const [a, b] = [side(spec.between[0]), side(spec.between[1])];
         const nets = await this.nodeNetworks();
-        const containerOf = (n: string) => this.clusters.map((c) => c.mapping.containerOf[n]).find(Boolean)!;
+        const containerOf = (n: string) => this.containerOf(n)!;
         const networksOf = (nodes: string[]) => nodes.flatMap((n) => nets.get(containerOf(n)) ?? [`<podCIDR of ${containerOf(n)}>`, `<address of ${containerOf(n)}>`]);
         const ids: number[] = [];
         for (const [mine, theirs] of [[a, b], [b, a]] as const) {
           for (const node of mine) {
             const container = containerOf(node);
             const { apply } = partitionCommands(this.docker, container, networksOf([...theirs]));
-            const { id } = await scope.acquire({ kind: 'kind-partition', container, ...(this.docker.host ? { dockerHost: this.docker.host } : {}) }, async () => {
+            const { id } = await scope.acquire({ kind: 'kind-partition', container, ...this.docker.hostField }, async () => {
               for (const argv of apply) await exec.run(argv, { context: `partition ${container}` });
             });
             ids.push(id);
           }
         }
-        return { target, affected: [...a, ...b], revert: async () => void (await Promise.all(ids.map((id) => scope.release(id)))) };
+        return { target, affected: [...a, ...b], revert: scope.releasing(ids) };
       }
       case 'freeze-instance':
         throw new UsageError('freeze-instance is not available with --provider kind (a pod cannot be SIGSTOPped from outside its node reliably)', 'use zone-outage with --mode freeze (pauses the node container), or kill-instance');
@@ -325,19 +331,18 @@ export class KindProvider implements Provider {
         const members = this.o.experiment.topology.members.map((m) => m.name);
         // leader/follower are resolved now, from each member's own etcd metrics.
         const names = await pickMembers(spec, members, () => this.controlPlane!.leader());
-        const containers = names.map((n) => this.clusters.map((c) => c.mapping.containerOf[n]).find(Boolean)!);
+        const containers = names.map((n) => this.containerOf(n)!);
         if (spec.mode === 'freeze') {
           const revert = await actOnNodes(this.docker, exec, scope, 'pause', containers);
           return { target, mode: spec.mode, affected: names, revert };
         }
         const ids = await Promise.all(
-          containers.map((container) =>
-            scope.acquire({ kind: 'etcd-manifest-moved', container, ...(this.docker.host ? { dockerHost: this.docker.host } : {}) }, () =>
-              exec.run(this.docker.moveEtcdManifest(container).apply, { context: `stop etcd on ${container}` }),
-            ),
-          ),
+          containers.map(async (container) => {
+            const move = this.docker.moveEtcdManifest(container).apply;
+            return (await scope.acquire({ kind: 'etcd-manifest-moved', container, ...this.docker.hostField }, () => exec.run(move, { context: `stop etcd on ${container}` }))).id;
+          }),
         );
-        return { target, mode: spec.mode, affected: names, revert: async () => void (await Promise.all(ids.map((x) => scope.release(x.id)))) };
+        return { target, mode: spec.mode, affected: names, revert: scope.releasing(ids) };
       }
     }
   }

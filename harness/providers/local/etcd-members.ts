@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ChildHandle } from '../../exec/index.js';
 import { ControlPlaneProbe } from '../../probes/control-plane-probe.js';
 import { EtcdProbeClient } from '../../probes/etcd-client.js';
+import { firstLeader } from '../../probes/probe-client.js';
 import type { ProbeRecord, StatusRecord } from '../../probes/record.js';
 import type { MemberPlan, NodePlan } from './address-plan.js';
 import { etcdArgv } from './processes.js';
@@ -74,16 +75,8 @@ export class EtcdMembers {
     await waitFor(`etcd member ${name} to answer again`, async () => (await this.client.status(name, 500)) !== undefined, this.o.clock, READY_TIMEOUT_MS);
   }
 
-  async leader(): Promise<string | null> {
-    for (const name of this.names) {
-      try {
-        const s = await this.client.status(name, 500);
-        if (s.leader) return s.leader;
-      } catch {
-        // ask the next one
-      }
-    }
-    return null;
+  leader(): Promise<string | null> {
+    return firstLeader(this.names, (name) => this.client.status(name, 500));
   }
 
   startProbes(startAt: number, file: string): void {

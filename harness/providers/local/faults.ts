@@ -1,5 +1,5 @@
 import { UsageError } from '../../core/errors.js';
-import { describeSelector, faultSelector, pickMembers, type FaultSpec, type OutageMode } from '../../core/fault-spec.js';
+import { describeFault, faultSelector, pickMembers, type FaultSpec, type OutageMode } from '../../core/fault-spec.js';
 import { matchesSelector, nodesInZone } from '../../core/experiment.js';
 import { processStartTicks } from '../../exec/index.js';
 import type { InjectedFault } from '../provider.js';
@@ -149,6 +149,5 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     await revert().catch(() => undefined);
     throw (failure as PromiseRejectedResult).reason;
   }
-  const target = spec.kind === 'partition' ? `${spec.between[0]} | ${spec.between[1]}` : spec.kind === 'etcd-member-loss' ? `members=${Array.isArray(spec.which) ? spec.which.join('+') : `${spec.which}×${spec.count}`}` : describeSelector(selector);
-  return { target, ...(mode ? { mode } : {}), affected: plan.affected, revert };
+  return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, revert };
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Identity } from '../../workloads/identity.js';
+import { K6_SCRIPT, k6Env, k6RunArgs } from '../../traffic/k6/run.js';
 import type { ClientPlan, InstancePlan, MemberPlan } from './address-plan.js';
 
 // argv for the processes a local environment runs. Pure.
@@ -53,14 +54,8 @@ export function driverArgv(client: ClientPlan, opts: { rate: number; timeoutMs: 
 
 /** k6 running the harness's k6 script; samples go to `jsonOut` (ingested into records when it stops). */
 export function k6Argv(client: ClientPlan, opts: { rate: number; timeoutMs: number; maxDurationMs: number; startAt: number; jsonOut: string }): string[] {
-  const env = {
-    FH_TARGET: `http://${client.listen.host}:${client.listen.port}/`,
-    FH_RATE: String(opts.rate),
-    FH_TIMEOUT_MS: String(opts.timeoutMs),
-    FH_DURATION_MS: String(Math.round(opts.maxDurationMs)),
-    FH_START_AT: String(Math.round(opts.startAt)),
-  };
-  return ['k6', 'run', '--quiet', '--no-summary', '--no-usage-report', '--out', `json=${opts.jsonOut}`, ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), `${REPO_ROOT}harness/traffic/k6/driver.js`];
+  const env = k6Env({ ...opts, target: `http://${client.listen.host}:${client.listen.port}/` });
+  return ['k6', ...k6RunArgs(opts.jsonOut), ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), `${REPO_ROOT}${K6_SCRIPT}`];
 }
 
 const url = (host: string, port: number) => `http://${host}:${port}`;

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
@@ -8,7 +8,7 @@ import type { ChildHandle, Executor } from '../../exec/index.js';
 import { RUN_MARKER_ENV } from '../../faults/ledger.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderHaproxyConfig } from '../../mesh/haproxy-config.js';
-import { parseRecords, type RequestRecord } from '../../traffic/record.js';
+import { formatRecords, parseRecords, type RequestRecord } from '../../traffic/record.js';
 import type { ControlPlaneAccess, InjectedFault, Provider, TrafficPlan } from '../provider.js';
 import { EtcdMembers, PROBE } from './etcd-members.js';
 import type { AddressPlan, InstancePlan, NodePlan } from './address-plan.js';
@@ -161,24 +161,18 @@ export class LocalProvider implements Provider {
         clearTimeout(killTimer);
       }),
     );
-    // k6 (SIGTERM: it stops the scenario and flushes its output) leaves samples to turn into records.
-    for (const { client, file, k6Out } of this.drivers) {
-      if (!k6Out) continue;
-      const text = (() => {
+    const records = this.drivers.flatMap(({ client, file, k6Out }) => {
+      if (!k6Out) {
         try {
-          return readFileSync(k6Out, 'utf8');
+          return parseRecords(readFileSync(file, 'utf8'));
         } catch {
-          return '';
+          return [];
         }
-      })();
-      writeFileSync(file, ingestK6(client, text).map((r) => `${JSON.stringify(r)}\n`).join(''));
-    }
-    const records = this.drivers.flatMap(({ file }) => {
-      try {
-        return parseRecords(readFileSync(file, 'utf8'));
-      } catch {
-        return [];
       }
+      // k6 (SIGTERM: it stops the scenario and flushes its output) leaves samples; the records file is written from them.
+      const mine = ingestK6(client, existsSync(k6Out) ? readFileSync(k6Out, 'utf8') : '');
+      writeFileSync(file, formatRecords(mine));
+      return mine;
     });
     return { records, files: this.drivers.map((d) => d.file) };
   }
