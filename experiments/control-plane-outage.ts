@@ -21,4 +21,8 @@ export default defineExperiment({
     'fault.errorRate == 0',
     'fault.locality.sameZone >= 95%',
   ],
+  // On kind the paused control-plane nodes resume and the API servers reconnect before writes return.
+  providerAssertions: {
+    kind: ['controlPlane.writeRecoveryMs < 30s'],
+  },
 });

@@ -1,5 +1,5 @@
 import { PHASES, type Phase } from '../core/assertion-expr.js';
-import type { Availability, ControlPlaneResult } from '../core/journal.js';
+import type { Availability, ControlPlaneResult, EndpointResult } from '../core/journal.js';
 import type { ProbeOp, ProbeRecord, StatusRecord } from '../probes/record.js';
 import type { PhaseWindows } from './phase-windows.js';
 import { phaseBounds, phaseOf } from './phase-windows.js';
@@ -58,10 +58,43 @@ export function leaderByRound(statuses: readonly StatusRecord[]): { sentAt: numb
     });
 }
 
+/**
+ * With several probe streams (kind: one per API server, each wired to its own
+ * etcd member), the headline figures come from the streams whose member the
+ * faults did not take (an API server whose etcd is gone fails by design),
+ * or from all of them when every member was taken; the write-unavailable
+ * window is the worst of those streams'. Each stream's own figures are kept.
+ */
+function splitStreams(input: ControlPlaneInput): { headline: readonly ProbeRecord[]; worstOf: string[]; endpoints?: EndpointResult[] } {
+  const names = [...new Set(input.probes.map((r) => r.endpoint).filter((e): e is string => e !== undefined))].sort();
+  if (names.length === 0) return { headline: input.probes, worstOf: [] };
+  const alive = names.filter((e) => !input.lostMembers.includes(e));
+  const chosen = alive.length > 0 ? alive : names;
+  const fault = phaseBounds('fault', input.windows);
+  const endpoints = names.map((endpoint) => {
+    const mine = input.probes.filter((r) => r.endpoint === endpoint && phaseOf(r.sentAt, input.windows) === 'fault');
+    const op = (probe: ProbeOp) => availability(mine.filter((r) => r.probe === probe));
+    return {
+      endpoint,
+      memberLost: input.lostMembers.includes(endpoint),
+      inHeadline: chosen.includes(endpoint),
+      writeUnavailableMs: writeUnavailableMs(
+        input.probes.filter((r) => r.endpoint === endpoint && r.probe === 'write'),
+        fault.start,
+        fault.end,
+        input.windows.end,
+      ),
+      fault: { writes: op('write'), linearizableReads: op('read-linearizable'), serializableReads: op('read-serializable') },
+    };
+  });
+  return { headline: input.probes.filter((r) => r.endpoint === undefined || chosen.includes(r.endpoint)), worstOf: chosen, endpoints };
+}
+
 /** Control-plane metrics of a run. Pure. */
 export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResult {
   const { windows: w } = input;
-  const sorted = [...input.probes].sort((a, b) => a.sentAt - b.sentAt);
+  const streams = splitStreams(input);
+  const sorted = [...streams.headline].sort((a, b) => a.sentAt - b.sentAt);
   // A fault-phase operation counts as answered only if it was answered while the
   // fault lasted: one that waited and succeeded after the revert was not.
   const judged = sorted.map((r) => (r.ok && phaseOf(r.sentAt, w) === 'fault' && r.sentAt + r.latencyMs >= w.recoveryStart ? { ...r, ok: false, error: 'answered-after-revert' } : r));
@@ -91,12 +124,14 @@ export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResul
     resolutionMs: input.probeIntervalMs,
     placement: input.placement,
     phases,
-    writeUnavailableMs: writeUnavailableMs(
-      sorted.filter((r) => r.probe === 'write'),
-      fault.start,
-      fault.end,
-      w.end,
-    ),
+    writeUnavailableMs: streams.endpoints
+      ? Math.max(0, ...streams.endpoints.filter((e) => e.inHeadline).map((e) => e.writeUnavailableMs))
+      : writeUnavailableMs(
+          sorted.filter((r) => r.probe === 'write'),
+          fault.start,
+          fault.end,
+          w.end,
+        ),
     writeFailuresDuringFault: phases.fault.writes.failed,
     initialLeader,
     finalLeader,
@@ -109,5 +144,6 @@ export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResul
     acknowledgedWrites: input.verification?.acknowledged ?? 0,
     lostAcknowledgedWrites: input.verification ? input.verification.lost.length : null,
     lostKeys: input.verification?.lost.slice(0, 20) ?? [],
+    ...(streams.endpoints ? { endpoints: streams.endpoints } : {}),
   };
 }

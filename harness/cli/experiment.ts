@@ -32,6 +32,7 @@ import { undoAny } from '../providers/undo.js';
 import { ResourceScope } from '../faults/scope.js';
 import type { Provider } from '../providers/provider.js';
 import { checkKindPrerequisites, prerequisitesError } from '../providers/kind/prerequisites.js';
+import { renderKindClusters } from '../providers/kind/kind-config.js';
 import { experimentNames, loadExperiment } from './load-experiment.js';
 import { applyOverrides } from './overrides.js';
 import { didYouMean } from '../core/suggest.js';
@@ -70,7 +71,7 @@ function program(): Command {
     .addOption(new Option('--provider <name>', 'environment provider: local (embedded) or kind (Docker + kind + Istio)').default('local'))
     .option('--dry-run', 'kind: print every command and manifest of the run without running anything')
     .option('--keep', 'kind: leave the clusters up after the run (a later run reuses a cluster whose config hash matches)')
-    .option('--istio-version <v>', 'kind: the Istio version to install', DEFAULT_ISTIO_VERSION)
+    .option('--istio-version <v>', 'kind: the Istio minor version the run pins (any patch of it fits; the installed istioctl\'s exact version is installed)', DEFAULT_ISTIO_VERSION)
     .option('--image <name>', 'kind: the echo/driver image to build and load', DEFAULT_IMAGE)
     .addOption(new Option('--isolation <mode>', 'local provider: netns (root; a network namespace per node) or process (loopback ports)').choices(['netns', 'process']))
     .addOption(new Option('--mode <mode>', 'zone/region outage mode: kill, freeze or isolate (netns only)'))
@@ -179,16 +180,25 @@ async function main(argv: string[]): Promise<number> {
   let isolation: string;
   if (o.provider === 'kind') {
     if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, istioVersion: o.istioVersion, image: o.image, print: (s) => console.log(s) });
-    const clusters = new Set(experiment.topology.nodes.map((n) => n.locality.cluster));
-    const prerequisites = await checkKindPrerequisites(realExecutor, 'istioctl', clusters.size > 1);
+    const rendered = renderKindClusters(experiment.topology);
+    const nodes = rendered.flatMap((c) => c.config.nodes);
+    const prerequisites = await checkKindPrerequisites(realExecutor, {
+      multiCluster: rendered.length > 1,
+      istioVersion: o.istioVersion,
+      isolate: experiment.faults.some((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage') && f.mode === 'isolate'),
+      controlPlaneNodes: nodes.filter((n) => n.role === 'control-plane').length,
+      // kind adds a load-balancer container to each cluster with several control-plane nodes; sized like a worker.
+      workerNodes: nodes.filter((n) => n.role === 'worker').length + rendered.filter((c) => c.config.nodes.filter((n) => n.role === 'control-plane').length > 1).length,
+    });
     if (prerequisites.missing.length > 0) throw prerequisitesError(prerequisites);
+    const istioVersion = prerequisites.istioVersion ?? o.istioVersion;
     log('kind provider: experimental, not yet exercised against a live cluster by this project (docs/providers.md)');
     isolation = 'docker';
     makeProvider = async ({ runId, reportDir, ledger }) =>
       new KindProvider({
         experiment, runId, reportDir, exec: realExecutor, clock: systemClock, log,
         scope: new ResourceScope(ledger, undoAny(realExecutor), systemClock),
-        repoRoot: REPO_ROOT, keep: o.keep ?? false, istioVersion: o.istioVersion, image: o.image,
+        repoRoot: REPO_ROOT, keep: o.keep ?? false, istioVersion, image: o.image,
       });
   } else {
     let local: Isolation;

@@ -9,22 +9,42 @@ import { Ledger } from '../faults/ledger.js';
 import { ResourceScope } from '../faults/scope.js';
 import { PROBE_NAMESPACE } from '../probes/apiserver-client.js';
 import { KindProvider } from '../providers/kind/provider.js';
+import { renderKindClusters, type RenderedCluster } from '../providers/kind/kind-config.js';
 import { undoAny } from '../providers/undo.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_ISTIO_VERSION = '1.30.0';
+/** The Istio minor the kind provider pins: any patch of it fits, and the installed istioctl's exact version is installed. */
+export const DEFAULT_ISTIO_VERSION = '1.30';
 export const DEFAULT_IMAGE = 'failover-harness/echo:dev';
 
-/** Plausible answers for a dry run, so the plan walks every step. */
-function dryAnswer(argv: readonly string[]): string {
-  const line = argv.join(' ');
-  if (line.includes(' get pods ')) return 'pod/echo-example-0\npod/echo-example-1';
-  if (line.startsWith('docker') && line.includes('.State.Status')) return 'running';
-  if (line.startsWith('docker') && line.includes('network inspect kind')) return '172.18.0.0/16 fc00:f853:ccd:e793::/64';
-  if (line.startsWith('docker') && line.includes('.NetworkSettings.Networks')) return '172.18.0.2';
-  // Every member says it leads: the first one asked is taken as the leader.
-  if (line.includes(' curl ') && line.includes('/metrics')) return 'etcd_server_has_leader 1\netcd_server_is_leader 1\n';
-  return '';
+/**
+ * Plausible answers for a dry run, so the plan walks every step, shaped from
+ * the experiment's own topology (pod names of its real instances' nodes,
+ * a distinct address per node container).
+ */
+function dryAnswers(ex: Experiment, clusters: readonly RenderedCluster[]): (argv: readonly string[]) => string {
+  const containers = clusters.flatMap((c) => [...new Set([...Object.values(c.mapping.containerOf), c.mapping.infraNode])]);
+  return (argv) => {
+    const line = argv.join(' ');
+    const selected = /app=echo,failover-harness\.io\/node in \(([^)]*)\)/.exec(line);
+    if (line.includes(' get pods ') && selected) {
+      const nodes = selected[1]!.split(',');
+      // kind pod names: <deployment>-<replicaset hash>-<suffix>; one per instance of the node.
+      return nodes.flatMap((n) => ex.topology.instances.filter((i) => i.node === n).map((_, k) => `pod/echo-${n}-7c9d5b6f4-${String.fromCharCode(97 + k)}x${k}`)).join('\n');
+    }
+    if (line.startsWith('docker') && line.includes('.State.Status')) return 'running';
+    if (line.startsWith('docker') && line.includes('network inspect kind')) return '172.18.0.0/16 fc00:f853:ccd:e793::/64';
+    if (line.startsWith('docker') && line.includes('.NetworkSettings.Networks')) {
+      const container = argv[argv.length - 1]!;
+      return `172.18.0.${2 + Math.max(0, containers.indexOf(container))}`;
+    }
+    if (line.startsWith('docker') && line.endsWith('date +%s%N')) return `${BigInt(Date.now()) * 1_000_000n}`;
+    if (line.includes(' cat /records/summary.json')) return ex.traffic.driver === 'k6' ? '{"metrics":{"http_reqs":{"count":0}}}' : '{"sent":0,"recorded":0}';
+    if (line.includes('/v3/kv/range')) return '{"header":{"revision":"1"}}';
+    // Every member says it leads: the first one asked is taken as the leader.
+    if (line.includes(' curl ') && line.includes('/metrics')) return 'etcd_server_has_leader 1\netcd_server_is_leader 1\n';
+    return '';
+  };
 }
 
 /**
@@ -33,7 +53,10 @@ function dryAnswer(argv: readonly string[]): string {
  */
 export async function printKindPlan(o: { experiment: Experiment; clock: Clock; keep: boolean; istioVersion: string; image: string; print: (s: string) => void }): Promise<number> {
   const { print } = o;
-  const exec = new DryRunExecutor(print, dryAnswer);
+  const rendered = renderKindClusters(o.experiment.topology);
+  const exec = new DryRunExecutor(print, dryAnswers(o.experiment, rendered));
+  // The pin is a minor version; a real run installs the installed istioctl's exact patch.
+  const istioVersion = /^\d+\.\d+$/.test(o.istioVersion) ? `${o.istioVersion}.0` : o.istioVersion;
   const scratch = mkdtempSync(join(tmpdir(), 'fh-dry-run-'));
   const ledger = new Ledger(join(scratch, 'ledger'), 'dryrun');
   const scope = new ResourceScope(ledger, undoAny(exec), o.clock);
@@ -47,7 +70,7 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     log: (line) => print(`# ${line}`),
     repoRoot: REPO_ROOT,
     keep: o.keep,
-    istioVersion: o.istioVersion,
+    istioVersion,
     image: o.image,
     dryRun: true,
     show: (title, body) => print(`# ${title}\n${body.trimEnd().replace(/^/gm, '#   ')}`),
@@ -55,13 +78,14 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
   try {
     const ex = o.experiment;
     const section = (title: string) => print(`\n## ${title}`);
-    print(`# dry run: ${ex.name} on kind (${provider.clusters.length} cluster${provider.clusters.length > 1 ? 's' : ''}, Istio ${o.istioVersion}); nothing is executed`);
+    print(`# dry run: ${ex.name} on kind (${provider.clusters.length} cluster${provider.clusters.length > 1 ? 's' : ''}, Istio ${o.istioVersion}: shown as ${istioVersion}, a run installs the installed istioctl's patch); nothing is executed`);
+    for (const c of provider.clusters) print(`# ${c.name}: infrastructure (istiod, CoreDNS, MetalLB, gateways) pinned to ${c.mapping.infraNode}, a node no fault touches`);
     section('provision');
     await provider.provision();
     section('deploy');
     await provider.deploy();
     section(`traffic: ${ex.topology.clients.length} clients × ${ex.traffic.rate} req/s`);
-    const start = o.clock.now();
+    const start = o.clock.now() + provider.trafficLeadMs;
     await provider.startTraffic({ startAt: start, maxDurationMs: ex.phases.baseline + ex.phases.fault + ex.phases.recovery + 30_000 });
     if (provider.controlPlane) {
       section(`control-plane probe: ${provider.controlPlane.members.length} etcd members behind the API server of ${provider.controlPlane.context}`);
@@ -76,6 +100,8 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     print(`# fault ${ex.phases.fault} ms`);
     section('revert');
     for (const f of injected.reverse()) await f.revert();
+    section('wait until back (node Ready, pods Ready, members serving)');
+    for (const f of injected) await f.awaitRecovered?.();
     print(`# recovery ${ex.phases.recovery} ms`);
     section('collect records');
     await provider.stopTraffic();

@@ -1,7 +1,7 @@
-import { AssertionSyntaxError, parseAssertion, type AssertionExpr } from '../core/assertion-expr.js';
+import { AssertionSyntaxError, parseAssertion } from '../core/assertion-expr.js';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import type { Experiment } from '../core/experiment.js';
+import { mergeAssertions, type Experiment } from '../core/experiment.js';
 import { OUTAGE_MODES, type OutageMode } from '../core/fault-spec.js';
 
 // Command-line options that change an experiment, validated with messages that
@@ -27,11 +27,7 @@ function duration(option: string, value: string, min = 0): number {
 }
 
 /** Adds --assert expressions; one with the same client and metric replaces the experiment's own. */
-export function mergeAssertions(base: readonly AssertionExpr[], extra: readonly AssertionExpr[]): AssertionExpr[] {
-  const key = (a: AssertionExpr) => `${a.client ?? '*'}|${a.metricPath}`;
-  const replaced = new Set(extra.map(key));
-  return [...base.filter((a) => !replaced.has(key(a))), ...extra];
-}
+export { mergeAssertions };
 
 export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experiment {
   const out: Experiment = { ...ex, traffic: { ...ex.traffic }, phases: { ...ex.phases } };
@@ -69,6 +65,8 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
       }
     });
     out.assertions = mergeAssertions(ex.assertions, extra);
+    // What the command line says wins over a provider's budget too.
+    if (ex.providerAssertions?.kind) out.providerAssertions = { kind: mergeAssertions(ex.providerAssertions.kind, extra).filter((a) => !extra.includes(a)) };
   }
   return out;
 }

@@ -35,15 +35,35 @@ export const experimentSchema = z
       .default({ baseline: 4000, fault: 8000, recovery: 5000 }),
     faults: z.array(faultSpecSchema).min(1, 'an experiment injects at least one fault'),
     assertions: z.array(z.string()).default([]),
+    /**
+     * Per provider, assertions that replace the one on the same client and
+     * metric (or add to them): on kind a failback includes a node booting and
+     * pods passing readiness, a write pause the API server's own etcd client.
+     */
+    providerAssertions: z.object({ kind: z.array(z.string()).optional() }).strict().optional(),
   })
   .strict();
 
 export type ExperimentInput = z.input<typeof experimentSchema>;
 type ExperimentParsed = z.output<typeof experimentSchema>;
 
-export interface Experiment extends Omit<ExperimentParsed, 'topology' | 'assertions'> {
+export interface Experiment extends Omit<ExperimentParsed, 'topology' | 'assertions' | 'providerAssertions'> {
   topology: Topology;
   assertions: AssertionExpr[];
+  providerAssertions?: { kind?: AssertionExpr[] };
+}
+
+/** Base assertions with `extra` replacing any on the same client and metric. */
+export function mergeAssertions(base: readonly AssertionExpr[], extra: readonly AssertionExpr[]): AssertionExpr[] {
+  const key = (a: AssertionExpr) => `${a.client ?? '*'}|${a.metricPath}`;
+  const replaced = new Set(extra.map(key));
+  return [...base.filter((a) => !replaced.has(key(a))), ...extra];
+}
+
+/** The assertions a run on `provider` evaluates. */
+export function assertionsFor(ex: Experiment, provider: string): AssertionExpr[] {
+  const own = provider === 'kind' ? ex.providerAssertions?.kind : undefined;
+  return own ? mergeAssertions(ex.assertions, own) : ex.assertions;
 }
 
 /** Identity helper giving experiment modules type checking and completion. */
@@ -127,20 +147,22 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): Issue[] {
     }
   });
   const clients = topology.clients.map((c) => c.name);
-  parsed.assertions.forEach((text, i) => {
+  const checkAssertion = (text: string, path: PropertyKey[]) => {
     try {
       const expr = parseAssertion(text);
       if (isRunLevel(expr.metric) && topology.members.length === 0) {
-        issues.push({ path: ['assertions', i], message: `${expr.metricPath} needs a control plane: add \`controlPlane: {members: [...]}\` to a cluster` });
+        issues.push({ path, message: `${expr.metricPath} needs a control plane: add \`controlPlane: {members: [...]}\` to a cluster` });
       }
       if (expr.client !== undefined && !clients.includes(expr.client)) {
-        issues.push({ path: ['assertions', i], message: `unknown client "${expr.client}"; clients are ${clients.join(', ')}` });
+        issues.push({ path, message: `unknown client "${expr.client}"; clients are ${clients.join(', ')}` });
       }
     } catch (error) {
       if (!(error instanceof AssertionSyntaxError)) throw error;
-      issues.push({ path: ['assertions', i], message: error.message });
+      issues.push({ path, message: error.message });
     }
-  });
+  };
+  parsed.assertions.forEach((text, i) => checkAssertion(text, ['assertions', i]));
+  parsed.providerAssertions?.kind?.forEach((text, i) => checkAssertion(text, ['providerAssertions', 'kind', i]));
   return issues;
 }
 
@@ -151,5 +173,11 @@ export function parseExperiment(raw: unknown, source: string): Experiment {
   const topology = flattenTopology(result.data.topology);
   const issues = crossCheck(result.data, topology);
   if (issues.length > 0) throw new UsageError(formatIssues(source, issues), 'fix the fields named above; see docs/writing-experiments.md');
-  return { ...result.data, topology, assertions: result.data.assertions.map(parseAssertion) };
+  const { providerAssertions, ...rest } = result.data;
+  return {
+    ...rest,
+    topology,
+    assertions: result.data.assertions.map(parseAssertion),
+    ...(providerAssertions?.kind ? { providerAssertions: { kind: providerAssertions.kind.map(parseAssertion) } } : {}),
+  };
 }

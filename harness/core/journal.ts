@@ -83,7 +83,10 @@ export interface FaultRecord {
   injectStartedAtMs: number;
   injectedAtMs: number;
   revertStartedAtMs: number | null;
+  /** When the revert was issued (failback is measured from here). */
   revertedAtMs: number | null;
+  /** When what the fault took was back and ready (node Ready, pods Ready); equals revertedAtMs where that is immediate. */
+  revertReadyAtMs?: number | null;
 }
 
 export interface Availability {
@@ -118,6 +121,18 @@ export interface ControlPlaneResult {
   lostAcknowledgedWrites: number | null;
   lostKeys: string[];
   series?: ControlPlaneSeriesData;
+  /** Per probe stream, when there are several (kind: one per API server); the headline uses those with inHeadline. */
+  endpoints?: EndpointResult[];
+}
+
+/** One probe stream's figures (kind: one API server and the etcd member it is wired to). */
+export interface EndpointResult {
+  endpoint: string;
+  /** The faults took this endpoint's own member: its failures are by design, not part of the headline. */
+  memberLost: boolean;
+  inHeadline: boolean;
+  writeUnavailableMs: number;
+  fault: { writes: Availability; linearizableReads: Availability; serializableReads: Availability };
 }
 
 export interface ControlPlaneSeriesData {

@@ -24,12 +24,12 @@ export type Resource =
   /** kind provider: a cluster this run created (not recorded with --keep). */
   | { kind: 'kind-cluster'; name: string }
   /** kind provider: a node container stopped, paused or disconnected from a network. */
-  | { kind: 'docker-node'; action: 'stop' | 'pause' | 'disconnect'; container: string; network?: string; dockerHost?: string }
+  | { kind: 'docker-node'; action: 'stop' | 'pause' | 'disconnect'; container: string; network?: string; ip?: string; dockerHost?: string }
   /** kind provider: a partition chain inside a node container. */
   | { kind: 'kind-partition'; container: string; dockerHost?: string }
-  /** kind provider: etcd's static-pod manifest moved out of a control-plane node. */
+  /** kind provider: etcd SIGKILLed and its static-pod manifest parked out of a control-plane node (undone by moving it back). */
   | { kind: 'etcd-manifest-moved'; container: string; dockerHost?: string }
-  /** kind provider: a pod whose sidecar listeners were drained (restored by deleting the pod). */
+  /** kind provider: an echo pod told to drain, fail or slow down through its admin endpoint (restored through it). */
   | { kind: 'pod-drained'; context: string; namespace: string; pod: string }
   /** kind provider: the control-plane probe's ConfigMaps of one run (deleted by label). */
   | { kind: 'k8s-configmaps'; context: string; namespace: string; selector: string };

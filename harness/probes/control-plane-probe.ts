@@ -19,6 +19,12 @@ export interface ProbeOptions {
   file: string;
   /** Ask members for their status every Nth tick (default every tick). */
   statusEveryTicks?: number;
+  /**
+   * Several probe streams, one per endpoint (kind: one per API server, each
+   * wired to its own etcd member), each with its own writes and reads;
+   * records carry the endpoint. Without it, one stream through `client`.
+   */
+  streams?: readonly { endpoint: string; client: ProbeClient }[];
 }
 
 export class ControlPlaneProbe {
@@ -30,7 +36,7 @@ export class ControlPlaneProbe {
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private round = 0;
-  private lastAcked: string | undefined;
+  private readonly lastAcked = new Map<string | undefined, string>();
   private running = false;
 
   constructor(
@@ -59,25 +65,28 @@ export class ControlPlaneProbe {
   private tick(): void {
     const { timeoutMs, attemptMs } = this.o;
     const seq = this.seq++;
-    const key = `${this.prefix}${String(seq).padStart(8, '0')}`;
-    const value = `v${seq}`;
     const sentAt = this.clock.now();
-    this.track(
-      this.client.write(key, value, timeoutMs, attemptMs).then((r) => {
-        if (r.ok) {
-          this.acknowledged.set(key, value);
-          this.lastAcked = key;
-        }
-        this.record({ probe: 'write', sentAt, latencyMs: this.clock.now() - sentAt, ok: r.ok, error: r.error, member: r.member, key });
-      }),
-    );
-    const readKey = this.lastAcked ?? key;
-    for (const serializable of [false, true]) {
+    for (const { endpoint, client } of this.o.streams ?? [{ endpoint: undefined, client: this.client }]) {
+      const tag = endpoint === undefined ? {} : { endpoint };
+      const key = `${this.prefix}${endpoint === undefined ? '' : `${endpoint}-`}${String(seq).padStart(8, '0')}`;
+      const value = `v${seq}`;
       this.track(
-        this.client.read(readKey, serializable, timeoutMs, attemptMs).then((r) => {
-          this.record({ probe: serializable ? 'read-serializable' : 'read-linearizable', sentAt, latencyMs: this.clock.now() - sentAt, ok: r.ok, error: r.error, member: r.member, key: readKey });
+        client.write(key, value, timeoutMs, attemptMs).then((r) => {
+          if (r.ok) {
+            this.acknowledged.set(key, value);
+            this.lastAcked.set(endpoint, key);
+          }
+          this.record({ probe: 'write', sentAt, latencyMs: this.clock.now() - sentAt, ok: r.ok, error: r.error, member: r.member, key, ...tag });
         }),
       );
+      const readKey = this.lastAcked.get(endpoint) ?? key;
+      for (const serializable of [false, true]) {
+        this.track(
+          client.read(readKey, serializable, timeoutMs, attemptMs).then((r) => {
+            this.record({ probe: serializable ? 'read-serializable' : 'read-linearizable', sentAt, latencyMs: this.clock.now() - sentAt, ok: r.ok, error: r.error, member: r.member, key: readKey, ...tag });
+          }),
+        );
+      }
     }
     if (seq % (this.o.statusEveryTicks ?? 1) !== 0) return;
     const round = this.round++;
@@ -113,8 +122,10 @@ export class ControlPlaneProbe {
   /** Reads back every acknowledged write; a key missing or with another value is a loss. */
   async verify(budgetMs: number): Promise<{ acknowledged: number; lost: string[] } | null> {
     const deadline = this.clock.now() + budgetMs;
-    while (this.clock.now() < deadline) {
-      const stored = await this.client.readPrefix(this.prefix, 2000);
+    // Any stream's client may answer: on kind some API servers may still be coming back.
+    const clients = [this.client, ...(this.o.streams ?? []).map((s) => s.client)];
+    for (let i = 0; this.clock.now() < deadline; i++) {
+      const stored = await clients[i % clients.length]!.readPrefix(this.prefix, 2000);
       if (stored) {
         const lost = [...this.acknowledged].filter(([key, value]) => stored.get(key) !== value).map(([key]) => key);
         return { acknowledged: this.acknowledged.size, lost };

@@ -13,6 +13,8 @@ export interface ProbeRecord {
   /** The member that answered (or was last tried). */
   member: string | null;
   key: string;
+  /** The probe stream (kind: the API server, named by its member) when there are several. */
+  endpoint?: string;
 }
 
 /** One member's view of the cluster, polled at a fixed interval. */

@@ -22,8 +22,15 @@ export interface InjectedFault {
   mode?: string;
   /** What was acted on: instance or node names. */
   affected: string[];
-  /** Undo the fault. Idempotent. */
+  /** Undo the fault: returns once the undo is issued. Idempotent. */
   revert(): Promise<void>;
+  /**
+   * Returns once what the fault took is back (node Ready, pods Ready, member
+   * serving), where that takes longer than issuing the revert (kind). The
+   * runner stamps `revertedAtMs` when the revert was issued and
+   * `revertReadyAtMs` when this returns.
+   */
+  awaitRecovered?(): Promise<void>;
 }
 
 export interface TrafficPlan {

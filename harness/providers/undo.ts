@@ -2,6 +2,7 @@ import type { Executor } from '../exec/index.js';
 import type { Resource } from '../faults/ledger.js';
 import type { Undo } from '../faults/scope.js';
 import { DockerCli, partitionCommands, undoDockerNode } from './kind/docker-nodes.js';
+import { echoAdminArgs } from './kubernetes/echo-admin.js';
 import { localUndo } from './local/undo.js';
 
 /** Undo for every resource kind any provider records; what teardown and `npm run cleanup` use. */
@@ -16,8 +17,8 @@ export function undoAny(exec: Executor): Undo {
       case 'docker-node':
         return undoDockerNode(exec, r);
       case 'etcd-manifest-moved':
-        // Nothing parked (already moved back, or the node is gone) means nothing to do.
-        await exec.run(new DockerCli(r.dockerHost).moveEtcdManifest(r.container).revert, { context: `restore etcd on ${r.container}` }).catch((error: { stderr?: string }) => {
+        // Put back, the kubelet starts etcd again. Nothing parked (already moved back, or the node is gone) means nothing to do.
+        await exec.run(new DockerCli(r.dockerHost).crashEtcd(r.container).revert, { context: `restore etcd on ${r.container}` }).catch((error: { stderr?: string }) => {
           if (!/No such file|No such container/i.test(error.stderr ?? '')) throw error;
         });
         return;
@@ -26,8 +27,10 @@ export function undoAny(exec: Executor): Undo {
         for (const argv of partitionCommands(new DockerCli(r.dockerHost), r.container, []).revert) await exec.run(argv).catch(() => undefined);
         return;
       case 'pod-drained':
-        // A drained sidecar stays broken until its pod restarts: delete it, its Deployment makes a new one.
-        await exec.run(['kubectl', '--context', r.context, '-n', r.namespace, 'delete', 'pod', r.pod, '--ignore-not-found', '--wait=false'], { context: `replace drained pod ${r.pod}` });
+        // The echo reopens its listener; a pod or cluster that is gone has nothing left to restore.
+        await exec.run(['kubectl', '--context', r.context, ...echoAdminArgs(r.namespace, r.pod, 'restore')], { context: `restore ${r.pod}`, timeoutMs: 30_000 }).catch((error: { stderr?: string }) => {
+          if (!/not ?found|context .* does not exist|no context exists|connection refused|was refused/i.test(error.stderr ?? '')) throw error;
+        });
         return;
       case 'k8s-configmaps':
         // The probe's ConfigMaps; a cluster that is already deleted has none left.

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { errorMessage, HarnessError } from '../core/errors.js';
-import type { Experiment } from '../core/experiment.js';
+import { assertionsFor, type Experiment } from '../core/experiment.js';
 import type { AssertionResult, ClientResult, ControlPlaneResult, FaultRecord, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
 import { evaluateAssertions } from '../analysis/assertions.js';
 import type { PhaseWindows } from '../analysis/phase-windows.js';
@@ -52,6 +52,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   let injectedAt = Number.NaN;
   let recoveryStart = Number.NaN;
   let revertedAt = Number.NaN;
+  let readyAt = Number.NaN;
   const sleepUntil = (t: number) => clock.sleep(t - clock.now(), signal);
   const placement = placementCheck(ex.topology, ex.faults);
   const cp = provider.controlPlane;
@@ -115,11 +116,29 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     }
     injected.reverse();
     revertedAt = clock.now();
+    // Where coming back takes longer than issuing the revert (a kind node boots, pods pass readiness),
+    // wait for it, and stamp when it was ready; a Ctrl-C does not wait.
+    for (const { fault, record } of injected) {
+      if (record.revertedAtMs === null) continue;
+      try {
+        if (fault.awaitRecovered && !signal.aborted) {
+          await fault.awaitRecovered();
+          mark('ready', `${record.kind} ${record.target}`);
+        }
+        record.revertReadyAtMs = clock.now();
+      } catch (error) {
+        failure ??= error;
+        record.revertReadyAtMs = null;
+        mark('not-ready', `${record.kind} ${record.target}: ${errorMessage(error)}`);
+      }
+    }
+    readyAt = clock.now();
   }
   if (failure === undefined) {
     try {
+      // The recovery phase lasts its length after everything is back (for the local provider that is at once).
       mark('recovery', `${ex.phases.recovery} ms`);
-      await sleepUntil(recoveryStart + ex.phases.recovery);
+      await sleepUntil(Math.max(recoveryStart, readyAt) + ex.phases.recovery);
     } catch (error) {
       failure = error;
     }
@@ -188,7 +207,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       });
       controlPlane.series = controlPlaneSeries(probes, statuses, baselineStart, end, binSize(end - baselineStart));
     }
-    if (failure === undefined && !aborted) assertions = evaluateAssertions(ex.assertions, clients, controlPlane);
+    if (failure === undefined && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name), clients, controlPlane);
   }
   const failed = assertions.filter((a) => !a.passed).length;
   const status: RunStatus = aborted ? 'aborted' : failure !== undefined ? 'error' : failed > 0 ? 'failed' : 'passed';

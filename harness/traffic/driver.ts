@@ -1,8 +1,12 @@
 // The traffic driver: one client's constant-arrival-rate request stream,
 // recording every request. Runs inside the client's node (network namespace).
 // Usage: driver --client NAME --target URL --rate N --max-duration-ms N --timeout-ms N --out FILE|- [--start-at EPOCH_MS] [--allow-target HOST]…
-// Stops on SIGTERM (after in-flight requests settle) or at --max-duration-ms.
-import { createWriteStream } from 'node:fs';
+//               [--stop-file PATH] [--summary PATH]
+// Stops on SIGTERM (after in-flight requests settle), when --stop-file appears
+// (how the harness stops a driver in a kind Job, where it cannot signal it),
+// or at --max-duration-ms. --summary gets {client, sent, recorded} once every
+// record is written, so whoever copies the records can check none is missing.
+import { createWriteStream, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
@@ -24,6 +28,8 @@ const { values } = parseArgs({
     'start-at': { type: 'string' },
     /** A host outside loopback and 198.18.0.0/15 this run may target (the in-cluster service name on kind). */
     'allow-target': { type: 'string', multiple: true },
+    'stop-file': { type: 'string' },
+    summary: { type: 'string' },
   },
 });
 const rate = Number(values.rate);
@@ -47,8 +53,10 @@ const info = (line: string) => (toStdout ? console.error(line) : console.log(lin
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 const clock = systemClock;
 let inFlight = 0;
+let recorded = 0;
 
 function write(record: RequestRecord): void {
+  recorded++;
   out.write(`${JSON.stringify(record)}\n`);
 }
 
@@ -126,11 +134,28 @@ async function stop(): Promise<void> {
   const deadline = clock.now() + timeoutMs + 500;
   while (inFlight > 0 && clock.now() < deadline) await clock.sleep(20);
   agent.destroy();
-  if (toStdout) out.write('', () => process.exit(0));
-  else out.end(() => process.exit(0));
+  const done = () => {
+    if (values.summary) {
+      // Written whole, then renamed: a reader never sees half a summary.
+      writeFileSync(`${values.summary}.tmp`, `${JSON.stringify({ client, sent, recorded })}\n`);
+      renameSync(`${values.summary}.tmp`, values.summary);
+    }
+    process.exit(0);
+  };
+  if (toStdout) out.write('', done);
+  else out.end(done);
 }
 
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+const stopFile = values['stop-file'];
+if (stopFile) {
+  const poll = setInterval(() => {
+    if (existsSync(stopFile)) {
+      clearInterval(poll);
+      void stop();
+    }
+  }, 100);
+}
 info(`scheduled ${client} ${start}`);
 setTimeout(tick, Math.max(0, start - clock.now()));

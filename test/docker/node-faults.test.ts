@@ -123,7 +123,7 @@ describe('kind node faults on a real Docker engine', () => {
   it('moves the etcd static-pod manifest out and back', async () => {
     const { scope: s, ledger } = scope('t-etcd');
     const node = NODES[0]!.name;
-    const { id } = await s.acquire({ kind: 'etcd-manifest-moved', container: node, dockerHost: d.host }, () => realExecutor.run(cli.moveEtcdManifest(node).apply));
+    const { id } = await s.acquire({ kind: 'etcd-manifest-moved', container: node, dockerHost: d.host }, () => realExecutor.run(cli.crashEtcd(node).apply[1]!));
     await expect(d.docker('exec', node, '/bin/busybox', 'test', '-f', '/etc/kubernetes/manifests/etcd.yaml')).rejects.toThrow();
     await s.release(id);
     expect(await d.docker('exec', node, '/bin/busybox', 'cat', '/etc/kubernetes/manifests/etcd.yaml')).toBe('kind: Pod');

@@ -4,7 +4,7 @@ import { parseExperiment, type ExperimentInput } from '../../harness/core/experi
 import { failoverPolicySchema } from '../../harness/core/policy.js';
 import { istioRuleViolations, renderIstio, validateIstio } from '../../harness/mesh/istio.js';
 import { kindClusterSchema, renderKindClusters, LABEL_ZONE, LABEL_SUBZONE, LABEL_HASH } from '../../harness/providers/kind/kind-config.js';
-import { clientJobs, echoDeployments, validateAll, SERVICE_HOST } from '../../harness/providers/kind/manifests.js';
+import { clientJobs, echoDeployments, validateAll, SERVICE_HOST } from '../../harness/providers/kubernetes/manifests.js';
 import { DockerCli } from '../../harness/providers/kind/docker-nodes.js';
 import { printKindPlan } from '../../harness/cli/kind-run.js';
 import { systemClock } from '../../harness/core/clock.js';
@@ -94,8 +94,8 @@ describe('workload manifests', () => {
     const spec = (deployments[0]!.spec as any).template.spec;
     expect(spec.nodeSelector).toEqual({ 'failover-harness.io/node': 'beijing-svc' });
     expect(spec.containers[0].args.join(' ')).toContain('"instance":"$(POD_NAME)"');
-    const jobs = clientJobs(e, 'c1', 'img', 0, 1000);
-    expect((jobs[0]!.spec as any).template.spec.containers[0].args).toEqual(expect.arrayContaining(['--allow-target', SERVICE_HOST, '--out', '-']));
+    const jobs = clientJobs(e, 'c1', 'img', { startAt: 0, maxDurationMs: 1000, k6DurationMs: 1000 });
+    expect((jobs[0]!.spec as any).template.spec.containers[0].args).toEqual(expect.arrayContaining(['--allow-target', SERVICE_HOST, '--out', '/records/tianjin-client.ndjson', '--stop-file', '/records/stop', '--summary', '/records/summary.json']));
     expect(() => validateAll([...deployments, ...jobs])).not.toThrow();
   });
 });
@@ -187,11 +187,20 @@ describe('multi-cluster mesh on kind', () => {
       return i;
     };
     expect(at('openssl req -x509')).toBeLessThan(at('create secret generic cacerts'));
-    expect(at('--context kind-fh-east -n istio-system create secret generic cacerts')).toBeLessThan(at('istioctl install -y --context kind-fh-east --set profile=minimal'));
-    expect(at('metallb-native.yaml')).toBeLessThan(at('kind: IPAddressPool'));
+    expect(at('--context kind-fh-east -n istio-system create secret generic cacerts')).toBeLessThan(at('istioctl install -y --context kind-fh-east -f /'));
+    expect(at('metallb-native-v0.14.9.yaml')).toBeLessThan(at('kind: IPAddressPool'));
+    // No manifest comes from the internet during a run.
+    expect(plan).not.toMatch(/apply -f https?:/);
+    // Each istiod has synced the other cluster before any traffic.
+    expect(at('istioctl remote-clusters --context kind-fh-east')).toBeLessThan(at('## traffic'));
+    // The east-west gateways sit on the infra node like istiod.
+    expect(plan).toMatch(/east-west gateway [^\n]*\n(#   .*\n)*#\s+nodeSelector:\n#\s+failover-harness.io\/infra: "true"/);
     expect(plan).toContain('addresses:\n    - 172.18.255.245-172.18.255.254');
     expect(plan).toContain('addresses:\n    - 172.18.255.235-172.18.255.244');
-    for (const c of ['east', 'west']) expect(at(`istioctl install -y --context kind-fh-${c} -f`)).toBeGreaterThan(at(`--set values.global.network=${c}-network`));
+    for (const c of ['east', 'west']) {
+      expect(at(`istioctl install -y --context kind-fh-${c} -f /`)).toBeGreaterThan(at(`network: ${c}-network`));
+      expect(at(`eastwest-fh-${c}.yaml`)).toBeGreaterThan(at(`istio-fh-${c}.yaml`));
+    }
     expect(at('istioctl create-remote-secret --context kind-fh-east --name east')).toBeLessThan(at('## traffic'));
     expect(plan).toMatch(/create-remote-secret --context kind-fh-east[^\n]*\n\$ kubectl --context kind-fh-west apply -f -/);
     expect(plan).toMatch(/create-remote-secret --context kind-fh-west[^\n]*\n\$ kubectl --context kind-fh-east apply -f -/);
@@ -244,7 +253,11 @@ describe('--driver k6 on kind', () => {
     validateAll(jobs as never);
     const container = (jobs[0] as { spec: { template: { spec: { containers: { image: string; args: string[]; env: { name: string; value: string }[] }[] } } } }).spec.template.spec.containers[0]!;
     expect(container.image).toMatch(/^grafana\/k6:/);
-    expect(container.args).toContain('json=/dev/stdout');
+    expect(container.args).toContain('json=/records/k6-samples.ndjson');
+    expect(container.args).toContain('--summary-export=/records/summary.json');
+    // Loaded into the cluster before the run, never pulled at Job start.
+    expect(plan).toMatch(/\$ docker pull grafana\/k6:[\d.]+\n/);
+    expect(plan).toContain('$ kind load docker-image grafana/k6:');
     expect(Object.fromEntries(container.env.map((e) => [e.name, e.value]))).toMatchObject({ FH_TARGET: `http://${SERVICE_HOST}:8080/`, FH_ALLOW_TARGET: SERVICE_HOST, FH_RATE: '20' });
   });
 });

@@ -85,4 +85,32 @@ describe('runExperiment', () => {
     expect(journal.status).toBe('aborted');
     expect(failure).toBeUndefined();
   });
+
+  it('stamps the revert when issued and readiness when back; the recovery phase runs its length after readiness', async () => {
+    const clock = instantClock();
+    const { provider } = scripted({});
+    provider.inject = async () => ({
+      target: 't',
+      affected: ['x'],
+      revert: async () => undefined,
+      // A kind node takes 40 s to be Ready again.
+      awaitRecovered: () => clock.sleep(40_000),
+    });
+    const { journal } = await runExperiment({ runId: 'r', experiment, provider, clock, signal: new AbortController().signal, recovery: { windowMs: 1000, threshold: 1 }, log: () => undefined });
+    const f = journal.faults[0]!;
+    expect(f.revertReadyAtMs! - f.revertedAtMs!).toBe(40_000);
+    const recovery = journal.timeline.find((e) => e.event === 'recovery')!;
+    const stop = journal.timeline.find((e) => e.event === 'stop-traffic')!;
+    expect(stop.at - f.revertReadyAtMs!).toBe(experiment.phases.recovery);
+    expect(recovery.at).toBe(f.revertReadyAtMs);
+  });
+
+  it('a fault that does not come back is an error, not a pass', async () => {
+    const { provider } = scripted({});
+    provider.inject = async () => ({ target: 't', affected: ['x'], revert: async () => undefined, awaitRecovered: async () => Promise.reject(new Error('node fh-c1-worker not Ready')) });
+    const { journal } = await run(provider);
+    expect(journal.status).toBe('error');
+    expect(journal.faults[0]!.revertReadyAtMs).toBeNull();
+    expect(journal.timeline.map((e) => e.event)).toContain('not-ready');
+  });
 });

@@ -6,23 +6,56 @@ import { UsageError } from '../../core/errors.js';
 import type { Experiment } from '../../core/experiment.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
-import { ApiServerProbeClient, LABEL_RUN, PROBE_NAMESPACE } from '../../probes/apiserver-client.js';
+import { ApiServerProbeClient, configMapName, LABEL_RUN, PROBE_NAMESPACE } from '../../probes/apiserver-client.js';
 import { ControlPlaneProbe } from '../../probes/control-plane-probe.js';
 import { parseEtcdMetrics, statusFromMetrics } from '../../probes/etcd-metrics.js';
-import { firstLeader, type MemberStatus } from '../../probes/probe-client.js';
+import { firstLeader, type MemberStatus, type OpResult, type ProbeClient } from '../../probes/probe-client.js';
 import type { ProbeRecord, StatusRecord } from '../../probes/record.js';
 import type { ControlPlaneAccess } from '../provider.js';
-import type { DockerCli } from './docker-nodes.js';
+import { probeNamespace, validateAll } from '../kubernetes/manifests.js';
+import { nodeAddress, type DockerCli } from './docker-nodes.js';
 import { kubeContext, type RenderedCluster } from './kind-config.js';
-import { probeNamespace, validateAll } from './manifests.js';
 
-// The control plane of a kind cluster, watched the way its users meet it:
-// ConfigMap writes and reads through the API server (kind's load balancer in
-// front of every kube-apiserver), plus each etcd member's own view of
-// leadership from its metrics, read with `docker exec <node> curl`.
+// The control plane of a kind cluster, probed per member: kubeadm wires each
+// kube-apiserver to its own etcd member only, so one probe stream goes to
+// each API server directly (https://<node address>:6443), not through kind's
+// load balancer, whose health checks (Envoy since kind v0.32: /healthz every
+// 2 s, 2 failures to eject) would be measured instead of etcd. Serializable
+// reads go to the member itself (etcd's Range with serializable=true over its
+// gRPC gateway, with kubeadm's healthcheck client certificate): an rv=0 LIST
+// through the API server is no serializable read once its watch cache stops
+// being ready under quorum loss. Leadership comes from each member's metrics.
 
-/** API calls go through a load balancer and a kube-apiserver: slower than etcd alone. */
+/** Direct API calls, one attempt per member. */
 export const KIND_PROBE = { intervalMs: 250, timeoutMs: 2000, attemptMs: 1000, statusEveryTicks: 4 };
+
+/** kubeadm's stacked etcd: client URL on the node's loopback, certificates on the node. */
+export const KUBEADM_ETCD = {
+  url: 'https://127.0.0.1:2379',
+  ca: '/etc/kubernetes/pki/etcd/ca.crt',
+  cert: '/etc/kubernetes/pki/etcd/healthcheck-client.crt',
+  key: '/etc/kubernetes/pki/etcd/healthcheck-client.key',
+};
+
+/** Where the API server keeps a ConfigMap in etcd. */
+export const configMapEtcdKey = (namespace: string, name: string) => `/registry/configmaps/${namespace}/${name}`;
+
+/**
+ * `docker exec <node> curl …` reading one key from the node's own etcd member
+ * with serializable consistency (what `etcdctl get --consistency=s` sends).
+ */
+export function serializableReadArgv(docker: DockerCli, container: string, etcdKey: string, timeoutMs: number, etcd: { url: string; tls: boolean } = { url: KUBEADM_ETCD.url, tls: true }): string[] {
+  const body = JSON.stringify({ key: Buffer.from(etcdKey).toString('base64'), serializable: true });
+  const tls = etcd.tls ? ['--cacert', KUBEADM_ETCD.ca, '--cert', KUBEADM_ETCD.cert, '--key', KUBEADM_ETCD.key] : [];
+  return docker.argv('exec', container, 'curl', '-fsS', '--max-time', String(Math.max(1, Math.ceil(timeoutMs / 1000))), ...tls, '-X', 'POST', `${etcd.url}/v3/kv/range`, '-d', body);
+}
+
+/** An answer of etcd's Range (gateway JSON): whether the key is there. Throws on anything that is not an answer. */
+export function parseRangeAnswer(text: string): { found: boolean } {
+  const parsed = JSON.parse(text) as { header?: unknown; kvs?: unknown[] };
+  if (!parsed.header) throw new Error(`not an etcd range answer: ${text.slice(0, 80)}`);
+  return { found: Array.isArray(parsed.kvs) && parsed.kvs.length > 0 };
+}
 
 export interface KindControlPlaneOptions {
   experiment: Experiment;
@@ -36,6 +69,28 @@ export interface KindControlPlaneOptions {
   /** false in a dry run: print what the probe would do instead of calling an API server. */
   live: boolean;
   log: (line: string) => void;
+  /** How to reach a member's etcd from inside its node (tests: stand-in members without TLS). */
+  etcdClient?: (member: string) => { url: string; tls: boolean };
+}
+
+/** One member's stream: writes and linearizable reads through its API server, serializable reads from its etcd. */
+class MemberProbeClient implements ProbeClient {
+  constructor(
+    private readonly api: ApiServerProbeClient,
+    private readonly readSerializable: (key: string, timeoutMs: number) => Promise<OpResult>,
+  ) {}
+  write(key: string, value: string, budgetMs: number, attemptMs: number) {
+    return this.api.write(key, value, budgetMs, attemptMs);
+  }
+  read(key: string, serializable: boolean, budgetMs: number, attemptMs: number) {
+    return serializable ? this.readSerializable(key, Math.min(budgetMs, attemptMs)) : this.api.read(key, false, budgetMs, attemptMs);
+  }
+  status(member: string, timeoutMs: number) {
+    return this.api.status(member, timeoutMs);
+  }
+  readPrefix(prefix: string, budgetMs: number) {
+    return this.api.readPrefix(prefix, budgetMs);
+  }
 }
 
 export class KindControlPlane implements ControlPlaneAccess {
@@ -45,13 +100,15 @@ export class KindControlPlane implements ControlPlaneAccess {
   readonly cluster: RenderedCluster;
   private probe: ControlPlaneProbe | undefined;
   private readonly file: string;
+  /** Each member's API server address, found at prepare(). */
+  private readonly apiServers = new Map<string, string>();
 
   constructor(private readonly o: KindControlPlaneOptions) {
     const members = o.experiment.topology.members;
     this.members = members.map((m) => m.name);
     const clusters = [...new Set(members.map((m) => m.locality.cluster))];
     if (clusters.length !== 1) {
-      throw new UsageError(`the control-plane members are in ${clusters.length} clusters (${clusters.join(', ')}); on kind the probe watches one cluster's API server`, 'declare controlPlane members in one cluster');
+      throw new UsageError(`the control-plane members are in ${clusters.length} clusters (${clusters.join(', ')}); on kind the probe watches one cluster's API servers`, 'declare controlPlane members in one cluster');
     }
     this.cluster = o.clusters.find((c) => c.cluster === clusters[0])!;
     this.file = join(o.reportDir, 'records', 'control-plane.ndjson');
@@ -65,6 +122,11 @@ export class KindControlPlane implements ControlPlaneAccess {
     return this.cluster.mapping.containerOf[member]!;
   }
 
+  /** For the report's environment facts. */
+  describe(): string {
+    return `one stream per API server, direct (${this.members.map((m) => `${m}: ${this.apiServers.get(m) ?? `<${this.containerOf(m)}>`}:6443`).join(', ')}), not through kind's load balancer; serializable reads from each etcd member itself`;
+  }
+
   /** One member's view, from its etcd metrics inside its control-plane node. Rejects when it does not answer. */
   async memberStatus(member: string, timeoutMs: number): Promise<MemberStatus> {
     const { stdout } = await this.o.exec.run(this.o.docker.etcdMetrics(this.containerOf(member), timeoutMs), { context: `read etcd metrics of ${member}`, timeoutMs: timeoutMs + 1000 });
@@ -76,32 +138,88 @@ export class KindControlPlane implements ControlPlaneAccess {
     return firstLeader(this.members, (member) => this.memberStatus(member, 1000));
   }
 
-  /** The probe's namespace (applied by the provider), and a ledger entry that deletes the run's ConfigMaps at teardown (or cleanup). */
+  /** Waits until a member answers again and knows a leader (after a revert). */
+  async awaitMemberBack(member: string, timeoutMs: number): Promise<void> {
+    const { clock } = this.o;
+    const deadline = clock.now() + timeoutMs;
+    for (;;) {
+      const view = await this.memberStatus(member, 1000).then(
+        (s) => s,
+        () => undefined,
+      );
+      if (!this.o.live || (view && (view.leader !== null || (await this.leader()) !== null))) return;
+      if (clock.now() >= deadline) throw new Error(`etcd member ${member} did not come back within ${Math.round(timeoutMs / 1000)} s`);
+      await clock.sleep(500);
+    }
+  }
+
+  /** A serializable read of a probe key from the member's own etcd (OpResult as the other probes give). */
+  private async serializableRead(member: string, key: string, timeoutMs: number): Promise<OpResult> {
+    const etcd = this.o.etcdClient?.(member) ?? { url: KUBEADM_ETCD.url, tls: true };
+    const argv = serializableReadArgv(this.o.docker, this.containerOf(member), configMapEtcdKey(PROBE_NAMESPACE, configMapName(key)), timeoutMs, etcd);
+    try {
+      const { stdout } = await this.o.exec.run(argv, { timeoutMs: timeoutMs + 1500 });
+      parseRangeAnswer(stdout);
+      return { ok: true, member, error: null };
+    } catch (error) {
+      const text = String((error as { stderr?: unknown }).stderr ?? error);
+      return { ok: false, member, error: /timed out|timeout/i.test(text) ? 'timeout' : /refused|not running|paused/i.test(text) ? 'unavailable' : 'error' };
+    }
+  }
+
+  /** The probe's namespace (applied by the provider), each API server's address, and a ledger entry that deletes the run's ConfigMaps at teardown (or cleanup). */
   async prepare(apply: (objects: Record<string, unknown>[]) => Promise<unknown>): Promise<void> {
     const { scope, runId } = this.o;
     const ns = probeNamespace(PROBE_NAMESPACE);
     validateAll([ns]);
     await apply([ns]);
+    for (const m of this.members) {
+      const ip = await nodeAddress(this.o.docker, this.o.exec, this.containerOf(m));
+      if (ip) this.apiServers.set(m, ip);
+      else if (this.o.live) throw new Error(`control-plane node ${this.containerOf(m)} has no address on the kind network`);
+    }
     await scope.acquire({ kind: 'k8s-configmaps', context: this.context, namespace: PROBE_NAMESPACE, selector: `${LABEL_RUN}=${runId}` }, async () => undefined);
+  }
+
+  /** A kubeconfig for one API server: the kind context's credentials and CA, the member's node address as server. */
+  private memberKubeConfig(base: KubeConfig, member: string): KubeConfig {
+    const cluster = base.getCurrentCluster()!;
+    const user = base.getCurrentUser()!;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ ...cluster, name: member, server: `https://${this.apiServers.get(member)}:6443` }],
+      users: [user],
+      contexts: [{ name: member, cluster: member, user: user.name }],
+      currentContext: member,
+    });
+    return kc;
   }
 
   startProbes(startAt: number): void {
     const { live, runId, clock } = this.o;
     const { intervalMs, timeoutMs, attemptMs, statusEveryTicks } = KIND_PROBE;
     if (!live) {
-      this.o.log(`probe: every ${intervalMs} ms, create ConfigMap ${PROBE_NAMESPACE}/failover-harness-${runId}-<seq> and read it back by GET (quorum) and LIST resourceVersion=0 (watch cache) through the API server of ${this.context}; every ${intervalMs * statusEveryTicks} ms each member's etcd metrics:`);
+      this.o.log(`probe: every ${intervalMs} ms, per member, create ConfigMap ${PROBE_NAMESPACE}/failover-harness-${runId}-<member>-<seq> through that member's own API server (https://<node address>:6443, not kind's load balancer) and read it back with a GET (quorum); read it from the member's etcd with serializable consistency:`);
+      for (const m of this.members) {
+        void this.serializableRead(m, `/failover-harness/${runId}/${m}-00000000`, attemptMs);
+      }
+      this.o.log(`every ${intervalMs * statusEveryTicks} ms each member's etcd metrics:`);
       for (const m of this.members) void this.memberStatus(m, attemptMs).catch(() => undefined);
       return;
     }
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromDefault();
-    if (!kubeConfig.getContextObject(this.context)) {
+    const base = new KubeConfig();
+    base.loadFromDefault();
+    if (!base.getContextObject(this.context)) {
       throw new UsageError(`kubeconfig has no context ${this.context}`, `kind writes it on create; check KUBECONFIG, or run: kind export kubeconfig --name ${this.cluster.name}`);
     }
-    kubeConfig.setCurrentContext(this.context);
-    const client = new ApiServerProbeClient({ kubeConfig, runId, endpoint: `apiserver/${this.cluster.name}`, status: (m, t) => this.memberStatus(m, t) });
+    base.setCurrentContext(this.context);
+    const status = (m: string, t: number) => this.memberStatus(m, t);
+    const streams = this.members.map((member) => ({
+      endpoint: member,
+      client: new MemberProbeClient(new ApiServerProbeClient({ kubeConfig: this.memberKubeConfig(base, member), runId, endpoint: member, status }), (key, t) => this.serializableRead(member, key, t)),
+    }));
     mkdirSync(join(this.o.reportDir, 'records'), { recursive: true });
-    this.probe = new ControlPlaneProbe(client, clock, { runId, intervalMs, timeoutMs, attemptMs, statusEveryTicks, members: this.members, file: this.file });
+    this.probe = new ControlPlaneProbe(streams[0]!.client, clock, { runId, intervalMs, timeoutMs, attemptMs, statusEveryTicks, members: this.members, file: this.file, streams });
     this.probe.start(startAt);
   }
 

@@ -25,21 +25,41 @@ export class DockerCli {
     return ['docker', ...(this.host ? ['-H', this.host] : []), ...args];
   }
 
-  /** The fault and its revert for one container. */
-  act(action: NodeAction, container: string, network = 'kind'): { apply: string[]; revert: string[] } {
+  /**
+   * The fault and its revert for one container. `ip` is the node's address on
+   * `network` before the fault: a reconnect asks for it again, because kind
+   * cannot run a multi-node cluster whose node came back on another address
+   * (kubernetes-sigs/kind#2045; the kubelet's node-ip and the etcd peer URLs
+   * keep the old one).
+   */
+  act(action: NodeAction, container: string, network = 'kind', ip?: string): { apply: string[]; revert: string[] } {
     switch (action) {
       case 'stop':
         return { apply: this.argv('stop', '--time', '0', container), revert: this.argv('start', container) };
       case 'pause':
         return { apply: this.argv('pause', container), revert: this.argv('unpause', container) };
       case 'disconnect':
-        return { apply: this.argv('network', 'disconnect', network, container), revert: this.argv('network', 'connect', network, container) };
+        return { apply: this.argv('network', 'disconnect', network, container), revert: this.argv('network', 'connect', ...(ip ? ['--ip', ip] : []), network, container) };
     }
   }
 
-  moveEtcdManifest(container: string): { apply: string[]; revert: string[] } {
+  /** A container's IPv4 address on one network (empty when it is not attached). */
+  address(container: string, network = 'kind'): string[] {
+    return this.argv('inspect', '--format', `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`, container);
+  }
+
+  /**
+   * etcd crashes: SIGKILL first, then the manifest is parked so the kubelet
+   * does not start it again. Parking alone would make the kubelet stop etcd
+   * with SIGTERM, and a stopping etcd leader hands its leadership over first
+   * (etcd EtcdServer.Stop → TransferLeadership): a planned transfer, not the
+   * lost leader and election timeout the local provider's SIGKILL measures.
+   * The kill comes first because the kubelet reacts to a removed manifest at
+   * once (inotify) but notices a dead container only at its next relist (1 s).
+   */
+  crashEtcd(container: string): { apply: string[][]; revert: string[] } {
     return {
-      apply: this.argv('exec', container, 'mv', ETCD_MANIFEST, ETCD_MANIFEST_PARKED),
+      apply: [this.argv('exec', container, 'pkill', '-KILL', '-x', 'etcd'), this.argv('exec', container, 'mv', ETCD_MANIFEST, ETCD_MANIFEST_PARKED)],
       revert: this.argv('exec', container, 'mv', ETCD_MANIFEST_PARKED, ETCD_MANIFEST),
     };
   }
@@ -70,7 +90,17 @@ export async function listNodes(docker: DockerCli, exec: Executor, cluster: stri
     });
 }
 
-/** Applies one action to each container (all at once: a zone goes down together); returns the reverts. */
+/** A container's address on a network, or undefined when it has none there. */
+export async function nodeAddress(docker: DockerCli, exec: Executor, container: string, network = 'kind'): Promise<string | undefined> {
+  const { stdout } = await exec.run(docker.address(container, network), { context: `address of ${container} on ${network}` });
+  return stdout.trim() || undefined;
+}
+
+/**
+ * Applies one action to each container (all at once: a zone goes down
+ * together); returns the reverts. Stop and disconnect record each node's
+ * address first, so the revert can keep it (and check it was kept).
+ */
 export async function actOnNodes(
   docker: DockerCli,
   exec: Executor,
@@ -79,11 +109,14 @@ export async function actOnNodes(
   containers: readonly string[],
   network = 'kind',
 ): Promise<() => Promise<void>> {
+  const ips = new Map<string, string | undefined>();
+  if (action !== 'pause') for (const c of containers) ips.set(c, await nodeAddress(docker, exec, c, network));
   const ids = await Promise.all(
     containers.map(async (container) => {
       const { apply } = docker.act(action, container, network);
+      const ip = ips.get(container);
       const { id } = await scope.acquire(
-        { kind: 'docker-node', action, container, ...(action === 'disconnect' ? { network } : {}), ...docker.hostField },
+        { kind: 'docker-node', action, container, ...(action !== 'pause' ? { network } : {}), ...(ip ? { ip } : {}), ...docker.hostField },
         () => exec.run(apply, { context: `${action} node ${container}` }),
       );
       return id;
@@ -100,11 +133,22 @@ const ALREADY = /is not paused|already exists in network|endpoint with name .* a
  * in that state" counting as done, so it is idempotent (cleanup after a crash
  * runs the same thing) and a dry run shows exactly what a revert runs.
  */
-export async function undoDockerNode(exec: Executor, r: { action: NodeAction; container: string; network?: string; dockerHost?: string }): Promise<void> {
-  const { revert } = new DockerCli(r.dockerHost).act(r.action, r.container, r.network);
+export async function undoDockerNode(exec: Executor, r: { action: NodeAction; container: string; network?: string; ip?: string; dockerHost?: string }): Promise<void> {
+  const docker = new DockerCli(r.dockerHost);
+  const { revert } = docker.act(r.action, r.container, r.network, r.ip);
+  let gone = false;
   await exec.run(revert, { context: `revert ${r.action} of ${r.container}` }).catch((error: { stderr?: string }) => {
     if (!ALREADY.test(error.stderr ?? '')) throw error;
+    gone = /No such container/i.test(error.stderr ?? '');
   });
+  if (gone || !r.ip || r.action === 'pause') return;
+  // Docker may hand a restarted container another address; kind cannot run on it. Say so loudly.
+  const now = await nodeAddress(docker, exec, r.container, r.network);
+  if (now !== r.ip) {
+    throw new Error(
+      `node ${r.container} came back on ${r.network ?? 'kind'} with address ${now ?? '(none)'}, not ${r.ip}: a kind node that changes address breaks its cluster (kubelet node-ip, etcd peer URLs; kubernetes-sigs/kind#2045). Delete the cluster (kind delete cluster) and run again`,
+    );
+  }
 }
 
 export const PARTITION_CHAIN = 'FH-PARTITION';

@@ -12,11 +12,9 @@ import type { Topology } from '../../core/topology.js';
 // - distinct pod and service subnets per cluster (multi-cluster needs them);
 // - the config hash as a node label, so a matching cluster can be reused.
 
-export const LABEL_REGION = 'topology.kubernetes.io/region';
-export const LABEL_ZONE = 'topology.kubernetes.io/zone';
-export const LABEL_SUBZONE = 'topology.istio.io/subzone';
-export const LABEL_NODE = 'failover-harness.io/node';
-export const LABEL_HASH = 'failover-harness.io/config-hash';
+import { LABEL_HASH, LABEL_INFRA, LABEL_NODE, LABEL_REGION, LABEL_SUBZONE, LABEL_ZONE } from '../kubernetes/labels.js';
+
+export { LABEL_HASH, LABEL_INFRA, LABEL_NODE, LABEL_REGION, LABEL_SUBZONE, LABEL_ZONE };
 
 /** kind.x-k8s.io/v1alpha4, the fields of sigs.k8s.io/kind pkg/apis/config/v1alpha4/types.go we may emit. */
 export const kindClusterSchema = z
@@ -59,6 +57,12 @@ export interface KindNodeMapping {
   /** Topology node (or etcd member) → the kind node (container) name kind will give it. */
   containerOf: Record<string, string>;
   role: Record<string, 'control-plane' | 'worker'>;
+  /**
+   * The kind node that carries infrastructure: the control-plane node when the
+   * topology puts no etcd member in this cluster (no fault can reach it), else
+   * an extra worker that belongs to no locality.
+   */
+  infraNode: string;
 }
 
 /** The kubeconfig context kind writes for a cluster. */
@@ -98,7 +102,9 @@ export function renderKindClusters(topology: Topology, nodeImage?: string): Rend
     const role: Record<string, 'control-plane' | 'worker'> = {};
     const configNodes: KindCluster['nodes'] = [];
     const image = nodeImage ? { image: nodeImage } : {};
-    if (members.length === 0) configNodes.push({ role: 'control-plane', ...image });
+    const infra = { [LABEL_INFRA]: 'true' };
+    let infraNode = kindNodeName(name, 'control-plane', 0);
+    if (members.length === 0) configNodes.push({ role: 'control-plane', ...image, labels: { ...infra } });
     members.forEach((m, i) => {
       configNodes.push({ role: 'control-plane', ...image, labels: labels(m.locality, m.node) });
       containerOf[m.name] = kindNodeName(name, 'control-plane', i);
@@ -116,6 +122,11 @@ export function renderKindClusters(topology: Topology, nodeImage?: string): Rend
         containerOf[n.name] = kindNodeName(name, 'worker', i);
         role[n.name] = 'worker';
       });
+    if (members.length > 0) {
+      // Every control-plane node carries a member a fault may take: infrastructure gets a worker of its own.
+      infraNode = kindNodeName(name, 'worker', configNodes.length - members.length);
+      configNodes.push({ role: 'worker', ...image, labels: { ...infra } });
+    }
     const config: KindCluster = {
       kind: 'Cluster',
       apiVersion: 'kind.x-k8s.io/v1alpha4',
@@ -126,6 +137,6 @@ export function renderKindClusters(topology: Topology, nodeImage?: string): Rend
     };
     const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
     for (const n of config.nodes) if (n.labels) n.labels[LABEL_HASH] = hash;
-    return { cluster, name, config: kindClusterSchema.parse(config), hash, mapping: { containerOf, role } };
+    return { cluster, name, config: kindClusterSchema.parse(config), hash, mapping: { containerOf, role, infraNode } };
   });
 }

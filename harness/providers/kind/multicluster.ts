@@ -1,5 +1,6 @@
 import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1';
 import { z } from 'zod';
+import { infraPlacement, placementSchema } from './istio-operator.js';
 
 // Multi-primary, multi-network Istio across kind clusters, as Istio's own CI
 // sets it up on kind: each cluster is its own network with an east-west
@@ -9,7 +10,8 @@ import { z } from 'zod';
 // Renderers here are pure; provider.ts runs the commands.
 
 export const METALLB_VERSION = 'v0.14.9';
-export const METALLB_MANIFEST = `https://raw.githubusercontent.com/metallb/metallb/${METALLB_VERSION}/config/manifests/metallb-native.yaml`;
+/** Where MetalLB publishes the manifest; fetched once by a set-up step (README), never during a run. */
+export const METALLB_MANIFEST_URL = `https://raw.githubusercontent.com/metallb/metallb/${METALLB_VERSION}/config/manifests/metallb-native.yaml`;
 export const EASTWEST_NAME = 'istio-eastwestgateway';
 /** Port of the east-west gateway's mTLS passthrough (Istio's convention). */
 export const EASTWEST_TLS_PORT = 15443;
@@ -70,6 +72,8 @@ export const eastWestOperatorSchema = z
                       .object({
                         env: z.array(z.object({ name: z.string(), value: z.string() }).strict()),
                         service: z.object({ ports: z.array(portSchema).min(1) }).strict(),
+                        nodeSelector: placementSchema.shape.nodeSelector,
+                        tolerations: placementSchema.shape.tolerations,
                       })
                       .strict(),
                   })
@@ -104,6 +108,8 @@ export function eastWestOperator(network: string): z.infer<typeof eastWestOperat
             enabled: true,
             label: { istio: 'eastwestgateway', app: EASTWEST_NAME, 'topology.istio.io/network': network },
             k8s: {
+              // On the infra node, like istiod: a zone outage must not take the gateway that carries failover traffic.
+              ...infraPlacement(),
               env: [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: network }],
               service: {
                 ports: [

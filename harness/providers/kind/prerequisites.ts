@@ -1,37 +1,98 @@
+import { readFileSync } from 'node:fs';
 import { EnvironmentError } from '../../core/errors.js';
 import { which, type Executor } from '../../exec/index.js';
+import { metallbFetchHint, metallbManifestProblem } from './mesh-install.js';
+import { hostCapacityFindings, istioVersionFits, parseIstioVersion } from './preflight.js';
 
 // What --provider kind needs, and how to get each piece (exit 3 when missing).
+// Everything here runs before any cluster is made: a wrong istioctl found
+// after minutes of cluster creation is a wasted run.
 
 const HOW: Record<string, string> = {
   docker: 'apt-get install docker.io (or Docker Engine from docker.com), then start it: systemctl start docker',
   kind: 'go install sigs.k8s.io/kind@v0.32.0, or the release binary from https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
   kubectl: 'apt-get install kubernetes-client (Debian), or https://kubernetes.io/docs/tasks/tools/#kubectl',
-  istioctl: 'curl -L https://istio.io/downloadIstio | ISTIO_VERSION=<version> sh -, then put istio-<version>/bin on PATH (or install helm and use --installer helm)',
-  helm: 'https://helm.sh/docs/intro/install/',
+  istioctl: 'curl -L https://istio.io/downloadIstio | ISTIO_VERSION=<version> sh -, then put istio-<version>/bin on PATH',
   openssl: 'apt-get install openssl (it makes the shared root CA of a multi-cluster mesh)',
 };
 
-export interface KindPrerequisites {
-  missing: { what: string; how: string }[];
+export interface KindNeeds {
+  multiCluster: boolean;
+  /** The pinned Istio version (x.y or x.y.z: any patch of x.y fits). */
+  istioVersion: string;
+  /** A zone/region outage with mode isolate: reconnecting with the node's old address needs Docker ≥ 29.1 on kind's network. */
+  isolate: boolean;
+  controlPlaneNodes: number;
+  workerNodes: number;
 }
 
-/** `multiCluster`: several clusters in one mesh also need openssl for their shared root CA. */
-export async function checkKindPrerequisites(exec: Executor, installer: 'istioctl' | 'helm', multiCluster = false): Promise<KindPrerequisites> {
+export interface KindPrerequisites {
+  missing: { what: string; how: string }[];
+  /** The installed istioctl's exact version: the image tag the run installs. */
+  istioVersion?: string;
+}
+
+function readNumber(path: string): number | null {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return Number.isFinite(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `docker network connect --ip` on a network whose IPv4 subnet Docker chose (kind's) works from Docker 29.1 (moby 84a251d0). */
+export function dockerKeepsAddressOnConnect(serverVersion: string): boolean {
+  const [major = 0, minor = 0] = serverVersion.split('.').map((x) => Number.parseInt(x, 10));
+  return major > 29 || (major === 29 && minor >= 1);
+}
+
+export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): Promise<KindPrerequisites> {
   const missing: { what: string; how: string }[] = [];
-  for (const binary of ['docker', 'kind', 'kubectl', installer, ...(multiCluster ? ['openssl'] : [])]) {
-    if (!which(binary)) missing.push({ what: binary, how: HOW[binary]! });
+  for (const binary of ['docker', 'kind', 'kubectl', 'istioctl', ...(needs.multiCluster ? ['openssl'] : [])]) {
+    if (!which(binary)) missing.push({ what: binary, how: HOW[binary]!.replace('<version>', needs.istioVersion) });
+  }
+  let istioVersion: string | undefined;
+  if (which('istioctl')) {
+    const { stdout } = await exec.run(['istioctl', 'version', '--remote=false', '--short'], { timeoutMs: 20_000, context: 'istioctl version' }).catch(() => ({ stdout: '' }));
+    const installed = parseIstioVersion(stdout);
+    if (!installed) missing.push({ what: `an istioctl that tells its version (istioctl version --remote=false --short said "${stdout.trim()}")`, how: HOW.istioctl!.replace('<version>', needs.istioVersion) });
+    else if (!istioVersionFits(installed, needs.istioVersion)) {
+      missing.push({ what: `istioctl ${needs.istioVersion}.x (installed: ${installed})`, how: `${HOW.istioctl!.replace('<version>', needs.istioVersion)}; or run with --istio-version ${installed}` });
+    } else istioVersion = installed;
   }
   if (which('docker')) {
-    const reachable = await exec.run(['docker', 'info', '--format', '{{.ServerVersion}}'], { timeoutMs: 10_000 }).then(() => true, () => false);
-    if (!reachable) missing.push({ what: 'a running Docker engine (docker info failed)', how: 'start it: systemctl start docker (or dockerd &), and check you may use /var/run/docker.sock' });
+    const info = await exec.run(['docker', 'info', '--format', '{{.ServerVersion}} {{.MemTotal}}'], { timeoutMs: 10_000 }).catch(() => undefined);
+    if (!info) missing.push({ what: 'a running Docker engine (docker info failed)', how: 'start it: systemctl start docker (or dockerd &), and check you may use /var/run/docker.sock' });
+    else {
+      const [serverVersion = '', mem = ''] = info.stdout.trim().split(/\s+/);
+      if (needs.isolate && !dockerKeepsAddressOnConnect(serverVersion)) {
+        missing.push({
+          what: `Docker ${serverVersion} cannot reconnect a kind node with its old address (mode isolate): kind's network has no user-configured IPv4 subnet, and --ip needs Docker ≥ 29.1 there`,
+          how: 'upgrade Docker to 29.1 or later, or use --mode kill or --mode freeze',
+        });
+      }
+      missing.push(
+        ...hostCapacityFindings({
+          maxUserWatches: readNumber('/proc/sys/fs/inotify/max_user_watches'),
+          maxUserInstances: readNumber('/proc/sys/fs/inotify/max_user_instances'),
+          dockerMemoryBytes: Number(mem) > 0 ? Number(mem) : null,
+          controlPlaneNodes: needs.controlPlaneNodes,
+          workerNodes: needs.workerNodes,
+        }),
+      );
+    }
   }
-  return { missing };
+  if (needs.multiCluster) {
+    const problem = metallbManifestProblem();
+    if (problem) missing.push({ what: problem, how: metallbFetchHint() });
+  }
+  return { missing, ...(istioVersion ? { istioVersion } : {}) };
 }
 
 export function prerequisitesError(p: KindPrerequisites): EnvironmentError {
   return new EnvironmentError(
-    `--provider kind is missing: ${p.missing.map((m) => m.what).join(', ')}`,
+    `--provider kind is missing: ${p.missing.map((m) => m.what).join('; ')}`,
     `${p.missing.map((m) => `${m.what}: ${m.how}`).join('\n  → ')}\n  → or see the whole plan without any of them: --dry-run`,
   );
 }

@@ -1,28 +1,32 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { Clock } from '../../core/clock.js';
-import { UsageError } from '../../core/errors.js';
+import { EnvironmentError, UsageError } from '../../core/errors.js';
 import { matchesSelector, nodesInZone, type Experiment } from '../../core/experiment.js';
 import { describeFault, faultSelector, pickMembers, type FaultSpec, type Selector } from '../../core/fault-spec.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio.js';
-import { formatRecords, parseRecords, type RequestRecord } from '../../traffic/record.js';
+import { formatRecords, type RequestRecord } from '../../traffic/record.js';
 import { K6_SCRIPT } from '../../traffic/k6/run.js';
 import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
+import { awaitPodsReady, echoAdmin } from '../kubernetes/echo-admin.js';
+import { Kube } from '../kubernetes/kube.js';
+import { CLIENT_LABEL, clientJobs, echoDeployments, echoService, K6_IMAGE, k6ScriptConfigMap, namespace, NAMESPACE, SERVICE_HOST, validateAll } from '../kubernetes/manifests.js';
+import { awaitClientsReady, collectClientRecords, stopClientDriver } from '../kubernetes/records.js';
+import { checkNodeClock, provisionClusters } from './clusters.js';
 import { KindControlPlane } from './control-plane.js';
-import { cacertsSecretArgv, generateMeshCa } from './mesh-ca.js';
-import { crossNetworkGateway, eastWestOperator, istioSystemNamespace, METALLB_MANIFEST, metallbObjects, metallbRange, networkOf } from './multicluster.js';
 import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './docker-nodes.js';
-import { kubeContext, LABEL_HASH, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
-import { clientJobs, echoDeployments, echoService, k6ScriptConfigMap, namespace, NAMESPACE, SERVICE_HOST, validateAll } from './manifests.js';
-import { ingestK6 } from '../../traffic/k6/ingest.js';
+import { misplacedInfra } from './infra.js';
+import { kubeContext, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
+import { IstioInstaller } from './mesh-install.js';
 
-// Multi-cluster kind with Istio. Every step is a command through the Executor,
+// Multi-cluster kind with Istio: the composition of what only kind does
+// (clusters.ts: create/reuse/delete clusters; docker-nodes.ts: act on node
+// containers), the mesh (mesh-install.ts) and the Kubernetes layer
+// (../kubernetes: workloads, readiness, records, echo admin) that would serve
+// existing clusters as well. Every step is a command through the Executor,
 // so --dry-run (DryRunExecutor) prints exactly what a real run executes.
-// Not yet exercised against a live kind cluster: see docs/providers.md.
 
 export interface KindProviderOptions {
   experiment: Experiment;
@@ -34,6 +38,7 @@ export interface KindProviderOptions {
   log: (line: string) => void;
   repoRoot: string;
   keep: boolean;
+  /** The exact Istio version installed (the image tag): the installed istioctl's. */
   istioVersion: string;
   image: string;
   dockerHost?: string;
@@ -45,27 +50,34 @@ export interface KindProviderOptions {
 
 const OUTAGE_ACTION: Record<string, NodeAction> = { kill: 'stop', freeze: 'pause', isolate: 'disconnect' };
 
+/** How long a revert may take to be back (node Ready, pods Ready) before the run fails. */
+const REVERT_READY_S = 300;
+
 export class KindProvider implements Provider {
   readonly name = 'kind';
   readonly isolation = 'docker';
-  /** Jobs need scheduling and a sidecar before their first request. */
-  readonly trafficLeadMs = 20_000;
+  /** Jobs need scheduling and a sidecar before their first request; a readiness gate checks they made it. */
+  readonly trafficLeadMs = 30_000;
   readonly clusters: RenderedCluster[];
   readonly controlPlane?: KindControlPlane;
   private readonly docker: DockerCli;
+  private readonly istio: IstioInstaller;
   /** Set when provision found a cluster to reuse: its istiod already signs with the kept mesh CA. */
   private reusedCluster = false;
+  private clockFacts: string[] = [];
+  private plan: TrafficPlan | undefined;
 
   constructor(private readonly o: KindProviderOptions) {
     this.clusters = renderKindClusters(o.experiment.topology);
     this.docker = new DockerCli(o.dockerHost);
+    this.istio = new IstioInstaller({ ...o, docker: this.docker, clusters: this.clusters, keepCa: () => o.keep || this.reusedCluster, dryRun: o.dryRun ?? false });
     if (o.experiment.topology.members.length > 0) {
       this.controlPlane = new KindControlPlane({ ...o, clusters: this.clusters, docker: this.docker, live: !o.dryRun });
     }
   }
 
-  private kubectl(cluster: RenderedCluster, ...args: string[]): string[] {
-    return ['kubectl', '--context', kubeContext(cluster), ...args];
+  private kube(c: RenderedCluster): Kube {
+    return new Kube(this.o.exec, kubeContext(c), c.name);
   }
 
   /** The kind node container of a topology node or etcd member, in whichever cluster holds it. */
@@ -73,174 +85,125 @@ export class KindProvider implements Provider {
     return this.clusters.map((c) => c.mapping.containerOf[name]).find(Boolean);
   }
 
-  private apply(cluster: RenderedCluster, objects: Record<string, unknown>[], what: string) {
-    return this.o.exec.run(this.kubectl(cluster, 'apply', '-f', '-'), { input: objects.map((x) => stringify(x, { blockQuote: 'literal' })).join('---\n'), context: `apply ${what} to ${cluster.name}` });
+  private clusterOfContainer(container: string): RenderedCluster {
+    return this.clusters.find((c) => Object.values(c.mapping.containerOf).includes(container) || c.mapping.infraNode === container)!;
   }
 
   async provision(): Promise<void> {
-    const { exec, scope, reportDir } = this.o;
-    mkdirSync(join(reportDir, 'kind'), { recursive: true });
-    const { stdout } = await exec.run(['kind', 'get', 'clusters'], { context: 'list kind clusters' });
-    const existing = new Set(stdout.split('\n').filter(Boolean));
-    // Clusters are independent: create them in parallel.
-    await Promise.all(
-      this.clusters.map(async (c) => {
-        const file = join(reportDir, 'kind', `${c.name}.yaml`);
-        const text = stringify(c.config);
-        writeFileSync(file, text);
-        this.o.show?.(`kind config ${file}`, text);
-        if (existing.has(c.name)) {
-          const nodes = await exec.run(this.kubectl(c, 'get', 'nodes', '-l', `${LABEL_HASH}=${c.hash}`, '-o', 'name'), { context: `inspect ${c.name}` });
-          if (nodes.stdout.trim()) {
-            this.o.log(`reusing kind cluster ${c.name} (config hash ${c.hash})`);
-            this.reusedCluster = true;
-            return;
-          }
-          this.o.log(`kind cluster ${c.name} exists with another configuration: recreating it`);
-          await exec.run(['kind', 'delete', 'cluster', '--name', c.name], { context: `delete ${c.name}`, timeoutMs: 300_000 });
-        }
-        this.o.log(`creating kind cluster ${c.name}: ${c.config.nodes.length} nodes`);
-        const create = () => exec.run(['kind', 'create', 'cluster', '--name', c.name, '--config', file, '--wait', '180s'], { context: `create kind cluster ${c.name}`, timeoutMs: 600_000 });
-        if (this.o.keep) await create();
-        else await scope.acquire({ kind: 'kind-cluster', name: c.name }, create);
-      }),
-    );
-    if (this.multiCluster) await this.installLoadBalancers();
-  }
-
-  /** Several clusters make one mesh of several networks (see multicluster.ts). */
-  get multiCluster(): boolean {
-    return this.clusters.length > 1;
-  }
-
-  /** MetalLB in each cluster, with addresses from the top of the kind network, for the east-west gateways. */
-  private async installLoadBalancers(): Promise<void> {
-    const { exec } = this.o;
-    const { stdout } = await exec.run(this.docker.argv('network', 'inspect', 'kind', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}'), { context: 'read the kind network' });
-    const subnet = stdout.split(/\s+/).find((x) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(x));
-    if (!subnet) throw new Error(`the kind Docker network has no IPv4 subnet (${stdout.trim() || 'none'}); the east-west gateways need one`);
-    await Promise.all(
-      this.clusters.map(async (c, i) => {
-        await exec.run(this.kubectl(c, 'apply', '-f', METALLB_MANIFEST), { context: `install MetalLB in ${c.name}`, timeoutMs: 120_000 });
-        await exec.run(this.kubectl(c, '-n', 'metallb-system', 'wait', '--for=condition=Ready', 'pods', '-l', 'app=metallb', '--timeout', '180s'), { context: `wait for MetalLB in ${c.name}`, timeoutMs: 200_000 });
-        await this.apply(c, metallbObjects(metallbRange(subnet, i)), 'the MetalLB address pool');
-      }),
-    );
-  }
-
-  /**
-   * One trust domain across clusters: a shared root CA with an intermediate per
-   * cluster, as the `cacerts` secret each istiod signs with. Keys live in a
-   * private temporary folder, removed at teardown, never in the report.
-   */
-  private async installMeshCa(): Promise<void> {
-    const { exec, scope } = this.o;
-    let dir: string;
-    if ((this.o.keep || this.reusedCluster) && !this.o.dryRun) {
-      // Kept (or reused) clusters keep their istiods, which sign with this CA: every run on them must use it.
-      dir = join(homedir(), '.local', 'state', 'failover-harness', 'mesh-ca');
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      this.o.log(`mesh CA kept in ${dir} for kept clusters: remove it together with them`);
-    } else {
-      dir = mkdtempSync(join(tmpdir(), 'fh-mesh-ca-'));
-      await scope.acquire({ kind: 'file', path: dir }, async () => undefined);
-    }
-    const folders = await generateMeshCa(exec, dir, this.clusters.map((c) => c.cluster), (path) => mkdirSync(path, { recursive: true, mode: 0o700 }));
+    mkdirSync(join(this.o.reportDir, 'kind'), { recursive: true });
+    this.reusedCluster = await provisionClusters(this.clusters, { ...this.o, docker: this.docker });
     for (const c of this.clusters) {
-      await this.apply(c, [istioSystemNamespace(networkOf(c.cluster))], 'istio-system with its network');
-      // Rendered client-side then applied, so a reused cluster's secret is replaced, not an error.
-      const { stdout } = await exec.run([...cacertsSecretArgv(kubeContext(c), folders[c.cluster]!), '--dry-run=client', '-o', 'yaml'], { context: `render cacerts for ${c.name}` });
-      await exec.run(this.kubectl(c, 'apply', '-f', '-'), { input: stdout, context: `install cacerts in ${c.name}` });
+      const node = `${c.name}-control-plane`;
+      const offset = await checkNodeClock(node, { ...this.o, docker: this.docker });
+      this.clockFacts.push(`${node} ${offset.offsetMs.toFixed(1)} ms (±${offset.uncertaintyMs.toFixed(1)} ms)`);
     }
-  }
-
-  /** East-west gateway and the cross-network Gateway in one cluster. */
-  private async installEastWest(c: RenderedCluster): Promise<void> {
-    const file = join(this.o.reportDir, 'kind', `eastwest-${c.name}.yaml`);
-    const text = stringify(eastWestOperator(networkOf(c.cluster)));
-    writeFileSync(file, text);
-    this.o.show?.(`east-west gateway ${file}`, text);
-    await this.o.exec.run(['istioctl', 'install', '-y', '--context', kubeContext(c), '-f', file], { context: `install the east-west gateway in ${c.name}`, timeoutMs: 600_000 });
-    await this.apply(c, [crossNetworkGateway()], 'the cross-network gateway');
-  }
-
-  /**
-   * Every istiod watches every other cluster's API server. The address is the
-   * first control-plane node's on the kind network: pods elsewhere cannot
-   * resolve container names, and a node's own address is in its API server
-   * certificate (kind's load balancer address is not).
-   */
-  private async linkClusters(): Promise<void> {
-    const { exec } = this.o;
-    for (const from of this.clusters) {
-      const node = `${from.name}-control-plane`;
-      const { stdout: ip } = await exec.run(this.docker.argv('inspect', '--format', '{{with index .NetworkSettings.Networks "kind"}}{{.IPAddress}}{{end}}', node), { context: `address of ${node}` });
-      const { stdout: secret } = await exec.run(['istioctl', 'create-remote-secret', '--context', kubeContext(from), '--name', from.cluster, '--server', `https://${ip.trim() || `<${node} address>`}:6443`], { context: `remote secret of ${from.name}` });
-      for (const to of this.clusters.filter((x) => x !== from)) {
-        await exec.run(this.kubectl(to, 'apply', '-f', '-'), { input: secret, context: `let ${to.name} discover ${from.name}` });
-      }
-    }
+    if (this.istio.multiCluster) await this.istio.installLoadBalancers();
   }
 
   async deploy(): Promise<void> {
-    const { exec, experiment, image, istioVersion } = this.o;
-    const { stdout: version } = await exec.run(['istioctl', 'version', '--remote=false', '--short'], { context: 'istioctl version' });
-    if (version.trim() && !version.includes(istioVersion)) {
-      throw new UsageError(`istioctl is ${version.trim()}, the run pins Istio ${istioVersion}`, `install istioctl ${istioVersion}, or pass --istio-version ${version.trim()}`);
-    }
+    const { exec, experiment, image } = this.o;
     await exec.run(this.docker.argv('build', '-t', image, '-f', join(this.o.repoRoot, 'Dockerfile'), this.o.repoRoot), { context: 'build the echo image', timeoutMs: 900_000 });
+    const k6 = experiment.traffic.driver === 'k6';
+    // Every image a pod needs is in the cluster before the run: a pull at Job start would eat the baseline.
+    if (k6) await exec.run(this.docker.argv('pull', K6_IMAGE), { context: `pull ${K6_IMAGE}`, timeoutMs: 600_000 });
     const istio = renderIstio(experiment.policy, SERVICE_HOST, NAMESPACE);
     validateIstio(istio);
-    if (this.multiCluster) await this.installMeshCa();
+    if (this.istio.multiCluster) await this.istio.installMeshCa();
     await Promise.all(
       this.clusters.map(async (c) => {
-        await exec.run(['kind', 'load', 'docker-image', image, '--name', c.name], { context: `load the echo image into ${c.name}`, timeoutMs: 600_000 });
-        await exec.run(
-          ['istioctl', 'install', '-y', '--context', kubeContext(c), '--set', 'profile=minimal', '--set', `tag=${istioVersion}`, '--set', 'values.global.meshID=failover-harness', '--set', `values.global.multiCluster.clusterName=${c.cluster}`, '--set', `values.global.network=${networkOf(c.cluster)}`],
-          { context: `install Istio ${istioVersion} in ${c.name}`, timeoutMs: 600_000 },
-        );
-        if (this.multiCluster) await this.installEastWest(c);
+        for (const img of [image, ...(k6 ? [K6_IMAGE] : [])]) {
+          await exec.run(['kind', 'load', 'docker-image', img, '--name', c.name], { context: `load ${img} into ${c.name}`, timeoutMs: 600_000 });
+        }
+        await this.istio.pinClusterInfra(c);
+        await this.istio.installControlPlane(c);
+        if (this.istio.multiCluster) await this.istio.installEastWest(c);
         const deployments = echoDeployments(experiment, c.cluster, image);
         const objects = [namespace(), echoService(), ...deployments];
         validateAll(objects);
-        await this.apply(c, [...objects, istio.destinationRule, istio.virtualService], 'the echo service and failover policy');
+        const kube = this.kube(c);
+        await kube.apply([...objects, istio.destinationRule, istio.virtualService], 'the echo service and failover policy');
         for (const d of deployments) {
           const name = (d.metadata as { name: string }).name;
-          await exec.run(this.kubectl(c, '-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout', '180s'), { context: `wait for ${name}`, timeoutMs: 200_000 });
+          await kube.run(['-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout', '180s'], { context: `wait for ${name}`, timeoutMs: 200_000 });
         }
       }),
     );
-    if (this.multiCluster) await this.linkClusters();
-    if (this.controlPlane) await this.controlPlane.prepare((objects) => this.apply(this.controlPlane!.cluster, objects, 'the probe namespace'));
+    if (this.istio.multiCluster) {
+      await this.istio.linkClusters();
+      await this.istio.awaitRemotesSynced();
+    }
+    await this.checkInfraPlacement();
+    if (this.controlPlane) await this.controlPlane.prepare((objects) => this.kube(this.controlPlane!.cluster).apply(objects, 'the probe namespace'));
+  }
+
+  /** Nothing of kube-system, istio-system or metallb-system (but DaemonSets and static pods) on a node a fault can touch. */
+  private async checkInfraPlacement(): Promise<void> {
+    const misplaced: string[] = [];
+    for (const c of this.clusters) {
+      const { stdout } = await this.kube(c).run(['get', 'pods', '-A', '-o', 'json'], { context: `check where ${c.name}'s infrastructure runs` });
+      misplaced.push(...misplacedInfra(stdout, c.mapping.infraNode));
+    }
+    if (misplaced.length > 0) {
+      throw new EnvironmentError(`infrastructure runs on nodes the faults can touch: ${misplaced.join('; ')}`, 'every such pod should be pinned to the infra node; delete the cluster and run again, or report this');
+    }
+  }
+
+  /** k6 cannot be told to stop: it runs for the whole run plus what reverts may take. */
+  private k6DurationMs(total: number): number {
+    return total + 30_000 + (this.o.experiment.faults.some((f) => this.revertIsSlow(f)) ? REVERT_READY_S * 1000 : 0);
+  }
+
+  private revertIsSlow(spec: FaultSpec): boolean {
+    return spec.kind === 'zone-outage' || spec.kind === 'region-outage' || spec.kind === 'etcd-member-loss' || spec.kind === 'kill-instance';
   }
 
   async startTraffic(plan: TrafficPlan): Promise<void> {
+    this.plan = plan;
+    const { experiment, clock } = this.o;
     // With --driver k6 the Jobs run the repo's k6 script, shipped as a ConfigMap.
-    const script = this.o.experiment.traffic.driver === 'k6' ? [k6ScriptConfigMap(readFileSync(join(this.o.repoRoot, K6_SCRIPT), 'utf8'))] : [];
+    const script = experiment.traffic.driver === 'k6' ? [k6ScriptConfigMap(readFileSync(join(this.o.repoRoot, K6_SCRIPT), 'utf8'))] : [];
+    const total = experiment.phases.baseline + experiment.phases.fault + experiment.phases.recovery;
+    // The harness driver stops on the stop file; this bound only matters if the harness dies.
+    const timing = { startAt: plan.startAt, maxDurationMs: total + REVERT_READY_S * 1000 + 60_000, k6DurationMs: this.k6DurationMs(total) };
     for (const c of this.clusters) {
-      const jobs = clientJobs(this.o.experiment, c.cluster, this.o.image, plan.startAt, plan.maxDurationMs);
+      const jobs = clientJobs(experiment, c.cluster, this.o.image, timing);
       if (!jobs.length) continue;
       validateAll([...script, ...jobs]);
-      await this.apply(c, [...script, ...jobs], 'the traffic clients');
+      await this.kube(c).apply([...script, ...jobs], 'the traffic clients');
+    }
+    // Readiness gate: every client pod Ready before the agreed first request, or no run.
+    const notReady: string[] = [];
+    for (const c of this.clusters) {
+      const clients = experiment.topology.clients.filter((x) => x.locality.cluster === c.cluster).map((x) => x.name);
+      notReady.push(...(await awaitClientsReady(this.kube(c), NAMESPACE, clients, CLIENT_LABEL, clock, plan.startAt - 1000)));
+    }
+    if (notReady.length > 0) {
+      throw new EnvironmentError(`client pods not Ready before the first request: ${notReady.join('; ')}`, 'a slow image pull or sidecar start; check `kubectl -n chaos describe pods`, then run again');
     }
   }
 
   async stopTraffic(): Promise<{ records: RequestRecord[]; files: string[] }> {
+    const { experiment, clock } = this.o;
+    const k6 = experiment.traffic.driver === 'k6';
     const records: RequestRecord[] = [];
     const files: string[] = [];
     mkdirSync(join(this.o.reportDir, 'records'), { recursive: true });
+    const total = experiment.phases.baseline + experiment.phases.fault + experiment.phases.recovery;
+    const clientsOf = (c: RenderedCluster) => experiment.topology.clients.filter((x) => x.locality.cluster === c.cluster);
+    // Every driver stops at the same moment, then each one's records are copied out.
+    if (!k6) for (const c of this.clusters) for (const client of clientsOf(c)) await stopClientDriver(this.kube(c), NAMESPACE, client.name);
     for (const c of this.clusters) {
-      for (const client of this.o.experiment.topology.clients.filter((x) => x.locality.cluster === c.cluster)) {
-        const job = `job/traffic-${client.name}`;
-        await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'wait', '--for=condition=complete', job, '--timeout', '120s'), { context: `wait for ${job}`, timeoutMs: 130_000 }).catch(() => undefined);
-        const { stdout } = await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'logs', job, '-c', 'driver'), { context: `collect records of ${client.name}` });
-        const text = stdout.split('\n').filter((l) => l.startsWith('{')).join('\n');
-        const mine = this.o.experiment.traffic.driver === 'k6' ? ingestK6(client.name, text) : parseRecords(text);
+      const kube = this.kube(c);
+      for (const client of clientsOf(c)) {
+        // The harness driver settles in-flight requests (each bounded by the request timeout); k6 runs to its end.
+        const k6End = this.plan ? this.plan.startAt + this.k6DurationMs(total) : clock.now();
+        const waitMs = experiment.traffic.timeout + 30_000 + (k6 ? Math.max(0, k6End - clock.now()) : 0);
+        const mine = await collectClientRecords({ kube, namespace: NAMESPACE, client: client.name, k6, clock, waitMs });
         const file = join(this.o.reportDir, 'records', `${client.name}.ndjson`);
         writeFileSync(file, formatRecords(mine));
         files.push(file);
         records.push(...mine);
-        await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'delete', job, '--wait=false'), { context: `remove ${job}` });
+        await kube.run(['-n', NAMESPACE, 'delete', `job/traffic-${client.name}`, '--wait=false'], { context: `remove the Job of ${client.name}` });
       }
     }
     return { records, files };
@@ -251,10 +214,7 @@ export class KindProvider implements Provider {
     const selector = faultSelector(spec);
     const t = this.o.experiment.topology;
     // Members map to their own control-plane containers (two members may share a topology node).
-    const keys = [
-      ...t.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node),
-      ...t.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name),
-    ];
+    const keys = [...t.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node), ...t.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name)];
     return [...new Set(keys.map((k) => this.containerOf(k)).filter((x): x is string => Boolean(x)))];
   }
 
@@ -265,10 +225,30 @@ export class KindProvider implements Provider {
     for (const c of this.clusters) {
       const mine = nodes.filter((n) => c.mapping.containerOf[n]);
       if (!mine.length) continue;
-      const { stdout } = await this.o.exec.run(this.kubectl(c, '-n', NAMESPACE, 'get', 'pods', '-l', `app=echo,${LABEL_NODE} in (${mine.join(',')})`, '-o', 'name'), { context: 'find pods' });
+      const { stdout } = await this.kube(c).run(['-n', NAMESPACE, 'get', 'pods', '-l', `app=echo,${LABEL_NODE} in (${mine.join(',')})`, '-o', 'name'], { context: 'find pods' });
       out.push(...stdout.split('\n').filter(Boolean).map((p) => ({ cluster: c, pod: p.replace(/^pod\//, '') })));
     }
     return out;
+  }
+
+  /**
+   * Back from a node fault: each node Ready again, then the echo pods on them
+   * Ready (their endpoints are back in the mesh). A node that does not come
+   * back fails the run.
+   */
+  private async awaitNodesBack(containers: readonly string[]): Promise<void> {
+    for (const c of this.clusters) {
+      const mine = containers.filter((x) => this.clusterOfContainer(x) === c);
+      if (!mine.length) continue;
+      const kube = this.kube(c);
+      await kube.run(['wait', '--for=condition=Ready', ...mine.map((n) => `node/${n}`), '--timeout', `${REVERT_READY_S}s`], { context: `wait for ${mine.join(', ')} to be Ready`, timeoutMs: REVERT_READY_S * 1000 + 10_000 });
+      const nodes = Object.entries(c.mapping.containerOf)
+        .filter(([name, container]) => mine.includes(container) && this.o.experiment.topology.instances.some((i) => i.node === name))
+        .map(([name]) => name);
+      if (nodes.length) {
+        await kube.run(['-n', NAMESPACE, 'wait', '--for=condition=Ready', 'pods', '-l', `app=echo,${LABEL_NODE} in (${nodes.join(',')})`, '--timeout', `${REVERT_READY_S}s`], { context: 'wait for the echo pods to be Ready', timeoutMs: REVERT_READY_S * 1000 + 10_000 });
+      }
+    }
   }
 
   async inject(spec: FaultSpec): Promise<InjectedFault> {
@@ -281,28 +261,53 @@ export class KindProvider implements Provider {
         const containers = this.containersFor(spec);
         const revert = await actOnNodes(this.docker, exec, scope, OUTAGE_ACTION[spec.mode]!, containers);
         // Members go down with their nodes; naming them lets the analysis tell a lost leader (as locally).
-        const members = this.o.experiment.topology.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name);
-        return { target, mode: spec.mode, affected: [...containers, ...members], revert };
+        const t = this.o.experiment.topology;
+        const members = t.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name);
+        return {
+          target,
+          mode: spec.mode,
+          affected: [...containers, ...members],
+          revert,
+          awaitRecovered: async () => {
+            await this.awaitNodesBack(containers);
+            for (const m of members) await this.controlPlane?.awaitMemberBack(m, REVERT_READY_S * 1000);
+          },
+        };
       }
       case 'drain-listeners': {
+        // At the application: the echo closes its listener and every open connection, and reopens on restore.
         const pods = await this.podsMatching(selector);
         const ids = await Promise.all(
           pods.map(async ({ cluster, pod }) => {
-            const drain = this.kubectl(cluster, '-n', NAMESPACE, 'exec', pod, '-c', 'istio-proxy', '--', 'pilot-agent', 'request', 'POST', 'drain_listeners?inboundonly');
-            return (await scope.acquire({ kind: 'pod-drained', context: kubeContext(cluster), namespace: NAMESPACE, pod }, () => exec.run(drain, { context: `drain ${pod}` }))).id;
+            const resource = { kind: 'pod-drained' as const, context: kubeContext(cluster), namespace: NAMESPACE, pod };
+            return (await scope.acquire(resource, () => echoAdmin(this.kube(cluster), NAMESPACE, pod, 'drain'))).id;
           }),
         );
-        return { target, affected: pods.map((p) => p.pod), revert: scope.releasing(ids) };
-      }
-      case 'kill-instance': {
-        const pods = await this.podsMatching(selector);
-        for (const { cluster, pod } of pods) await exec.run(this.kubectl(cluster, '-n', NAMESPACE, 'delete', 'pod', pod, '--grace-period=0', '--force'), { context: `kill ${pod}` });
-        // The Deployment replaces killed pods by itself; revert waits for that.
         return {
           target,
           affected: pods.map((p) => p.pod),
-          revert: async () => {
-            for (const c of this.clusters) await exec.run(this.kubectl(c, '-n', NAMESPACE, 'wait', '--for=condition=Ready', 'pods', '-l', 'app=echo', '--timeout', '120s'), { context: 'wait for replacements' });
+          revert: scope.releasing(ids),
+          awaitRecovered: async () => {
+            for (const c of this.clusters) await awaitPodsReady(this.kube(c), NAMESPACE, pods.filter((p) => p.cluster === c).map((p) => p.pod));
+          },
+        };
+      }
+      case 'kill-instance': {
+        const pods = await this.podsMatching(selector);
+        for (const { cluster, pod } of pods) await this.kube(cluster).run(['-n', NAMESPACE, 'delete', 'pod', pod, '--grace-period=0', '--force'], { context: `kill ${pod}` });
+        // The Deployment replaces killed pods by itself: nothing to undo, only to wait for.
+        return {
+          target,
+          affected: pods.map((p) => p.pod),
+          revert: async () => undefined,
+          awaitRecovered: async () => {
+            for (const c of this.clusters) {
+              if (!pods.some((p) => p.cluster === c)) continue;
+              for (const d of echoDeployments(this.o.experiment, c.cluster, this.o.image)) {
+                const name = (d.metadata as { name: string }).name;
+                await this.kube(c).run(['-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout', `${REVERT_READY_S}s`], { context: `wait for ${name}`, timeoutMs: REVERT_READY_S * 1000 + 10_000 });
+              }
+            }
           },
         };
       }
@@ -328,21 +333,29 @@ export class KindProvider implements Provider {
       case 'freeze-instance':
         throw new UsageError('freeze-instance is not available with --provider kind (a pod cannot be SIGSTOPped from outside its node reliably)', 'use zone-outage with --mode freeze (pauses the node container), or kill-instance');
       case 'etcd-member-loss': {
+        const cp = this.controlPlane!;
         const members = this.o.experiment.topology.members.map((m) => m.name);
         // leader/follower are resolved now, from each member's own etcd metrics.
-        const names = await pickMembers(spec, members, () => this.controlPlane!.leader());
+        const names = await pickMembers(spec, members, () => cp.leader());
         const containers = names.map((n) => this.containerOf(n)!);
+        const awaitRecovered = async () => {
+          for (const n of names) await cp.awaitMemberBack(n, REVERT_READY_S * 1000);
+        };
         if (spec.mode === 'freeze') {
           const revert = await actOnNodes(this.docker, exec, scope, 'pause', containers);
-          return { target, mode: spec.mode, affected: names, revert };
+          return { target, mode: spec.mode, affected: names, revert, awaitRecovered };
         }
+        // A crash: SIGKILL, then the manifest parked so the kubelet does not restart it (docker-nodes.ts).
         const ids = await Promise.all(
           containers.map(async (container) => {
-            const move = this.docker.moveEtcdManifest(container).apply;
-            return (await scope.acquire({ kind: 'etcd-manifest-moved', container, ...this.docker.hostField }, () => exec.run(move, { context: `stop etcd on ${container}` }))).id;
+            const { apply } = this.docker.crashEtcd(container);
+            const { id } = await scope.acquire({ kind: 'etcd-manifest-moved', container, ...this.docker.hostField }, async () => {
+              for (const argv of apply) await exec.run(argv, { context: `crash etcd on ${container}` });
+            });
+            return id;
           }),
         );
-        return { target, mode: spec.mode, affected: names, revert: scope.releasing(ids) };
+        return { target, mode: spec.mode, affected: names, revert: scope.releasing(ids), awaitRecovered };
       }
     }
   }
@@ -351,10 +364,7 @@ export class KindProvider implements Provider {
   private async nodeNetworks(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (const c of this.clusters) {
-      const { stdout } = await this.o.exec.run(
-        this.kubectl(c, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR} {.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}'),
-        { context: `read node networks of ${c.name}` },
-      );
+      const { stdout } = await this.kube(c).run(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR} {.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}'], { context: `read node networks of ${c.name}` });
       for (const line of stdout.split('\n')) {
         const [name, cidr, address] = line.trim().split(/\s+/);
         if (name && cidr && address) out.set(name, [cidr, address]);
@@ -368,6 +378,16 @@ export class KindProvider implements Provider {
   }
 
   facts(): Record<string, string> {
-    return { provider: 'kind', clusters: this.clusters.map((c) => `${c.name} (${c.config.nodes.length} nodes, hash ${c.hash})`).join('; '), istio: this.o.istioVersion, image: this.o.image, keep: String(this.o.keep) };
+    return {
+      provider: 'kind',
+      clusters: this.clusters.map((c) => `${c.name} (${c.config.nodes.length} nodes, infrastructure on ${c.mapping.infraNode}, hash ${c.hash})`).join('; '),
+      istio: this.o.istioVersion,
+      image: this.o.image,
+      keep: String(this.o.keep),
+      ...(this.clockFacts.length ? { nodeClockOffset: this.clockFacts.join('; ') } : {}),
+      ...(this.controlPlane ? { controlPlaneProbe: this.controlPlane.describe() } : {}),
+      drain: 'at the echo: its listener and open connections closed (admin /drain), reopened by /restore',
+      partition: 'iptables chains inside the node containers',
+    };
   }
 }

@@ -14,9 +14,13 @@ export interface K6Traffic {
   allowTarget?: string;
 }
 
-/** `k6 …` arguments before the script: quiet, samples to `jsonOut` as JSON lines. */
-export function k6RunArgs(jsonOut: string): string[] {
-  return ['run', '--quiet', '--no-summary', '--no-usage-report', '--out', `json=${jsonOut}`];
+/**
+ * `k6 …` arguments before the script: quiet, samples to `jsonOut` as JSON
+ * lines; with `summaryExport`, k6's end-of-test figures to that file (its
+ * http_reqs count is what the copied-out samples are checked against).
+ */
+export function k6RunArgs(jsonOut: string, summaryExport?: string): string[] {
+  return ['run', '--quiet', ...(summaryExport ? [`--summary-export=${summaryExport}`] : ['--no-summary']), '--no-usage-report', '--out', `json=${jsonOut}`];
 }
 
 /** The settings driver.js reads from __ENV. */

@@ -3,7 +3,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import type { Experiment } from '../../core/experiment.js';
 import { k6Env, k6RunArgs } from '../../traffic/k6/run.js';
-import { LABEL_NODE } from './kind-config.js';
+import { LABEL_NODE } from './labels.js';
 
 // The workloads on kind as Kubernetes objects. Pure; every object is validated
 // against the Kubernetes OpenAPI schema (kubernetes-models) before use.
@@ -13,8 +13,16 @@ export const SERVICE_HOST = `echo.${NAMESPACE}.svc.cluster.local`;
 export const ECHO_PORT = 8080;
 export const ADMIN_PORT = 9080;
 export const CLIENT_LABEL = 'failover-harness.io/client';
-/** The k6 image for `--driver k6` (pulled by the kind nodes). */
+/** The k6 image for `--driver k6` (pulled on the host and loaded into every kind cluster before the run). */
 export const K6_IMAGE = 'grafana/k6:1.0.0';
+/** Where a client pod keeps its records (an emptyDir shared by the driver and the records holder). */
+export const RECORDS_DIR = '/records';
+export const RECORDS_CONTAINER = 'records';
+/** The driver's own count, written once every record is: {sent, recorded} (k6: its summary export). */
+export const SUMMARY_FILE = `${RECORDS_DIR}/summary.json`;
+export const STOP_FILE = `${RECORDS_DIR}/stop`;
+export const COLLECTED_FILE = `${RECORDS_DIR}/collected`;
+export const recordsFile = (client: string, k6: boolean) => `${RECORDS_DIR}/${k6 ? 'k6-samples' : client}.ndjson`;
 export const K6_SCRIPT_CONFIGMAP = 'k6-driver';
 
 type Obj = Record<string, unknown>;
@@ -81,17 +89,26 @@ export function k6ScriptConfigMap(script: string): Obj {
   return cm.toJSON() as Obj;
 }
 
-/** The client's container: the harness driver (records on stdout), or k6 with the same open model (samples on stdout). */
-function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number): Obj {
+const recordsMount = { name: 'records', mountPath: RECORDS_DIR };
+
+/**
+ * The client's container: the harness driver, or k6 with the same open model.
+ * Either writes its records to a file in the pod's emptyDir, never to its log.
+ * The harness driver stops when the harness writes the stop file; k6 cannot
+ * watch a file, so it runs for exactly the run's length (`k6DurationMs`).
+ */
+function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number, k6DurationMs: number): Obj {
   const target = `http://${SERVICE_HOST}:${ECHO_PORT}/`;
   if (ex.traffic.driver === 'k6') {
-    const env = k6Env({ target, allowTarget: SERVICE_HOST, rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs, startAt });
+    const env = k6Env({ target, allowTarget: SERVICE_HOST, rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs: k6DurationMs, startAt });
     return {
       name: 'driver',
       image: K6_IMAGE,
-      args: [...k6RunArgs('/dev/stdout'), '/scripts/driver.js'],
+      // Loaded into the cluster by the harness (kind load docker-image): never pulled at Job start.
+      imagePullPolicy: 'IfNotPresent',
+      args: [...k6RunArgs(recordsFile(client, true), SUMMARY_FILE), '/scripts/driver.js'],
       env: Object.entries(env).map(([name, value]) => ({ name, value })),
-      volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }],
+      volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }, recordsMount],
     };
   }
   return {
@@ -107,13 +124,40 @@ function driverContainer(ex: Experiment, client: string, image: string, startAt:
       '--timeout-ms', String(ex.traffic.timeout),
       '--max-duration-ms', String(Math.round(maxDurationMs)),
       '--start-at', String(Math.round(startAt)),
-      '--out', '-',
+      '--out', recordsFile(client, false),
+      '--stop-file', STOP_FILE,
+      '--summary', SUMMARY_FILE,
     ],
+    volumeMounts: [recordsMount],
   };
 }
 
-/** A Job per client, pinned to its node, running the same traffic driver as locally; records go to its log. */
-export function clientJobs(ex: Experiment, cluster: string, image: string, startAt: number, maxDurationMs: number): Obj[] {
+/** Keeps the pod (and its emptyDir) until the harness has copied the records out. */
+function recordsContainer(image: string, maxDurationMs: number): Obj {
+  return {
+    name: RECORDS_CONTAINER,
+    image,
+    imagePullPolicy: 'Never',
+    args: ['harness/traffic/records-holder.ts', '--dir', RECORDS_DIR, '--max-wait-ms', String(Math.round(maxDurationMs + 600_000))],
+    volumeMounts: [recordsMount],
+  };
+}
+
+export interface ClientJobTiming {
+  /** Epoch ms of the first request. */
+  startAt: number;
+  /** Bound on the harness driver (it normally stops on the stop file). */
+  maxDurationMs: number;
+  /** How long k6 runs (it cannot be told to stop). */
+  k6DurationMs: number;
+}
+
+/**
+ * A Job per client, pinned to its node, running the same traffic driver as
+ * locally. Records go to a file in an emptyDir that a second container keeps
+ * until the harness copied it out (see records-holder.ts).
+ */
+export function clientJobs(ex: Experiment, cluster: string, image: string, t: ClientJobTiming): Obj[] {
   const k6 = ex.traffic.driver === 'k6';
   return ex.topology.clients
     .filter((c) => c.locality.cluster === cluster)
@@ -123,6 +167,8 @@ export function clientJobs(ex: Experiment, cluster: string, image: string, start
           metadata: { name: `traffic-${c.name}`, namespace: NAMESPACE, labels: { [CLIENT_LABEL]: c.name } },
           spec: {
             backoffLimit: 0,
+            // A bound whatever happens to the harness: the Job ends itself.
+            activeDeadlineSeconds: Math.ceil((t.maxDurationMs + 900_000) / 1000),
             template: {
               // A native sidecar lets the Job complete while the mesh proxy runs.
               metadata: { labels: { [CLIENT_LABEL]: c.name }, annotations: { 'sidecar.istio.io/nativeSidecar': 'true' } },
@@ -130,8 +176,8 @@ export function clientJobs(ex: Experiment, cluster: string, image: string, start
                 restartPolicy: 'Never',
                 nodeSelector: { [LABEL_NODE]: c.name },
                 tolerations,
-                containers: [driverContainer(ex, c.name, image, startAt, maxDurationMs) as never],
-                ...(k6 ? { volumes: [{ name: 'script', configMap: { name: K6_SCRIPT_CONFIGMAP } }] } : {}),
+                containers: [driverContainer(ex, c.name, image, t.startAt, t.maxDurationMs, t.k6DurationMs) as never, recordsContainer(image, t.maxDurationMs) as never],
+                volumes: [{ name: 'records', emptyDir: {} }, ...(k6 ? [{ name: 'script', configMap: { name: K6_SCRIPT_CONFIGMAP } }] : [])],
               },
             },
           },
