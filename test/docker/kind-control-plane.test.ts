@@ -7,7 +7,8 @@ import { parseExperiment } from '../../harness/core/experiment.js';
 import { realExecutor } from '../../harness/exec/index.js';
 import { Ledger } from '../../harness/faults/ledger.js';
 import { ResourceScope } from '../../harness/faults/scope.js';
-import { KindControlPlane } from '../../harness/providers/kind/control-plane.js';
+import { configMapEtcdKey, KindControlPlane, parseRangeAnswer, serializableReadArgv } from '../../harness/providers/kind/control-plane.js';
+import { firstLeader } from '../../harness/probes/probe-client.js';
 import { KindProvider } from '../../harness/providers/kind/provider.js';
 import { DockerCli } from '../../harness/providers/kind/docker-nodes.js';
 import { renderKindClusters } from '../../harness/providers/kind/kind-config.js';
@@ -56,17 +57,24 @@ beforeAll(async () => {
   enginePidsBefore = new Set((await engineProcesses()).map((p) => p.pid));
   stateRoot = mkdtempSync(join(tmpdir(), 'fh-docker-cp-'));
   d = await startDockerd();
-  await importStandIn(d.docker, IMAGE, ['/usr/bin/etcd', '/usr/bin/curl']);
+  // procps' pkill and pgrep, as kind's node image has them (busybox-static has neither).
+  await importStandIn(d.docker, IMAGE, ['/usr/bin/etcd', '/usr/bin/curl', '/usr/bin/pkill', '/usr/bin/pgrep'], { '/etc/kubernetes/manifests/etcd.yaml': 'kind: Pod\n' });
   await d.docker('network', 'create', '--subnet', `${SUBNET}.0/24`, NETWORK);
   const initial = members.map((m, i) => `${m}=http://${ip(i)}:2380`).join(',');
   for (const [i, m] of members.entries()) {
-    await d.docker(
-      'run', '-d', '--name', containerOf(m), '--network', NETWORK, '--ip', ip(i),
-      '--label', `io.x-k8s.kind.cluster=${cluster.name}`, '--label', 'io.x-k8s.kind.role=control-plane',
-      IMAGE, '/usr/bin/etcd', '--name', m, '--data-dir', '/tmp/etcd',
+    const etcd = [
+      '/usr/bin/etcd', '--name', m, '--data-dir', '/tmp/etcd',
       '--listen-peer-urls', `http://${ip(i)}:2380`, '--initial-advertise-peer-urls', `http://${ip(i)}:2380`,
       '--listen-client-urls', `http://${ip(i)}:2379`, '--advertise-client-urls', `http://${ip(i)}:2379`,
       '--listen-metrics-urls', 'http://127.0.0.1:2381', '--initial-cluster', initial, '--initial-cluster-state', 'new',
+    ].join(' ');
+    // A stand-in kubelet: runs etcd while its static-pod manifest is in place (so the harness's
+    // SIGKILL + parked manifest stops it, and moving the manifest back starts it again), logging to a file.
+    const kubelet = `while true; do if [ -f /etc/kubernetes/manifests/etcd.yaml ]; then ${etcd} >>/tmp/etcd.log 2>&1; fi; sleep 1; done`;
+    await d.docker(
+      'run', '-d', '--name', containerOf(m), '--network', NETWORK, '--ip', ip(i),
+      '--label', `io.x-k8s.kind.cluster=${cluster.name}`, '--label', 'io.x-k8s.kind.role=control-plane',
+      IMAGE, '/bin/busybox', 'sh', '-c', kubelet,
     );
   }
   // The workers (service and client nodes) stand in too: idle, labelled like kind's.
@@ -180,6 +188,58 @@ describe('kind control plane: etcd members seen from their nodes', () => {
       await fault.revert();
     }
     expect(Object.values(await states()).every((s) => s === 'running')).toBe(true);
+    ledger.close();
+  });
+
+  it('reads a key from one member with serializable consistency, and still does while the others are paused (quorum lost)', async () => {
+    const cli = new DockerCli(d.host);
+    const read = async (i: number) => {
+      const argv = serializableReadArgv(cli, containerOf(members[i]!), configMapEtcdKey('failover-harness-probe', 'probe-key'), 1000, { url: `http://${ip(i)}:2379`, tls: false });
+      return parseRangeAnswer((await realExecutor.run(argv, { timeoutMs: 5000 })).stdout);
+    };
+    expect(await read(0)).toEqual({ found: false });
+    await realExecutor.run(['etcdctl', '--endpoints', `http://${ip(0)}:2379`, 'put', '/registry/configmaps/failover-harness-probe/probe-key', 'v'], { env: { ETCDCTL_API: '3' } });
+    expect(await read(2)).toEqual({ found: true });
+    await d.docker('pause', containerOf(members[0]!), containerOf(members[1]!));
+    try {
+      // The survivor has no quorum: a linearizable read fails, the serializable one still answers.
+      await expect(realExecutor.run(['etcdctl', '--endpoints', `http://${ip(2)}:2379`, '--command-timeout', '2s', 'get', '/registry/configmaps/failover-harness-probe/probe-key'], { env: { ETCDCTL_API: '3' } })).rejects.toThrow();
+      expect(await read(2)).toEqual({ found: true });
+    } finally {
+      await d.docker('unpause', containerOf(members[0]!), containerOf(members[1]!));
+    }
+    await waitFor('a leader again', async () => (await cp.leader()) ?? undefined, 30_000);
+  });
+
+  it('etcd-member-loss (leader, kill) SIGKILLs the leader\'s etcd before parking its manifest; revert brings it back', async () => {
+    const ledger = new Ledger(stateRoot, 'crash');
+    const provider = new KindProvider({
+      experiment, runId: 'crash', reportDir: stateRoot, exec: realExecutor, clock: systemClock, log: () => undefined,
+      scope: new ResourceScope(ledger, undoAny(realExecutor), systemClock), repoRoot: '.', keep: true, istioVersion: '1.30.0', image: 'unused', dockerHost: d.host,
+    });
+    const leader = await waitFor('an etcd leader', async () => (await provider.controlPlane!.leader()) ?? undefined, 30_000);
+    const node = containerOf(leader);
+    const fault = await provider.inject({ kind: 'etcd-member-loss', which: 'leader', count: 1, mode: 'kill' });
+    try {
+      expect(fault.affected).toEqual([leader]);
+      // Gone, and not restarted: the stand-in kubelet sees no manifest.
+      await expect(d.docker('exec', node, '/usr/bin/pgrep', '-x', 'etcd')).rejects.toThrow();
+      await d.docker('exec', node, '/bin/busybox', 'test', '-f', '/root/etcd.yaml.failover-harness');
+      // A crash, not a graceful stop: etcd never logged its shutdown (it does on SIGTERM, then hands leadership over).
+      expect(await d.docker('exec', node, '/bin/busybox', 'cat', '/tmp/etcd.log')).not.toMatch(/shutting down|transfer/i);
+      const next = await waitFor('a new leader', async () => {
+        const l = await firstLeader(members.filter((m) => m !== leader), (m) => provider.controlPlane!.memberStatus(m, 1000));
+        return l ?? undefined;
+      }, 30_000);
+      expect(next).not.toBe(leader);
+      await fault.revert();
+      await fault.awaitRecovered!();
+    } finally {
+      await fault.revert();
+    }
+    await d.docker('exec', node, '/usr/bin/pgrep', '-x', 'etcd');
+    await provider.controlPlane!.memberStatus(leader, 1000);
+    expect(await provider.controlPlane!.leader()).not.toBeNull();
     ledger.close();
   });
 });

@@ -26,6 +26,7 @@ const NODES = [
   { name: `${CLUSTER}-worker3`, role: 'worker' },
 ];
 const OTHER = 'fhother-worker';
+const SQUATTER = 'fh-squatter';
 
 let d: TestDocker;
 let cli: DockerCli;
@@ -33,6 +34,9 @@ let stateRoot: string;
 
 async function state(name: string): Promise<string> {
   return d.docker('inspect', '--format', '{{.State.Status}}', name);
+}
+async function address(name: string): Promise<string> {
+  return d.docker('inspect', '--format', `{{with index .NetworkSettings.Networks "${NETWORK}"}}{{.IPAddress}}{{end}}`, name);
 }
 async function networks(name: string): Promise<string> {
   return d.docker('inspect', '--format', '{{json .NetworkSettings.Networks}}', name);
@@ -73,7 +77,7 @@ afterAll(async () => {
   let left = { containers: 'not checked', networks: 'not checked', images: 'not checked' };
   try {
     if (d) {
-      await d.docker('rm', '-f', ...NODES.map((n) => n.name), OTHER).catch(() => undefined);
+      await d.docker('rm', '-f', ...NODES.map((n) => n.name), OTHER, SQUATTER).catch(() => undefined);
       await d.docker('network', 'rm', NETWORK).catch(() => undefined);
       await d.docker('rmi', '-f', IMAGE).catch(() => undefined);
       left = { containers: await d.docker('ps', '-aq'), networks: await d.docker('network', 'ls', '--filter', `name=${NETWORK}`, '-q'), images: await d.docker('images', '-q') };
@@ -145,5 +149,30 @@ describe('kind node faults on a real Docker engine', () => {
     expect(await networks(`${CLUSTER}-worker2`)).toContain(NETWORK);
     // Idempotent: a second cleanup finds nothing to do.
     expect(listLedgers(stateRoot).filter((l) => l.outstanding.length > 0)).toEqual([]);
+  });
+
+  // Run last: they leave ledgers with a failed undo and a node on a new address.
+  it('disconnect then reconnect keeps each node\'s address, even reconnected in the other order', async () => {
+    const { scope: s, ledger } = scope('t-keep-ip');
+    const [low, high] = [`${CLUSTER}-worker2`, `${CLUSTER}-worker3`];
+    const before = { [low]: await address(low), [high]: await address(high) };
+    const revertLow = await actOnNodes(cli, realExecutor, s, 'disconnect', [low], NETWORK);
+    const revertHigh = await actOnNodes(cli, realExecutor, s, 'disconnect', [high], NETWORK);
+    // Docker hands out the lowest free address: without --ip, the first node back would take the other's.
+    await revertHigh();
+    await revertLow();
+    expect({ [low]: await address(low), [high]: await address(high) }).toEqual(before);
+    ledger.close();
+  });
+
+  it('a node that comes back on another address fails its revert loudly', async () => {
+    const { scope: s } = scope('t-moved');
+    const node = `${CLUSTER}-worker`;
+    const old = await address(node);
+    const revert = await actOnNodes(cli, realExecutor, s, 'stop', [node], NETWORK);
+    // Another container takes the stopped node's address, as can happen on a busy kind network.
+    await d.docker('run', '-d', '--name', SQUATTER, '--network', NETWORK, '--ip', old, IMAGE, '/bin/busybox', 'sleep', '3600');
+    await expect(revert()).rejects.toThrow(new RegExp(`node ${node} came back on ${NETWORK} with address [\\d.]+, not ${old.replace(/\./g, '\\.')}: a kind node that changes address breaks its cluster`));
+    expect(await state(node)).toBe('running');
   });
 });

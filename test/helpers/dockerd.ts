@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -109,7 +109,7 @@ async function withLibraries(binary: string): Promise<string[]> {
  * `docker import`; `binaries` (e.g. the host's etcd and curl) are copied in
  * with their shared libraries, at the same paths.
  */
-export async function importStandIn(docker: TestDocker['docker'], tag: string, binaries: readonly string[] = []): Promise<void> {
+export async function importStandIn(docker: TestDocker['docker'], tag: string, binaries: readonly string[] = [], files: Record<string, string> = {}): Promise<void> {
   const rootfs = mkdtempSync(join(tmpdir(), 'fh-rootfs-'));
   mkdirSync(join(rootfs, 'bin'));
   mkdirSync(join(rootfs, 'etc/kubernetes/manifests'), { recursive: true });
@@ -117,13 +117,17 @@ export async function importStandIn(docker: TestDocker['docker'], tag: string, b
   mkdirSync(join(rootfs, 'tmp'));
   const busybox = existsSync('/bin/busybox') ? '/bin/busybox' : '/usr/bin/busybox';
   copyFileSync(busybox, join(rootfs, 'bin/busybox'));
-  for (const tool of ['sh', 'sleep', 'mv', 'test', 'ls', 'cat', 'pkill', 'pgrep', 'touch']) symlinkSync('busybox', join(rootfs, 'bin', tool));
+  for (const tool of ['sh', 'sleep', 'mv', 'test', 'ls', 'cat', 'touch', 'head', 'grep']) symlinkSync('busybox', join(rootfs, 'bin', tool));
   for (const binary of binaries) {
     for (const file of await withLibraries(binary)) {
       mkdirSync(join(rootfs, dirname(file)), { recursive: true });
       // copyFileSync follows symlinks: the image gets the files themselves.
       if (!existsSync(join(rootfs, file))) copyFileSync(file, join(rootfs, file));
     }
+  }
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(rootfs, dirname(path)), { recursive: true });
+    writeFileSync(join(rootfs, path), text);
   }
   const tar = join(tmpdir(), `fh-rootfs-${process.pid}.tar`);
   await execa('tar', ['-cf', tar, '-C', rootfs, '.']);
