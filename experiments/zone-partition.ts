@@ -8,7 +8,7 @@ import { zonalTopology } from '../clusters/zonal.js';
 
 export default defineExperiment({
   name: 'zone-partition',
-  description: "zone-a and zone-b are partitioned (nftables drop both ways) while zone-a's instances die: zone-a's client must fail over to zone-c, the only zone it can reach.",
+  description: "zone-a and zone-b are partitioned (dropped both ways: nftables locally, iptables in the node containers on kind) while zone-a's instances die: zone-a's client must fail over to zone-c, the only zone it can reach.",
   verifies: 'client-a served ≥ 95% by zone-c and ≤ 5% by zone-b during the fault, recovers < 3 s; client-b unaffected (its own zone); client-c unaffected.',
   topology: zonalTopology({ zones: 3 }),
   phases: { baseline: '4s', fault: '8s', recovery: '6s' },

@@ -56,6 +56,17 @@ describe('#2 and #7 the control-plane probe measures etcd, not the load balancer
     expect(p).not.toContain('resourceVersion=0');
   });
 
+  it('checks that each API server is reachable from the host before probing it (Docker Desktop does not route the kind network)', async () => {
+    const { createServer } = await import('node:net');
+    const { reachable } = await import('../../harness/providers/kind/control-plane.js');
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    expect(await reachable('127.0.0.1', port, 1000)).toBe(true);
+    await new Promise((r) => server.close(r));
+    expect(await reachable('127.0.0.1', port, 1000)).toBe(false);
+  });
+
   it('serializable reads are Range requests with serializable=true for the ConfigMap key the API server stores', () => {
     const argv = serializableReadArgv(new DockerCli(), 'n', configMapEtcdKey('ns', 'cm'), 1000, { url: 'http://x:2379', tls: false });
     const body = JSON.parse(argv[argv.length - 1]!) as { key: string; serializable: boolean };

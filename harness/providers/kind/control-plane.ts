@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
-import { UsageError } from '../../core/errors.js';
+import { EnvironmentError, UsageError } from '../../core/errors.js';
 import type { Experiment } from '../../core/experiment.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
@@ -25,6 +26,20 @@ import { kubeContext, type RenderedCluster } from './kind-config.js';
 // gRPC gateway, with kubeadm's healthcheck client certificate): an rv=0 LIST
 // through the API server is no serializable read once its watch cache stops
 // being ready under quorum loss. Leadership comes from each member's metrics.
+
+/** Whether a TCP connection to host:port opens within the time. */
+export function reachable(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
 
 /** Direct API calls, one attempt per member. */
 export const KIND_PROBE = { intervalMs: 250, timeoutMs: 2000, attemptMs: 1000, statusEveryTicks: 4 };
@@ -177,6 +192,12 @@ export class KindControlPlane implements ControlPlaneAccess {
       const ip = await nodeAddress(this.o.docker, this.o.exec, this.containerOf(m));
       if (ip) this.apiServers.set(m, ip);
       else if (this.o.live) throw new Error(`control-plane node ${this.containerOf(m)} has no address on the kind network`);
+      if (ip && this.o.live && !(await reachable(ip, 6443, 3000))) {
+        throw new EnvironmentError(
+          `the API server of ${m} (${ip}:6443 on the kind network) is not reachable from this host, so the control plane cannot be probed per member`,
+          'the kind network is routed to the host on Linux, not by Docker Desktop (macOS, Windows): run the control-plane experiments on Linux',
+        );
+      }
     }
     await scope.acquire({ kind: 'k8s-configmaps', context: this.context, namespace: PROBE_NAMESPACE, selector: `${LABEL_RUN}=${runId}` }, async () => undefined);
   }
