@@ -15,6 +15,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Real runs compete for 2 cores and share the host's network state.
           fileParallelism: false,
+          // Only tests marked concurrent (the bad-input catalogue: CLI starts that touch nothing) overlap.
+          maxConcurrency: 3,
         },
       },
       {

@@ -7,7 +7,9 @@ Exits 0 when every figure agrees, 1 otherwise (printing the differences).
 Definitions are DESIGN.md's: phases by send time; error rate over all requests;
 served-by shares over successful requests; recovery time from t_f to the first
 request after the last sliding window (anchored at each request, cut at the
-end of the fault phase) whose success ratio is below the threshold.
+end of the run: the recovery phase counts too) whose success ratio is below the
+threshold. Requests the driver did not send on time (driver-overload) are
+counted apart and left out of every other figure.
 """
 import json
 import sys
@@ -61,7 +63,10 @@ def main():
         mine = sorted((r for r in records if r["client"] == client["name"]), key=lambda r: r["sentAt"])
         for phase in ("baseline", "fault", "recovery"):
             reported = client["phases"][phase]
-            inside = [r for r in mine if reported["start"] <= r["sentAt"] < reported["end"]]
+            # Requests the driver could not send on time are counted apart, in no other figure.
+            every = [r for r in mine if reported["start"] <= r["sentAt"] < reported["end"]]
+            inside = [r for r in every if r["error"] != "driver-overload"]
+            check(f"{client['name']}.{phase}.notSent", len(every) - len(inside), reported.get("notSent", 0))
             ok = [r for r in inside if r["error"] is None]
             failed = len(inside) - len(ok)
             check(f"{client['name']}.{phase}.requests", len(inside), reported["requests"])
@@ -69,14 +74,17 @@ def main():
             check(f"{client['name']}.{phase}.errorRate", failed / len(inside) if inside else 0, reported["errorRate"])
             zones = {}
             for r in ok:
-                zones[r["zone"]] = zones.get(r["zone"], 0) + 1
+                key = f"{r['region']}/{r['zone']}"
+                zones[key] = zones.get(key, 0) + 1
             for zone in set(zones) | set(reported["servedBy"]["zone"]):
                 share = zones.get(zone, 0) / len(ok) if ok else 0
                 check(f"{client['name']}.{phase}.servedBy.zone({zone})", share, reported["servedBy"]["zone"].get(zone, 0))
             same_zone = sum(1 for r in ok if r["region"] == client["locality"]["region"] and r["zone"] == client["locality"]["zone"])
             check(f"{client['name']}.{phase}.locality.sameZone", same_zone / len(ok) if ok else 0, reported["locality"]["sameZone"])
+        # Recovery counts the requests after the revert too, up to the end of the run.
         fault = client["phases"]["fault"]
-        fault_records = [r for r in mine if fault["start"] <= r["sentAt"] < fault["end"]]
+        end = client["phases"]["recovery"]["end"]
+        fault_records = [r for r in mine if fault["start"] <= r["sentAt"] < end and r["error"] != "driver-overload"]
         ours = recovery_time(fault_records, t_f, settings["recoveryWindowMs"], settings["recoveryThreshold"])
         check(f"{client['name']}.recoveryTimeMs", ours, client["recoveryTimeMs"])
 

@@ -4,7 +4,7 @@ import type { FailoverRule, Locality } from '../core/locality.js';
 import type { RequestRecord } from '../traffic/record.js';
 import { phaseBounds, phaseOf, type PhaseWindows } from './phase-windows.js';
 import { phaseMetrics } from './phase-metrics.js';
-import { failbackTimeMs, preferredTier, recoveryTimeMs, timeToFailoverMs, type RecoveryOptions } from './time-metrics.js';
+import { ejectionTimeMs, failbackTimeMs, largestSendGapMs, preferredTier, recoveryTimeMs, timeToFailoverMs, type RecoveryOptions } from './time-metrics.js';
 
 export interface ClientAnalysisInput {
   name: string;
@@ -16,28 +16,44 @@ export interface ClientAnalysisInput {
   records: readonly RequestRecord[];
   windows: PhaseWindows;
   recovery: RecoveryOptions;
+  /** Instances the faults acted on (for the ejection time). */
+  faultedInstances?: ReadonlySet<string>;
 }
 
-/** Turns one client's records into per-phase metrics and time metrics. Pure. */
+/**
+ * Turns one client's records into per-phase metrics and time metrics. Pure.
+ * Requests the driver could not send on time ('driver-overload') are the
+ * driver's, never the service's: they are counted apart (`notSent`) and left
+ * out of every other figure.
+ */
 export function analyseClient(input: ClientAnalysisInput): ClientResult {
   const byPhase: Record<Phase, RequestRecord[]> = { baseline: [], fault: [], recovery: [] };
-  const sorted = [...input.records].sort((a, b) => a.sentAt - b.sentAt);
-  for (const r of sorted) {
+  const notSent: Record<Phase, number> = { baseline: 0, fault: 0, recovery: 0 };
+  const sent: RequestRecord[] = [];
+  for (const r of [...input.records].sort((a, b) => a.sentAt - b.sentAt)) {
     const phase = phaseOf(r.sentAt, input.windows);
-    if (phase) byPhase[phase].push(r);
+    if (!phase) continue;
+    if (r.error === 'driver-overload') {
+      notSent[phase]++;
+      continue;
+    }
+    byPhase[phase].push(r);
+    sent.push(r);
   }
   const phases = Object.fromEntries(
-    PHASES.map((p) => [p, phaseMetrics(byPhase[p], phaseBounds(p, input.windows), input.locality, input.failover)]),
+    PHASES.map((p) => [p, { ...phaseMetrics(byPhase[p], phaseBounds(p, input.windows), input.locality, input.failover), notSent: notSent[p] }]),
   ) as Record<Phase, PhaseMetrics>;
   const preferred = preferredTier(input.locality, input.endpointLocalities, input.failover);
+  const afterFault = [...byPhase.fault, ...byPhase.recovery];
   return {
     name: input.name,
     locality: input.locality,
     preferredTier: preferred,
-    resolutionMs: 1000 / input.ratePerSecond,
+    resolutionMs: largestSendGapMs(sent, 1000 / input.ratePerSecond),
     phases,
-    recoveryTimeMs: recoveryTimeMs(byPhase.fault, input.windows.injectedAt, input.recovery),
+    recoveryTimeMs: recoveryTimeMs(afterFault, input.windows.injectedAt, input.recovery),
     timeToFailoverMs: timeToFailoverMs(byPhase.fault, input.windows.injectedAt, input.locality, preferred, input.failover),
     failbackTimeMs: failbackTimeMs(byPhase.recovery, input.windows.revertedAt, input.locality, preferred, input.failover),
+    ejectionTimeMs: ejectionTimeMs(sent, input.windows.injectedAt, input.windows.recoveryStart, input.faultedInstances ?? new Set(), input.recovery.windowMs),
   };
 }

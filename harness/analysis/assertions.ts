@@ -24,6 +24,7 @@ export function runMetricValue(cp: ControlPlaneResult | undefined, metric: Metri
 export function metricValue(client: ClientResult, metric: MetricRef): number | null {
   switch (metric.type) {
     case 'client-time':
+      if (metric.name === 'ejection') return client.ejectionTimeMs ?? null;
       return metric.name === 'recovery' ? client.recoveryTimeMs : metric.name === 'failover' ? client.timeToFailoverMs : client.failbackTimeMs;
     case 'phase-value':
       return client.phases[metric.phase][metric.name];

@@ -1,4 +1,4 @@
-import { tierOf, type FailoverRule, type Locality, type Tier } from '../core/locality.js';
+import { localityKey, tierOf, type FailoverRule, type Locality, type Tier } from '../core/locality.js';
 import type { PhaseMetrics } from '../core/journal.js';
 import type { RequestRecord } from '../traffic/record.js';
 import { nearestRank } from './percentile.js';
@@ -48,9 +48,10 @@ export function phaseMetrics(
       continue;
     }
     latencies.push(r.latencyMs);
+    // Qualified keys: a zone (or subzone) name may repeat across regions (zones).
     bump(byRegion, served.region);
-    bump(byZone, served.zone);
-    bump(bySubzone, served.subzone);
+    bump(byZone, localityKey(served, 'zone'));
+    if (served.subzone) bump(bySubzone, localityKey(served, 'subzone'));
     bump(byInstance, r.instance ?? '');
     const tier: Tier = tierOf(client, served, failover);
     tierCounts[tier]!++;

@@ -42,7 +42,8 @@ export function clientSeries(records: readonly RequestRecord[], start: number, e
   const latencies: number[][] = Array.from({ length: n }, () => []);
   for (const r of records) {
     const i = Math.floor((r.sentAt - start) / binMs);
-    if (i < 0 || i >= n) continue;
+    // Not sent on time is the driver's, not a failure of the service (metrics.md).
+    if (i < 0 || i >= n || r.error === 'driver-overload') continue;
     if (r.error !== null) {
       failed[i]!++;
       continue;

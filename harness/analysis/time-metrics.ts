@@ -13,9 +13,11 @@ export interface RecoveryOptions {
 /**
  * Recovery time, as DESIGN.md defines it: from t_f to the send time of the
  * first request after which every sliding window (anchored at each request, cut
- * at the end of the fault phase) has a success ratio ≥ threshold.
- * 0 if no request failed; null if the phase ends in a bad window.
- * `records`: the fault phase, sorted by sentAt.
+ * at the end of the run) has a success ratio ≥ threshold.
+ * 0 if no request failed; null if the run ends in a bad window.
+ * `records`: the fault and recovery phases, sorted by sentAt. The recovery
+ * phase counts too: a fault shorter than detection (or one that only heals
+ * with its revert) still gets a recovery time.
  */
 export function recoveryTimeMs(records: readonly RequestRecord[], injectedAt: number, options: RecoveryOptions): number | null {
   if (records.every((r) => r.error === null)) return 0;
@@ -74,4 +76,31 @@ export function failbackTimeMs(
   failover: readonly FailoverRule[],
 ): number | null {
   return timeAfterLastBad(recoveryRecords, (r) => outsidePreferred(r, client, preferred, failover), revertedAt);
+}
+
+/**
+ * Ejection time: from t_f to the send time of the last request, sent during
+ * the fault, that a faulted instance answered (with any status): how fast the
+ * mesh stopped sending to it. 0 when none answered after t_f; null when the
+ * faults name no instance, or when a faulted instance still answered a request
+ * sent in the last `windowMs` of the fault phase (it was never ejected).
+ * `records`: sorted by sentAt.
+ */
+export function ejectionTimeMs(records: readonly RequestRecord[], injectedAt: number, faultEnd: number, faulted: ReadonlySet<string>, windowMs: number): number | null {
+  if (faulted.size === 0) return null;
+  let last: RequestRecord | undefined;
+  for (const r of records) {
+    if (r.sentAt < injectedAt || r.sentAt >= faultEnd) continue;
+    if (r.instance !== null && faulted.has(r.instance)) last = r;
+  }
+  if (!last) return 0;
+  if (last.sentAt >= faultEnd - windowMs) return null;
+  return last.sentAt - injectedAt;
+}
+
+/** The largest gap between consecutive sends: no time figure of this client is finer. `records` sorted by sentAt. */
+export function largestSendGapMs(records: readonly RequestRecord[], fallbackMs: number): number {
+  let gap = 0;
+  for (let i = 1; i < records.length; i++) gap = Math.max(gap, records[i]!.sentAt - records[i - 1]!.sentAt);
+  return records.length < 2 ? fallbackMs : gap;
 }

@@ -33,6 +33,7 @@ import { ResourceScope } from '../faults/scope.js';
 import type { Provider } from '../providers/provider.js';
 import { checkKindPrerequisites, prerequisitesError } from '../providers/kind/prerequisites.js';
 import { renderKindClusters } from '../providers/kind/kind-config.js';
+import { haproxyRefusals } from '../mesh/haproxy-config.js';
 import { experimentNames, loadExperiment } from './load-experiment.js';
 import { applyOverrides } from './overrides.js';
 import { didYouMean } from '../core/suggest.js';
@@ -148,6 +149,7 @@ function printSummary(j: Journal, dir: string): void {
   }
   console.log('');
   for (const a of j.assertions) console.log(`  ${a.passed ? '✓' : '✗'} ${a.name}  (actual ${formatActual(a.actual, a.metric)})`);
+  if (j.status === 'unverified') console.log('  (no assertions: nothing was verified; add some with --assert or in the experiment)');
   console.log(`\n${j.experiment}: ${j.status.toUpperCase()}${j.error ? `: ${j.error}` : ''}`);
   console.log(`report: ${dir}/report.md`);
 }
@@ -213,6 +215,8 @@ async function main(argv: string[]): Promise<number> {
     if (local === 'process' && experiment.faults.some((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage') && f.mode === 'isolate')) {
       throw new UsageError('mode "isolate" takes links down and needs --isolation netns (run as root)', 'use --mode kill or --mode freeze with --isolation process');
     }
+    const refused = haproxyRefusals(experiment.policy);
+    if (refused.length > 0) throw new UsageError(refused.map((r) => `${source}: ${r.field}: ${r.message}`).join('\n'), 'change the policy, or run it with --provider kind');
     const partition = experiment.faults.some((f) => f.kind === 'partition');
     if (local === 'process' && partition) throw new UsageError('a partition drops packets between namespaces and needs --isolation netns (run as root)');
     await ensurePrerequisites(local, { install: o.install, controlPlane: experiment.topology.members.length > 0, partition, k6: experiment.traffic.driver === 'k6', exec: realExecutor, log });
@@ -264,7 +268,8 @@ async function main(argv: string[]): Promise<number> {
   printSummary(journal, reportDir);
   if (journal.status === 'aborted') return ExitCode.interrupted;
   if (failure !== undefined) return reportError(failure, o.debug ?? false);
-  return journal.status === 'passed' ? ExitCode.ok : ExitCode.assertionFailed;
+  // A run with no assertion verified nothing, but nothing failed either: exit 0, status `unverified`.
+  return journal.status === 'passed' || journal.status === 'unverified' ? ExitCode.ok : ExitCode.assertionFailed;
 }
 
 const debug = process.argv.includes('--debug');

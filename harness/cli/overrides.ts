@@ -1,7 +1,7 @@
 import { AssertionSyntaxError, parseAssertion } from '../core/assertion-expr.js';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import { mergeAssertions, type Experiment } from '../core/experiment.js';
+import { mergeAssertions, resolveAssertion, type Experiment } from '../core/experiment.js';
 import { OUTAGE_MODES, type OutageMode } from '../core/fault-spec.js';
 
 // Command-line options that change an experiment, validated with messages that
@@ -53,12 +53,9 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
     out.faults = ex.faults.map((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage' ? { ...f, mode: o.mode as OutageMode } : f));
   }
   if (o.assert && o.assert.length > 0) {
-    const clients = ex.topology.clients.map((c) => c.name);
     const extra = o.assert.map((text) => {
       try {
-        const expr = parseAssertion(text);
-        if (expr.client !== undefined && !clients.includes(expr.client)) throw new AssertionSyntaxError(`unknown client "${expr.client}"; clients are ${clients.join(', ')}`);
-        return expr;
+        return resolveAssertion(parseAssertion(text), ex.topology);
       } catch (error) {
         if (error instanceof AssertionSyntaxError) throw new UsageError(`--assert "${text}": ${error.message}`);
         throw error;

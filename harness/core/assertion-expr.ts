@@ -13,7 +13,7 @@ export type MetricKind = 'duration' | 'ratio' | 'count';
 export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 export type MetricRef =
-  | { type: 'client-time'; name: 'recovery' | 'failover' | 'failback' }
+  | { type: 'client-time'; name: 'recovery' | 'failover' | 'failback' | 'ejection' }
   | { type: 'phase-value'; phase: Phase; name: 'requests' | 'failed' | 'errorRate' | 'blackoutMs' | 'longestFailureRun' }
   | { type: 'latency'; phase: Phase; quantile: 'p50' | 'p90' | 'p99' | 'max' }
   | { type: 'locality'; phase: Phase; name: 'sameSubzone' | 'sameZone' | 'sameRegion' | 'otherRegion' }
@@ -55,6 +55,7 @@ export const METRIC_PATHS: readonly string[] = [
   'recovery.timeMs',
   'failover.timeMs',
   'failback.timeMs',
+  'ejection.timeMs',
   ...PHASES.flatMap((p) => [
     ...PHASE_VALUES.map((v) => `${p}.${v}`),
     ...QUANTILES.map((q) => `${p}.latency.${q}`),
@@ -73,7 +74,7 @@ function includes<T extends string>(list: readonly T[], value: string): value is
 }
 
 function parseMetric(path: string): { metric: MetricRef; kind: MetricKind } {
-  const timeMatch = /^(recovery|failover|failback)\.timeMs$/.exec(path);
+  const timeMatch = /^(recovery|failover|failback|ejection)\.timeMs$/.exec(path);
   if (timeMatch) return { metric: { type: 'client-time', name: timeMatch[1] as 'recovery' }, kind: 'duration' };
   const cp = /^controlPlane\.(\w+)$/.exec(path);
   if (cp && includes(CONTROL_PLANE_VALUES, cp[1]!)) {
@@ -118,7 +119,10 @@ function parseValue(raw: string, kind: MetricKind, path: string): number | null 
   if (!match) throw new AssertionSyntaxError(`"${raw}" is not a number (expected e.g. 5000, 5s, 0.95 or 95%)`);
   const value = Number(match[1]);
   const unit = match[2] ?? '';
-  if (unit === '') return value;
+  if (unit === '') {
+    if (kind === 'ratio' && value > 1) throw new AssertionSyntaxError(`${raw} is above 1: ${path} is a share, from 0 to 1 (or 0% to 100%)`);
+    return value;
+  }
   if (kind === 'duration') {
     const scale: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
     const factor = scale[unit];
@@ -127,6 +131,7 @@ function parseValue(raw: string, kind: MetricKind, path: string): number | null 
   }
   if (kind === 'ratio') {
     if (unit !== '%') throw new AssertionSyntaxError(`unknown unit "${unit}" in "${raw}": ${path} is a ratio, use 0.95 or 95%`);
+    if (value > 100) throw new AssertionSyntaxError(`"${raw}" is above 100%: ${path} is a share, from 0% to 100%`);
     return value / 100;
   }
   throw new AssertionSyntaxError(`unknown unit "${unit}" in "${raw}": ${path} is a count, use a plain number`);

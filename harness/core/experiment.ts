@@ -6,6 +6,8 @@ import { faultSelector, faultSpecSchema, describeSelector, type FaultSpec, type 
 import { failoverPolicySchema } from './policy.js';
 import { flattenTopology, topologySchema, type Instance, type Topology } from './topology.js';
 import { nameSchema } from './names.js';
+import { checkName, resolveLocality, splitKey } from './resolve-names.js';
+import { didYouMean } from './suggest.js';
 
 // The experiment definition: the same schema for TypeScript modules
 // (experiments/*.ts) and YAML files given by path.
@@ -80,9 +82,10 @@ export function formatIssues(source: string, issues: readonly { path: readonly P
 }
 
 /** Whether something placed on a node (a service instance or an etcd member) matches a selector. */
-/** The nodes of a zone, optionally narrowed to a region (zone names may repeat across regions). */
+/** The nodes of a zone ("zone" or "region/zone"), optionally narrowed to a region (zone names may repeat across regions). */
 export function nodesInZone<T extends { locality: { zone: string; region: string } }>(nodes: readonly T[], zone: string, region?: string): T[] {
-  return nodes.filter((n) => n.locality.zone === zone && (region === undefined || n.locality.region === region));
+  const [r, z] = zone.includes('/') ? zone.split('/') : [region, zone];
+  return nodes.filter((n) => n.locality.zone === z && (r === undefined || n.locality.region === r));
 }
 
 export function matchesSelector(placed: Pick<Instance, 'name' | 'node' | 'locality'>, s: Selector): boolean {
@@ -99,27 +102,128 @@ export function matchesSelector(placed: Pick<Instance, 'name' | 'node' | 'locali
 
 type Issue = { path: PropertyKey[]; message: string };
 
-function crossCheck(parsed: ExperimentParsed, topology: Topology): Issue[] {
+/**
+ * A fault selector with every locality name resolved: qualified names split
+ * into region/zone/subzone, bare names checked to be unambiguous, unknown
+ * names (localities, nodes, instances, clusters) reported with a guess.
+ */
+function resolveSelector(s: Selector, t: Topology, path: PropertyKey[], issues: Issue[]): Selector {
+  const out: Selector = { ...s };
+  const fail = (field: string, message: string) => issues.push({ path: [...path, field], message });
+  const clusters = [...new Set(t.nodes.map((n) => n.locality.cluster))];
+  if (s.cluster !== undefined) {
+    const problem = checkName('cluster', s.cluster, clusters);
+    if (problem) fail('cluster', problem);
+  }
+  if (s.region !== undefined) {
+    const r = resolveLocality(t, 'region', s.region);
+    if (!r.ok) fail('region', r.message);
+  }
+  if (s.zone !== undefined) {
+    const r = resolveLocality(t, 'zone', s.zone, { region: s.region });
+    if (!r.ok) fail('zone', r.message);
+    else Object.assign(out, splitKey(r.key));
+  }
+  if (s.subzone !== undefined) {
+    const zone = out.zone !== undefined ? splitKey(out.zone).zone ?? out.zone : undefined;
+    const r = resolveLocality(t, 'subzone', s.subzone, { region: out.region, zone });
+    if (!r.ok) fail('subzone', r.message);
+    else Object.assign(out, splitKey(r.key));
+  }
+  if (s.node !== undefined) {
+    const problem = checkName('node', s.node, t.nodes.map((n) => n.name));
+    if (problem) fail('node', problem);
+  }
+  if (s.instance !== undefined) {
+    const problem = checkName('instance', s.instance, t.instances.map((i) => i.name));
+    if (problem) fail('instance', problem);
+  }
+  return out;
+}
+
+/** A fault with its locality names resolved (see resolveSelector). */
+function resolveFault(fault: FaultSpec, t: Topology, path: PropertyKey[], issues: Issue[]): FaultSpec {
+  switch (fault.kind) {
+    case 'zone-outage': {
+      if (fault.region !== undefined) {
+        const region = resolveLocality(t, 'region', fault.region);
+        if (!region.ok) issues.push({ path: [...path, 'region'], message: region.message });
+      }
+      const r = resolveLocality(t, 'zone', fault.zone, { region: fault.region });
+      if (!r.ok) {
+        issues.push({ path: [...path, 'zone'], message: r.message });
+        return fault;
+      }
+      const { region, zone } = splitKey(r.key);
+      return { ...fault, region, zone: zone! };
+    }
+    case 'region-outage': {
+      const r = resolveLocality(t, 'region', fault.region);
+      if (!r.ok) issues.push({ path: [...path, 'region'], message: r.message });
+      return fault;
+    }
+    case 'partition': {
+      const between = fault.between.map((zone, j) => {
+        const r = resolveLocality(t, 'zone', zone, { region: fault.region });
+        if (!r.ok) issues.push({ path: [...path, 'between', j], message: r.message });
+        return r.ok ? r.key : zone;
+      }) as [string, string];
+      return { ...fault, between };
+    }
+    case 'etcd-member-loss':
+      return fault;
+    default:
+      return { ...fault, target: resolveSelector(fault.target, t, [...path, 'target'], issues) };
+  }
+}
+
+/**
+ * An assertion with its names checked against the topology: the client must
+ * exist, and a servedBy locality resolves to its qualified key (the key the
+ * report uses), or is reported as ambiguous or unknown.
+ */
+export function resolveAssertion(expr: AssertionExpr, t: Topology): AssertionExpr {
+  if (expr.client !== undefined) {
+    const problem = checkName('client', expr.client, t.clients.map((c) => c.name));
+    if (problem) throw new AssertionSyntaxError(problem);
+  }
+  if (expr.metric.type !== 'served-by') return expr;
+  const { depth, name } = expr.metric;
+  if (depth === 'instance') {
+    const problem = checkName('instance', name, t.instances.map((i) => i.name));
+    if (problem) throw new AssertionSyntaxError(problem);
+    return expr;
+  }
+  const r = resolveLocality(t, depth, name);
+  if (!r.ok) throw new AssertionSyntaxError(r.message);
+  return { ...expr, metric: { ...expr.metric, name: r.key } };
+}
+
+function crossCheck(parsed: ExperimentParsed, topology: Topology): { issues: Issue[]; faults: FaultSpec[]; assertions: AssertionExpr[]; kind?: AssertionExpr[] } {
   const issues: Issue[] = [];
   if (topology.clients.length === 0) issues.push({ path: ['topology'], message: 'no node has `client: true`; an experiment needs at least one client' });
   if (topology.instances.length === 0) issues.push({ path: ['topology'], message: 'no node has `instances`; an experiment needs at least one service instance' });
   parsed.policy.failover.forEach((rule, i) => {
     for (const end of ['from', 'to'] as const) {
       if (!topology.regions.includes(rule[end])) {
-        issues.push({ path: ['policy', 'failover', i, end], message: `unknown region "${rule[end]}"; regions are ${topology.regions.join(', ')}` });
+        issues.push({ path: ['policy', 'failover', i, end], message: `unknown region "${rule[end]}"${didYouMean(rule[end], topology.regions)}; regions are ${topology.regions.join(', ')}` });
       }
     }
   });
   const memberNames = topology.members.map((m) => m.name);
-  parsed.faults.forEach((fault: FaultSpec, i) => {
+  const faults = parsed.faults.map((raw: FaultSpec, i) => {
+    const before = issues.length;
+    const fault = resolveFault(raw, topology, ['faults', i], issues);
+    if (issues.length > before) return fault;
     if (fault.kind === 'etcd-member-loss') {
       if (memberNames.length === 0) {
         issues.push({ path: ['faults', i], message: 'etcd-member-loss needs a control plane: add `controlPlane: {members: [...]}` to a cluster' });
-        return;
+        return fault;
       }
       if (Array.isArray(fault.which)) {
         fault.which.forEach((name, j) => {
-          if (!memberNames.includes(name)) issues.push({ path: ['faults', i, 'which', j], message: `unknown member "${name}"; members are ${memberNames.join(', ')}` });
+          const problem = checkName('member', name, memberNames);
+          if (problem) issues.push({ path: ['faults', i, 'which', j], message: problem });
         });
       }
       if (typeof fault.count === 'number' && fault.count > memberNames.length) {
@@ -128,16 +232,9 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): Issue[] {
       if (fault.which === 'follower' && typeof fault.count === 'number' && fault.count > memberNames.length - 1) {
         issues.push({ path: ['faults', i, 'count'], message: `there are only ${memberNames.length - 1} followers` });
       }
-      return;
+      return fault;
     }
-    if (fault.kind === 'partition') {
-      fault.between.forEach((zone, j) => {
-        if (nodesInZone(topology.nodes, zone, fault.region).length === 0) {
-          issues.push({ path: ['faults', i, 'between', j], message: `unknown zone "${zone}"` });
-        }
-      });
-      return;
-    }
+    if (fault.kind === 'partition') return fault;
     const selector = faultSelector(fault);
     const hitsInstance = topology.instances.some((instance) => matchesSelector(instance, selector));
     const isOutage = fault.kind === 'zone-outage' || fault.kind === 'region-outage';
@@ -145,25 +242,24 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): Issue[] {
     if (!hitsInstance && !hitsMember) {
       issues.push({ path: ['faults', i], message: `${fault.kind} (${describeSelector(selector)}) matches no service instance${isOutage ? ' or control-plane member' : ''}` });
     }
+    return fault;
   });
-  const clients = topology.clients.map((c) => c.name);
-  const checkAssertion = (text: string, path: PropertyKey[]) => {
+  const check = (text: string, path: PropertyKey[]): AssertionExpr | undefined => {
     try {
-      const expr = parseAssertion(text);
+      const expr = resolveAssertion(parseAssertion(text), topology);
       if (isRunLevel(expr.metric) && topology.members.length === 0) {
         issues.push({ path, message: `${expr.metricPath} needs a control plane: add \`controlPlane: {members: [...]}\` to a cluster` });
       }
-      if (expr.client !== undefined && !clients.includes(expr.client)) {
-        issues.push({ path, message: `unknown client "${expr.client}"; clients are ${clients.join(', ')}` });
-      }
+      return expr;
     } catch (error) {
       if (!(error instanceof AssertionSyntaxError)) throw error;
       issues.push({ path, message: error.message });
+      return undefined;
     }
   };
-  parsed.assertions.forEach((text, i) => checkAssertion(text, ['assertions', i]));
-  parsed.providerAssertions?.kind?.forEach((text, i) => checkAssertion(text, ['providerAssertions', 'kind', i]));
-  return issues;
+  const assertions = parsed.assertions.map((text, i) => check(text, ['assertions', i])).filter((a): a is AssertionExpr => a !== undefined);
+  const kind = parsed.providerAssertions?.kind?.map((text, i) => check(text, ['providerAssertions', 'kind', i])).filter((a): a is AssertionExpr => a !== undefined);
+  return { issues, faults, assertions, ...(kind ? { kind } : {}) };
 }
 
 /** Validates raw input (from a module or YAML) into an Experiment, or throws a UsageError naming each bad field. */
@@ -171,13 +267,14 @@ export function parseExperiment(raw: unknown, source: string): Experiment {
   const result = experimentSchema.safeParse(raw);
   if (!result.success) throw new UsageError(formatIssues(source, result.error.issues), 'fix the fields named above; see docs/writing-experiments.md');
   const topology = flattenTopology(result.data.topology);
-  const issues = crossCheck(result.data, topology);
-  if (issues.length > 0) throw new UsageError(formatIssues(source, issues), 'fix the fields named above; see docs/writing-experiments.md');
-  const { providerAssertions, ...rest } = result.data;
+  const checked = crossCheck(result.data, topology);
+  if (checked.issues.length > 0) throw new UsageError(formatIssues(source, checked.issues), 'fix the fields named above; see docs/writing-experiments.md');
+  const { providerAssertions: _kindTexts, ...rest } = result.data;
   return {
     ...rest,
     topology,
-    assertions: result.data.assertions.map(parseAssertion),
-    ...(providerAssertions?.kind ? { providerAssertions: { kind: providerAssertions.kind.map(parseAssertion) } } : {}),
+    faults: checked.faults,
+    assertions: checked.assertions,
+    ...(checked.kind ? { providerAssertions: { kind: checked.kind } } : {}),
   };
 }

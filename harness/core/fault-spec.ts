@@ -1,15 +1,26 @@
 import { z } from 'zod';
+import { durationSchema } from './duration.js';
 import { nameSchema } from './names.js';
 
 // What an experiment asks to break. Providers turn a spec into an injected,
 // revertible fault; this file only describes and validates.
 
+/** A locality name, bare or qualified by what contains it ("region/zone", "region/zone/subzone"). */
+export const qualifiedNameSchema = (levels: number) =>
+  z
+    .string()
+    .max(130)
+    .refine((s) => {
+      const parts = s.split('/');
+      return parts.length <= levels && parts.every((p) => nameSchema.safeParse(p).success);
+    }, { message: `must be a name${levels > 1 ? `, or qualified like ${levels === 2 ? '"region/zone"' : '"region/zone/subzone"'}` : ''} (lowercase DNS labels)` });
+
 export const selectorSchema = z
   .object({
     cluster: nameSchema.optional(),
     region: nameSchema.optional(),
-    zone: nameSchema.optional(),
-    subzone: nameSchema.optional(),
+    zone: qualifiedNameSchema(2).optional(),
+    subzone: qualifiedNameSchema(3).optional(),
     node: nameSchema.optional(),
     instance: z.string().optional(),
   })
@@ -19,6 +30,23 @@ export const selectorSchema = z
   });
 export type Selector = z.output<typeof selectorSchema>;
 
+/** "50%" or a fraction 0–1 → a fraction. */
+const ratioSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const fraction = typeof value === 'number' ? value : /^\d+(\.\d+)?%$/.test(text) ? Number(text.slice(0, -1)) / 100 : Number.NaN;
+  if (!(fraction >= 0 && fraction <= 1) || (typeof value === 'number' && value > 1)) {
+    ctx.addIssue({ code: 'custom', message: `expected a share from 0% to 100% (like "50%") or a fraction from 0 to 1, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return fraction;
+});
+
+/** An HTTP error status the echo answers with. */
+const errorStatusSchema = z
+  .number({ message: 'expected an HTTP error status (a number from 400 to 599)' })
+  .int('expected an HTTP error status (a whole number from 400 to 599)')
+  .refine((s) => s >= 400 && s <= 599, { message: 'expected an HTTP error status from 400 to 599 (5xx is what outlier detection counts)' });
+
 export const OUTAGE_MODES = ['kill', 'freeze', 'isolate'] as const;
 export type OutageMode = (typeof OUTAGE_MODES)[number];
 const modeSchema = z.enum(OUTAGE_MODES).default('kill');
@@ -27,15 +55,22 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('drain-listeners'), target: selectorSchema }).strict(),
   z.object({ kind: z.literal('kill-instance'), target: selectorSchema }).strict(),
   z.object({ kind: z.literal('freeze-instance'), target: selectorSchema }).strict(),
+  /** Gray failure: the instance answers with an error status (from upstream, as the client's sidecar sees it) instead of serving. */
+  z.object({ kind: z.literal('http-error'), target: selectorSchema, status: errorStatusSchema.default(503), ratio: ratioSchema.default(1) }).strict(),
+  /** Gray failure: the instance answers late, delay ± jitter (uniform). */
   z
-    .object({ kind: z.literal('zone-outage'), zone: nameSchema, region: nameSchema.optional(), cluster: nameSchema.optional(), mode: modeSchema })
+    .object({ kind: z.literal('latency'), target: selectorSchema, delay: durationSchema.refine((d) => d <= 60_000, { message: 'at most 60s' }), jitter: durationSchema.default(0) })
+    .strict()
+    .refine((f) => f.jitter <= f.delay, { message: 'jitter must not exceed delay (the answer would come before the request)', path: ['jitter'] }),
+  z
+    .object({ kind: z.literal('zone-outage'), zone: qualifiedNameSchema(2), region: nameSchema.optional(), cluster: nameSchema.optional(), mode: modeSchema })
     .strict(),
   z.object({ kind: z.literal('region-outage'), region: nameSchema, cluster: nameSchema.optional(), mode: modeSchema }).strict(),
   z
     .object({
       kind: z.literal('partition'),
       /** Two zones (by name, optionally with their region) that stop reaching each other, both ways. */
-      between: z.tuple([nameSchema, nameSchema]).refine(([a, b]) => a !== b, { message: 'partition two different zones' }),
+      between: z.tuple([qualifiedNameSchema(2), qualifiedNameSchema(2)]).refine(([a, b]) => a !== b, { message: 'partition two different zones' }),
       region: nameSchema.optional(),
     })
     .strict(),

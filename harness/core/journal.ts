@@ -5,7 +5,8 @@ import type { Locality, Tier } from './locality.js';
 // Every reporter is a pure function of it. Field names here are a contract:
 // they may gain siblings, they do not change.
 
-export type RunStatus = 'passed' | 'failed' | 'aborted' | 'error';
+/** `unverified`: the run completed but had no assertion, so nothing was verified. */
+export type RunStatus = 'passed' | 'failed' | 'unverified' | 'aborted' | 'error';
 
 export interface LatencySummary {
   p50: number;
@@ -39,8 +40,10 @@ export interface PhaseMetrics {
   locality: LocalityShares;
   /** Shares of successful requests by priority tier (p0 … p4). */
   tiers: Record<`p${Tier}`, number>;
-  /** Shares of successful requests by serving region, zone, subzone and instance name. */
+  /** Shares of successful requests by serving region, zone ("region/zone"), subzone ("region/zone/subzone") and instance name. */
   servedBy: { region: Record<string, number>; zone: Record<string, number>; subzone: Record<string, number>; instance: Record<string, number> };
+  /** Requests the driver could not send on time (its own overload): in no other figure. */
+  notSent?: number;
 }
 
 /** Binned time series for charts (see analysis/series.ts). */
@@ -64,12 +67,14 @@ export interface ClientResult {
   locality: Locality;
   /** The best tier that has any endpoint for this client. */
   preferredTier: Tier;
-  /** Time metrics cannot be finer than one request interval. */
+  /** The largest gap between this client's sends: no time metric is finer. */
   resolutionMs: number;
   phases: Record<Phase, PhaseMetrics>;
   recoveryTimeMs: number | null;
   timeToFailoverMs: number | null;
   failbackTimeMs: number | null;
+  /** From t_f to the last request a faulted instance answered; null when no instance was faulted or it was never ejected. */
+  ejectionTimeMs?: number | null;
   /** Requests over time, for the report's charts. */
   series?: ClientSeriesData;
 }

@@ -57,6 +57,27 @@ export const topologySchema = z
         seenMembers.add(member.name);
       });
     });
+    // Two localities with one name inside the same parent would merge silently (a zone outage would take both).
+    const seenClusters = new Set<string>();
+    topology.clusters.forEach((cluster, ci) => {
+      if (seenClusters.has(cluster.name)) ctx.addIssue({ code: 'custom', path: ['clusters', ci, 'name'], message: `duplicate cluster name "${cluster.name}"` });
+      seenClusters.add(cluster.name);
+      const regions = new Set<string>();
+      cluster.regions.forEach((region, ri) => {
+        if (regions.has(region.name)) ctx.addIssue({ code: 'custom', path: ['clusters', ci, 'regions', ri, 'name'], message: `region "${region.name}" appears twice in cluster ${cluster.name}: merge them into one` });
+        regions.add(region.name);
+        const zones = new Set<string>();
+        region.zones.forEach((zone, zi) => {
+          if (zones.has(zone.name)) ctx.addIssue({ code: 'custom', path: ['clusters', ci, 'regions', ri, 'zones', zi, 'name'], message: `zone "${zone.name}" appears twice in region ${region.name}: merge them, or rename one` });
+          zones.add(zone.name);
+          const subzones = new Set<string>();
+          zone.subzones?.forEach((sub, si) => {
+            if (subzones.has(sub.name)) ctx.addIssue({ code: 'custom', path: ['clusters', ci, 'regions', ri, 'zones', zi, 'subzones', si, 'name'], message: `subzone "${sub.name}" appears twice in zone ${region.name}/${zone.name}: merge them, or rename one` });
+            subzones.add(sub.name);
+          });
+        });
+      });
+    });
     const seenNodes = new Map<string, string>();
     const seenInstances = new Set<string>();
     topology.clusters.forEach((cluster, ci) => {

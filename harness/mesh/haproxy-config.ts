@@ -25,6 +25,22 @@ export interface HaproxyConfigInput {
   admin: { host: string; port: number };
 }
 
+/**
+ * Parts of the policy the HAProxy sidecar cannot honour, each with why; the
+ * local provider refuses to start with any (never accept and ignore).
+ */
+export function haproxyRefusals(policy: FailoverPolicy): { field: string; message: string }[] {
+  const out: { field: string; message: string }[] = [];
+  const od = policy.outlierDetection;
+  if (od.maxEjectionPercent < 100) {
+    out.push({
+      field: 'policy.outlierDetection.maxEjectionPercent',
+      message: `${od.maxEjectionPercent}% cannot be honoured by the local HAProxy sidecar: passive checks mark each server down on their own and HAProxy has no cap on how many are out at once; use 100 locally (Istio on --provider kind honours it)`,
+    });
+  }
+  return out;
+}
+
 const ms = (value: number) => `${Math.max(1, Math.round(value))}ms`;
 
 export function renderHaproxyConfig(input: HaproxyConfigInput): string {

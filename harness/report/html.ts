@@ -13,7 +13,7 @@ const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#222}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd} h3{font-size:15px;margin:18px 0 6px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
-.passed{background:#2ca02c}.failed{background:#d62728}.aborted{background:#ff7f0e}.error{background:#7f1d1d}
+.passed{background:#2ca02c}.failed{background:#d62728}.unverified{background:#7f7f7f}.aborted{background:#ff7f0e}.error{background:#7f1d1d}
 .meta{color:#555} table{border-collapse:collapse;margin:6px 0} td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 tr.fail td{background:#fde8e8} tr.pass td:first-child{color:#2ca02c} tr.fail td:first-child{color:#d62728}
 .figures span{display:inline-block;margin-right:18px} .figures b{font-size:16px}
@@ -89,6 +89,7 @@ export function renderHtml(j: Journal): string {
     `<p class="meta">Provider <b>${esc(j.provider)}</b> (${esc(j.isolation)} isolation) · run ${esc(j.runId)} · ${esc(j.startedAt)} · ${j.settings.ratePerClient} req/s per client · assertions ${j.metrics.assertionsPassed} passed, ${j.metrics.assertionsFailed} failed</p>`,
   );
   if (j.error) parts.push(`<p class="verdict error">Error: ${esc(j.error)}</p>`);
+  if (j.status === 'unverified') parts.push('<p class="verdict unverified" id="unverified">No assertions: nothing was verified.</p>');
   parts.push('<h2>Assertions</h2>', assertionRows(j.assertions));
   parts.push(
     '<h2>Faults</h2><table><tr><th>fault</th><th>target</th><th>affected</th><th>injected</th><th>reverted</th></tr>',

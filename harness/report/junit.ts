@@ -16,13 +16,16 @@ export function renderJunit(j: Journal): string {
     const msg = `expected ${a.metric} ${a.op} ${a.expected ?? 'null'}, got ${formatActual(a.actual, a.metric)}`;
     return `${open}\n      <failure message="${esc(msg)}" type="AssertionFailed">${esc(`actual: ${a.actual}\nexpected: ${a.op} ${a.expected}`)}</failure>\n    </testcase>`;
   });
+  if (j.status === 'unverified') {
+    cases.push(`    <testcase classname="${esc(j.experiment)}" name="run" time="${seconds}">\n      <skipped message="no assertions: nothing was verified"/>\n    </testcase>`);
+  }
   if (errors) {
     cases.push(`    <testcase classname="${esc(j.experiment)}" name="run" time="${seconds}">\n      <error message="${esc(`run ${j.status}${j.error ? `: ${j.error}` : ''}`)}" type="${j.status}"/>\n    </testcase>`);
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="failover-harness" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${seconds}">`,
-    `  <testsuite name="${esc(j.experiment)}" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${seconds}" timestamp="${esc(j.startedAt)}">`,
+    `  <testsuite name="${esc(j.experiment)}" tests="${cases.length}" failures="${failures}" errors="${errors}"${j.status === 'unverified' ? ' skipped="1"' : ''} time="${seconds}" timestamp="${esc(j.startedAt)}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -7,6 +7,7 @@ import { fmtMs, fmtPct, formatActual, relative } from './format.js';
 const VERDICT: Record<Journal['status'], string> = {
   passed: '✅ PASSED',
   failed: '❌ FAILED',
+  unverified: '⚪ UNVERIFIED: the experiment has no assertion, nothing was verified',
   aborted: '⚠️ ABORTED',
   error: '💥 ERROR',
 };

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import { errorMessage, HarnessError } from '../core/errors.js';
+import { EnvironmentError, errorMessage, HarnessError } from '../core/errors.js';
+import { PHASES } from '../core/assertion-expr.js';
 import { assertionsFor, type Experiment } from '../core/experiment.js';
 import type { AssertionResult, ClientResult, ControlPlaneResult, FaultRecord, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
 import { evaluateAssertions } from '../analysis/assertions.js';
@@ -8,7 +9,7 @@ import type { PhaseWindows } from '../analysis/phase-windows.js';
 import type { RecoveryOptions } from '../analysis/time-metrics.js';
 import type { InjectedFault, Provider } from '../providers/provider.js';
 import type { RequestRecord } from '../traffic/record.js';
-import { analyseRun } from './analyse-run.js';
+import { analyseRun, faultedInstances } from './analyse-run.js';
 import { analyseControlPlane } from '../analysis/control-plane.js';
 import { placementCheck } from '../analysis/placement.js';
 import { binSize, controlPlaneSeries } from '../analysis/series.js';
@@ -32,6 +33,9 @@ export interface RunOutcome {
   /** The error that stopped the run early, if any (not an abort). */
   failure: unknown;
 }
+
+/** Share of scheduled requests the driver may fail to send on time before the run is an error. */
+const MAX_NOT_SENT_SHARE = 0.01;
 
 /** Time the drivers get to start before the agreed first request. */
 const TRAFFIC_LEAD_MS = 1500;
@@ -191,7 +195,9 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       revertedAt: Number.isFinite(faultStart) ? revertedAt : end,
       end,
     };
-    clients = analyseRun(ex, records, windows, ctx.recovery);
+    // Faults that act on instances (not a partition or an etcd member) define the ejection time.
+    const instanceFaults = injected.filter((i) => i.record.kind !== 'partition' && i.record.kind !== 'etcd-member-loss');
+    clients = analyseRun(ex, records, windows, ctx.recovery, faultedInstances(ex, instanceFaults.flatMap((i) => i.record.affected)));
     if (cp && probesStarted) {
       const lostMembers = injected.flatMap((i) => i.record.affected).filter((a) => cp.members.includes(a));
       controlPlane = analyseControlPlane({
@@ -208,9 +214,19 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       controlPlane.series = controlPlaneSeries(probes, statuses, baselineStart, end, binSize(end - baselineStart));
     }
     if (failure === undefined && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name), clients, controlPlane);
+    // Requests the driver could not send on time are its own failure, never the service's: past a small share the run measured nothing reliable.
+    const notSent = clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + (c.phases[p].notSent ?? 0), 0), 0);
+    const scheduled = notSent + clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + c.phases[p].requests, 0), 0);
+    if (failure === undefined && !aborted && scheduled > 0 && notSent / scheduled > MAX_NOT_SENT_SHARE) {
+      failure = new EnvironmentError(
+        `the traffic driver could not send ${notSent} of ${scheduled} requests on time (${((notSent / scheduled) * 100).toFixed(1)}%, more than ${MAX_NOT_SENT_SHARE * 100}%): the figures would blame the mesh for the driver's overload`,
+        'lower --rate, or run on a less loaded machine',
+      );
+      mark('driver-overload', `${notSent} of ${scheduled} requests not sent on time`);
+    }
   }
   const failed = assertions.filter((a) => !a.passed).length;
-  const status: RunStatus = aborted ? 'aborted' : failure !== undefined ? 'error' : failed > 0 ? 'failed' : 'passed';
+  const status: RunStatus = aborted ? 'aborted' : failure !== undefined ? 'error' : failed > 0 ? 'failed' : assertions.length === 0 ? 'unverified' : 'passed';
   const recoveryTimes = clients.map((c) => c.recoveryTimeMs);
   const journal: Journal = {
     schemaVersion: 1,

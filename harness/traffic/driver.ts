@@ -89,12 +89,16 @@ function send(): void {
     res.on('end', () => {
       const latencyMs = clock.now() - sentAt;
       const status = res.statusCode ?? 0;
-      if (status !== 200) return finish({ ...base, latencyMs, status, error: 'http-status' });
       let who: unknown;
       try {
         who = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         who = undefined;
+      }
+      if (status !== 200) {
+        // An error an instance answered itself (a gray failure) says who; one from the sidecar does not.
+        const by = isIdentity(who) ? { instance: who.instance, cluster: who.cluster, region: who.region, zone: who.zone, subzone: who.subzone } : {};
+        return finish({ ...base, ...by, latencyMs, status, error: 'http-status' });
       }
       if (!isIdentity(who)) return finish({ ...base, latencyMs, status, error: 'bad-response' });
       finish({ ...base, latencyMs, status, error: null, instance: who.instance, cluster: who.cluster, region: who.region, zone: who.zone, subzone: who.subzone });

@@ -1,5 +1,9 @@
 // The echo service: answers every request with who served it, and has an admin
-// listener to drain (stop accepting) and restore its main listener.
+// listener to drain (stop accepting) and restore its main listener, and to
+// inject gray failures: answer some requests with an error status (`/fail`)
+// or late (`/slow`). Those come from upstream, so the client's sidecar sees
+// them as Envoy would and its outlier detection can act on them. /healthz is
+// never affected: a gray instance still passes its readiness probe.
 // Usage: echo-server --identity JSON --host H --port P --admin-host H --admin-port P
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -23,13 +27,33 @@ const identity = parsed;
 const body = JSON.stringify(identity);
 const port = Number(values.port);
 
+/** Injected gray failures; /restore clears them. */
+let failing: { status: number; ratio: number } | undefined;
+let slow: { delayMs: number; jitterMs: number } | undefined;
+
+function answer(res: ServerResponse): void {
+  // An injected error still says who answered (body and header), so the records show which instance failed.
+  const status = failing && Math.random() < failing.ratio ? failing.status : 200;
+  res.writeHead(status, { 'content-type': 'application/json', 'x-served-by': identity.instance }).end(body);
+}
+
 function serve(req: IncomingMessage, res: ServerResponse): void {
   req.resume();
   if (req.url === '/healthz') {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     return;
   }
-  res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': identity.instance }).end(body);
+  if (!slow) return answer(res);
+  const delay = Math.max(0, slow.delayMs + (Math.random() * 2 - 1) * slow.jitterMs);
+  const timer = setTimeout(() => answer(res), delay);
+  res.once('close', () => clearTimeout(timer));
+}
+
+/** A number query parameter, or undefined when absent or not a finite number. */
+function param(url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name);
+  const n = raw === null ? Number.NaN : Number(raw);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 let main: Server | undefined;
@@ -58,15 +82,34 @@ function drain(): Promise<void> {
 
 const admin = createServer(async (req, res) => {
   req.resume();
+  const url = new URL(req.url ?? '/', 'http://admin');
   try {
-    if (req.method === 'POST' && req.url === '/drain') await drain();
-    else if (req.method === 'POST' && req.url === '/restore') {
+    if (req.method === 'POST' && url.pathname === '/drain') await drain();
+    else if (req.method === 'POST' && url.pathname === '/fail') {
+      const status = param(url, 'status') ?? 503;
+      const ratio = param(url, 'ratio') ?? 1;
+      if (!(status >= 400 && status <= 599 && ratio >= 0 && ratio <= 1)) {
+        res.writeHead(400).end('fail: status 400–599 and ratio 0–1');
+        return;
+      }
+      failing = { status, ratio };
+    } else if (req.method === 'POST' && url.pathname === '/slow') {
+      const delayMs = param(url, 'delayMs');
+      const jitterMs = param(url, 'jitterMs') ?? 0;
+      if (delayMs === undefined || delayMs < 0 || jitterMs < 0 || jitterMs > delayMs) {
+        res.writeHead(400).end('slow: delayMs ≥ 0 and 0 ≤ jitterMs ≤ delayMs');
+        return;
+      }
+      slow = { delayMs, jitterMs };
+    } else if (req.method === 'POST' && url.pathname === '/restore') {
+      failing = undefined;
+      slow = undefined;
       if (!main) await listen();
-    } else if (req.url !== '/state') {
+    } else if (url.pathname !== '/state') {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...identity, listening: main !== undefined }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...identity, listening: main !== undefined, failing: failing ?? null, slow: slow ?? null }));
   } catch (error) {
     res.writeHead(500).end(String(error));
   }

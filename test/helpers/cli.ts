@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Journal } from '../../harness/core/journal.js';
+import { parseRecords, type RequestRecord } from '../../harness/traffic/record.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -41,4 +42,8 @@ export async function runCli(args: string[], script = 'experiment'): Promise<{ e
 
 export function readJournal(dir: string): Journal {
   return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Journal;
+}
+
+export function readRecords(dir: string, client: string): RequestRecord[] {
+  return parseRecords(readFileSync(join(dir, 'records', `${client}.ndjson`), 'utf8'));
 }

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLEAN, machineState } from '../helpers/machine.js';
-import { FAST, readJournal, REPO, runCli, tempDir } from '../helpers/cli.js';
+import { FAST, readJournal, readRecords, REPO, runCli, tempDir } from '../helpers/cli.js';
 
 // Real runs: echo processes, HAProxy sidecars, network namespaces (as root).
 // Each checks the report, recomputes it independently and checks the machine is clean.
@@ -32,7 +32,7 @@ describe.each(isolations)('zone-outage (%s isolation)', (isolation) => {
     const [a, b, c] = j.clients;
     expect(a!.recoveryTimeMs).toEqual(expect.any(Number));
     expect(a!.phases.baseline.locality.sameZone).toBeGreaterThanOrEqual(0.95);
-    expect((a!.phases.fault.servedBy.zone['zone-b'] ?? 0) + (a!.phases.fault.servedBy.zone['zone-c'] ?? 0)).toBeGreaterThanOrEqual(0.98);
+    expect((a!.phases.fault.servedBy.zone['eu-west-1/zone-b'] ?? 0) + (a!.phases.fault.servedBy.zone['eu-west-1/zone-c'] ?? 0)).toBeGreaterThanOrEqual(0.98);
     for (const other of [b!, c!]) {
       expect(other.phases.fault.errorRate).toBe(0);
       expect(other.phases.fault.locality.sameZone).toBeGreaterThanOrEqual(0.95);
@@ -48,9 +48,10 @@ describe.each(isolations)('other experiments (%s isolation)', (isolation) => {
     expect(output).toContain('drain-listeners: PASSED');
     expect(exitCode).toBe(0);
     const client = readJournal(dir).clients[0]!;
-    expect(client.phases.baseline.servedBy.subzone.tianjin).toBeGreaterThanOrEqual(0.95);
-    expect(client.phases.fault.servedBy.subzone.beijing).toBeGreaterThan(0.3);
-    expect(client.phases.fault.servedBy.subzone.shenyang).toBeGreaterThan(0.3);
+    const sub = (p: 'baseline' | 'fault', s: string) => client.phases[p].servedBy.subzone[`cn-north-4/cn-north-4b/${s}`] ?? 0;
+    expect(sub('baseline', 'tianjin')).toBeGreaterThanOrEqual(0.95);
+    expect(sub('fault', 'beijing')).toBeGreaterThan(0.3);
+    expect(sub('fault', 'shenyang')).toBeGreaterThan(0.3);
     await recompute(dir);
   });
 
@@ -77,6 +78,39 @@ describe.each(isolations)('other experiments (%s isolation)', (isolation) => {
   });
 });
 
+describe('gray failures', () => {
+  it('gray-instance: the sidecar ejects a 503-ing instance after one error and the client stays home', async () => {
+    const dir = tempDir('gi');
+    const { exitCode, output } = await runCli(['gray-instance', '--report-dir', dir, ...FAST]);
+    expect(output).toContain('gray-instance: PASSED');
+    expect(exitCode).toBe(0);
+    const j = readJournal(dir);
+    expect(j.faults[0]).toMatchObject({ kind: 'http-error', affected: ['svc-a-1'], mode: '503 on 100% of requests' });
+    const a = j.clients.find((c) => c.name === 'client-a')!;
+    // svc-a-1 answered (with its 503) at least once before the ejection, and never successfully.
+    const records = readRecords(dir, 'client-a');
+    const t_f = j.faults[0]!.injectedAtMs;
+    const byBad = records.filter((r) => r.instance === 'svc-a-1' && r.sentAt >= t_f && r.sentAt < a.phases.fault.end);
+    expect(byBad.length).toBeGreaterThanOrEqual(1);
+    expect(byBad.every((r) => r.status === 503)).toBe(true);
+    expect(a.ejectionTimeMs).toBe(Math.max(...byBad.map((r) => r.sentAt)) - t_f);
+    expect(a.phases.fault.servedBy.instance['svc-a-1'] ?? 0).toBe(0);
+    await recompute(dir);
+  });
+
+  it('slow-zone: timeouts eject zone-a and client-a fails over to zones b and c', async () => {
+    const dir = tempDir('sz');
+    const { exitCode, output } = await runCli(['slow-zone', '--report-dir', dir, ...FAST]);
+    expect(output).toContain('slow-zone: PASSED');
+    expect(exitCode).toBe(0);
+    const a = readJournal(dir).clients.find((c) => c.name === 'client-a')!;
+    expect((a.phases.fault.servedBy.zone['eu-west-1/zone-b'] ?? 0) + (a.phases.fault.servedBy.zone['eu-west-1/zone-c'] ?? 0)).toBeGreaterThanOrEqual(0.95);
+    expect(a.ejectionTimeMs).toEqual(expect.any(Number));
+    expect(a.phases.recovery.latencyMs!.p99).toBeLessThan(100);
+    await recompute(dir);
+  });
+});
+
 describe.runIf(process.getuid?.() === 0)('zone-partition (netns)', () => {
   it('fails over only to the zone still reachable, and removes its nftables table', async () => {
     const dir = tempDir('zp');
@@ -84,8 +118,8 @@ describe.runIf(process.getuid?.() === 0)('zone-partition (netns)', () => {
     expect(output).toContain('zone-partition: PASSED');
     expect(exitCode).toBe(0);
     const a = readJournal(dir).clients.find((c) => c.name === 'client-a')!;
-    expect(a.phases.fault.servedBy.zone['zone-b'] ?? 0).toBeLessThanOrEqual(0.05);
-    expect(a.phases.fault.servedBy.zone['zone-c']).toBeGreaterThanOrEqual(0.95);
+    expect(a.phases.fault.servedBy.zone['eu-west-1/zone-b'] ?? 0).toBeLessThanOrEqual(0.05);
+    expect(a.phases.fault.servedBy.zone['eu-west-1/zone-c']).toBeGreaterThanOrEqual(0.95);
     await recompute(dir);
   });
 });

@@ -52,7 +52,7 @@ describe('parseExperiment', () => {
     ['a bad duration', (e) => (e.phases = { fault: '5x' }), /phases.fault: expected a duration/],
     ['an unknown failover region', (e) => (e.policy = { failover: [{ from: 'r1', to: 'r9' }] }), /policy.failover\[0\].to: unknown region "r9"/],
     ['failover to itself', (e) => (e.policy = { failover: [{ from: 'r1', to: 'r1' }] }), /must be different regions/],
-    ['a fault matching nothing', (e) => (e.faults = [{ kind: 'zone-outage', zone: 'nowhere' }]), /faults\[0\]: zone-outage \(zone=nowhere\) matches no service instance/],
+    ['a fault naming an unknown zone', (e) => (e.faults = [{ kind: 'zone-outage', zone: 'nowhere' }]), /faults\[0\].zone: unknown zone "nowhere"; zones are /],
     ['an unknown fault kind', (e) => (e.faults = [{ kind: 'meteor' } as never]), /faults\[0\].kind/],
     ['a bad assertion', (e) => (e.assertions = ['recovery.timeMs < 5x']), /assertions\[0\]: unknown unit "x"/],
     ['an assertion on an unknown client', (e) => (e.assertions = ['client(nope).recovery.timeMs < 5s']), /unknown client "nope"/],

@@ -33,7 +33,8 @@ describe('phaseMetrics', () => {
     expect(m.locality).toEqual({ sameSubzone: 0.25, sameZone: 0.5, sameRegion: 0.75, otherRegion: 0.25 });
     expect(m.tiers).toEqual({ p0: 0.25, p1: 0.25, p2: 0.25, p3: 0.25, p4: 0 });
     expect(m.servedBy.region).toEqual({ r1: 0.75, r2: 0.25 });
-    expect(m.servedBy.zone).toEqual({ a: 0.5, b: 0.25, x: 0.25 });
+    // Keys are qualified: a zone name may repeat across regions.
+    expect(m.servedBy.zone).toEqual({ 'r1/a': 0.5, 'r1/b': 0.25, 'r2/x': 0.25 });
   });
 
   it('takes latency percentiles over successes only (nearest rank)', () => {

@@ -20,6 +20,7 @@ import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './doc
 import { misplacedInfra } from './infra.js';
 import { kubeContext, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
 import { IstioInstaller } from './mesh-install.js';
+import { describeGray, grayCall } from '../../workloads/gray.js';
 
 // Multi-cluster kind with Istio: the composition of what only kind does
 // (clusters.ts: create/reuse/delete clusters; docker-nodes.ts: act on node
@@ -291,6 +292,19 @@ export class KindProvider implements Provider {
             for (const c of this.clusters) await awaitPodsReady(this.kube(c), NAMESPACE, pods.filter((p) => p.cluster === c).map((p) => p.pod));
           },
         };
+      }
+      case 'http-error':
+      case 'latency': {
+        // Through the echo's admin endpoint in each pod, as locally; the pods stay Ready (a gray failure).
+        const pods = await this.podsMatching(selector);
+        const { action, query } = grayCall(spec);
+        const ids = await Promise.all(
+          pods.map(async ({ cluster, pod }) => {
+            const resource = { kind: 'pod-drained' as const, context: kubeContext(cluster), namespace: NAMESPACE, pod };
+            return (await scope.acquire(resource, () => echoAdmin(this.kube(cluster), NAMESPACE, pod, action, query))).id;
+          }),
+        );
+        return { target, mode: describeGray(spec), affected: pods.map((p) => p.pod), revert: scope.releasing(ids) };
       }
       case 'kill-instance': {
         const pods = await this.podsMatching(selector);

@@ -7,17 +7,17 @@ import type { Kube } from './kube.js';
 // which the client's outlier detection ejects. (Draining Envoy's listeners
 // instead leaves pooled connections serving: kind-live-review.md #3.)
 
-export type EchoAdminAction = 'drain' | 'restore';
+export type EchoAdminAction = 'drain' | 'restore' | 'fail' | 'slow';
 
 export const ECHO_CONTAINER = 'echo';
 
 /** kubectl exec argv of one admin call in one echo pod. */
-export function echoAdminArgs(namespace: string, pod: string, action: EchoAdminAction | 'state'): string[] {
-  return ['-n', namespace, 'exec', pod, '-c', ECHO_CONTAINER, '--', 'node', '--import', 'tsx', 'harness/workloads/echo-admin.ts', action];
+export function echoAdminArgs(namespace: string, pod: string, action: EchoAdminAction | 'state', query = ''): string[] {
+  return ['-n', namespace, 'exec', pod, '-c', ECHO_CONTAINER, '--', 'node', '--import', 'tsx', 'harness/workloads/echo-admin.ts', action, ...(query ? ['--query', query] : [])];
 }
 
-export function echoAdmin(kube: Kube, namespace: string, pod: string, action: EchoAdminAction): Promise<unknown> {
-  return kube.run(echoAdminArgs(namespace, pod, action), { context: `${action} ${pod}`, timeoutMs: 30_000 });
+export function echoAdmin(kube: Kube, namespace: string, pod: string, action: EchoAdminAction, query = ''): Promise<unknown> {
+  return kube.run(echoAdminArgs(namespace, pod, action, query), { context: `${action} ${pod}`, timeoutMs: 30_000 });
 }
 
 /** Waits until the pods are Ready again (their readiness probe passes, so their endpoints are back). */

@@ -5,6 +5,7 @@ import { processStartTicks } from '../../exec/index.js';
 import type { InjectedFault } from '../provider.js';
 import type { LocalProviderOptions, LocalProvider } from './provider.js';
 import { partitionRules } from './partition.js';
+import { describeGray, grayCall, type GrayFault } from '../../workloads/gray.js';
 
 // Local fault implementations. Each target's undo is in the ledger before the
 // fault acts; revert undoes them all and is idempotent.
@@ -39,6 +40,18 @@ async function drainInstance(p: LocalProvider, name: string, o: LocalProviderOpt
   const { id } = await o.scope.acquire({ kind: 'drained', adminUrl, label: name }, async () => {
     const res = await fetch(`${adminUrl}/drain`, { method: 'POST', signal: AbortSignal.timeout(2000) });
     if (!res.ok) throw new Error(`drain of ${name} answered ${res.status}`);
+  });
+  return { release: () => o.scope.release(id) };
+}
+
+/** A gray failure through the echo's admin endpoint; its undo (/restore) is in the ledger first. */
+async function grayInstance(p: LocalProvider, name: string, o: LocalProviderOptions, spec: GrayFault): Promise<Step> {
+  const { plan } = p.instance(name);
+  const adminUrl = `http://${plan.host}:${plan.adminPort}`;
+  const { action, query } = grayCall(spec);
+  const { id } = await o.scope.acquire({ kind: 'drained', adminUrl, label: name }, async () => {
+    const res = await fetch(`${adminUrl}/${action}?${query}`, { method: 'POST', signal: AbortSignal.timeout(2000) });
+    if (!res.ok) throw new Error(`${spec.kind} on ${name} answered ${res.status}: ${await res.text()}`);
   });
   return { release: () => o.scope.release(id) };
 }
@@ -101,6 +114,11 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
       break;
     case 'kill-instance':
       plan = { affected: instances, steps: instances.map((i) => killInstance(p, i, o)) };
+      break;
+    case 'http-error':
+    case 'latency':
+      mode = describeGray(spec);
+      plan = { affected: instances, steps: instances.map((i) => grayInstance(p, i, o, spec)) };
       break;
     case 'freeze-instance':
       plan = { affected: instances, steps: instances.map((i) => freezeInstance(p, i, o)) };

@@ -50,7 +50,8 @@ export function ingestK6(client: string, text: string): RequestRecord[] {
       latencyMs: parsed.data.value ?? 0,
       status,
       error,
-      ...(error === null
+      // Who answered, whenever an instance said so (an injected error status included).
+      ...(error === null || (error === 'http-status' && tags.instance)
         ? { instance: tags.instance ?? null, cluster: tags.cluster ?? null, region: tags.region ?? null, zone: tags.zone ?? null, subzone: tags.subzone ?? null }
         : {}),
     });
