@@ -18,6 +18,8 @@ export interface ClientAnalysisInput {
   recovery: RecoveryOptions;
   /** Instances the faults acted on (for the ejection time). */
   faultedInstances?: ReadonlySet<string>;
+  /** When this client's request last reached a faulted instance, as the instance saw it (gray faults). */
+  lastArrival?: number;
 }
 
 /**
@@ -54,6 +56,6 @@ export function analyseClient(input: ClientAnalysisInput): ClientResult {
     recoveryTimeMs: recoveryTimeMs(afterFault, input.windows.injectedAt, input.recovery),
     timeToFailoverMs: timeToFailoverMs(byPhase.fault, input.windows.injectedAt, input.locality, preferred, input.failover),
     failbackTimeMs: failbackTimeMs(byPhase.recovery, input.windows.revertedAt, input.locality, preferred, input.failover),
-    ejectionTimeMs: ejectionTimeMs(sent, input.windows.injectedAt, input.windows.recoveryStart, input.faultedInstances ?? new Set(), input.recovery.windowMs),
+    ejectionTimeMs: ejectionTimeMs(sent, input.windows.injectedAt, input.windows.recoveryStart, input.faultedInstances ?? new Set(), input.recovery.windowMs, input.lastArrival),
   };
 }

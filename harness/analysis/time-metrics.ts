@@ -79,23 +79,25 @@ export function failbackTimeMs(
 }
 
 /**
- * Ejection time: from t_f to the send time of the last request, sent during
- * the fault, that a faulted instance answered (with any status): how fast the
- * mesh stopped sending to it. 0 when none answered after t_f; null when the
- * faults name no instance, or when a faulted instance still answered a request
- * sent in the last `windowMs` of the fault phase (it was never ejected).
- * `records`: sorted by sentAt.
+ * Ejection time: from t_f to the last request, sent during the fault, that
+ * reached a faulted instance: the last one it answered (with any status) by
+ * the records, or, when the instances report it (gray faults), the last one
+ * it received, which covers answers too slow to reach the client. How fast the
+ * mesh stopped sending to it. 0 when none reached one after t_f; null when the
+ * faults name no instance, or when one was still reached in the last
+ * `windowMs` of the fault phase (it was never ejected). `records` sorted.
  */
-export function ejectionTimeMs(records: readonly RequestRecord[], injectedAt: number, faultEnd: number, faulted: ReadonlySet<string>, windowMs: number): number | null {
+export function ejectionTimeMs(records: readonly RequestRecord[], injectedAt: number, faultEnd: number, faulted: ReadonlySet<string>, windowMs: number, lastArrival?: number): number | null {
   if (faulted.size === 0) return null;
-  let last: RequestRecord | undefined;
+  let last = Number.NEGATIVE_INFINITY;
   for (const r of records) {
     if (r.sentAt < injectedAt || r.sentAt >= faultEnd) continue;
-    if (r.instance !== null && faulted.has(r.instance)) last = r;
+    if (r.instance !== null && faulted.has(r.instance)) last = r.sentAt;
   }
-  if (!last) return 0;
-  if (last.sentAt >= faultEnd - windowMs) return null;
-  return last.sentAt - injectedAt;
+  if (lastArrival !== undefined && lastArrival >= injectedAt && lastArrival < faultEnd) last = Math.max(last, lastArrival);
+  if (last === Number.NEGATIVE_INFINITY) return 0;
+  if (last >= faultEnd - windowMs) return null;
+  return last - injectedAt;
 }
 
 /** The largest gap between consecutive sends: no time figure of this client is finer. `records` sorted by sentAt. */

@@ -92,6 +92,8 @@ export interface FaultRecord {
   revertedAtMs: number | null;
   /** When what the fault took was back and ready (node Ready, pods Ready); equals revertedAtMs where that is immediate. */
   revertReadyAtMs?: number | null;
+  /** Gray faults: when each client's request last reached a faulted instance (from the instances), read before the revert. */
+  lastRequestAtMs?: Record<string, number>;
 }
 
 export interface Availability {

@@ -8,8 +8,8 @@ import { OVERPROVISIONING_PERCENT, tiersFor, type Endpoint } from './sidecar.js'
 //   spreads load over priorities: tier k gets min(100, healthy/total × 140)% of
 //   what the better tiers left, so spill-over starts below ~71% healthy.
 // - outlier detection → passive `observe layer7` + `error-limit` +
-//   `on-error mark-down`; an ejected server is checked again after
-//   `downinter` (= baseEjectionTime) and returns on one good check.
+//   `on-error mark-down`; an ejected server returns after two good checks
+//   spaced by `fastinter` = baseEjectionTime (see the backend below).
 // - retries → `retries` + `retry-on` + `option redispatch` (another server of
 //   the same tier, like Envoy's previous_hosts predicate).
 // - no healthy endpoint anywhere → 503 "no healthy upstream", as Envoy says.
@@ -96,7 +96,12 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       '  option httpchk GET /healthz',
       '  http-check expect status 200',
       '  retry-on conn-failure empty-response response-timeout',
-      `  default-server check inter ${ms(od.interval)} fastinter ${ms(od.interval / 4)} downinter ${ms(od.baseEjectionTime)} rise 1 fall ${od.consecutiveErrors} observe layer7 error-limit ${od.consecutiveErrors} on-error mark-down`,
+      // Ejection as Envoy's baseEjectionTime: a server marked down by passive errors whose check
+      // still passes (a gray failure) needs two good checks, the first at its next scheduled check
+      // (within \`interval\`), the second \`fastinter\` = baseEjectionTime later: out for
+      // [base, base + interval], as Envoy un-ejects at its first sweep after the ejection time.
+      // A dead server is checked every quarter ejection time while down (downinter).
+      `  default-server check inter ${ms(od.interval)} fastinter ${ms(od.baseEjectionTime)} downinter ${ms(od.baseEjectionTime / 4)} rise 2 fall ${od.consecutiveErrors} observe layer7 error-limit ${od.consecutiveErrors} on-error mark-down`,
       ...endpoints.map((e) => `  server ${e.instance} ${e.host}:${e.port}`),
       '',
     );

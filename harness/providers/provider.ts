@@ -31,6 +31,12 @@ export interface InjectedFault {
    * `revertReadyAtMs` when this returns.
    */
   awaitRecovered?(): Promise<void>;
+  /**
+   * Gray faults: when each client's request last reached a faulted instance
+   * (epoch ms, from the instances themselves), read just before the revert.
+   * A slow answer may never reach the client, so its records cannot say.
+   */
+  observe?(): Promise<Record<string, number>>;
 }
 
 export interface TrafficPlan {

@@ -7,7 +7,15 @@ import type { RequestRecord } from '../traffic/record.js';
 import { binSize, clientSeries } from '../analysis/series.js';
 
 /** Per-client results of a run, with the chart series. Pure. */
-export function analyseRun(experiment: Experiment, records: readonly RequestRecord[], windows: PhaseWindows, recovery: RecoveryOptions, faultedInstances: ReadonlySet<string> = new Set()): ClientResult[] {
+export function analyseRun(
+  experiment: Experiment,
+  records: readonly RequestRecord[],
+  windows: PhaseWindows,
+  recovery: RecoveryOptions,
+  faultedInstances: ReadonlySet<string> = new Set(),
+  /** Per client, when its request last reached a faulted instance, as the instances saw it (gray faults). */
+  lastArrivals: ReadonlyMap<string, number> = new Map(),
+): ClientResult[] {
   const endpointLocalities = experiment.topology.instances.map((i) => i.locality);
   // Split and sort once; metrics and series read the same slice.
   const byClient = new Map<string, RequestRecord[]>();
@@ -25,6 +33,7 @@ export function analyseRun(experiment: Experiment, records: readonly RequestReco
       windows,
       recovery,
       faultedInstances,
+      lastArrival: lastArrivals.get(client.name),
     });
     return { ...result, series: clientSeries(mine, windows.baselineStart, windows.end, binMs) };
   });

@@ -108,6 +108,8 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     // Revert whatever was injected, even on Ctrl-C or an exception.
     recoveryStart = clock.now();
     for (const { fault, record } of injected.reverse()) {
+      // What only the faulted instances know (a gray fault's last arrivals), before the revert clears it.
+      if (fault.observe) record.lastRequestAtMs = await fault.observe().catch(() => ({}));
       record.revertStartedAtMs = clock.now();
       try {
         await fault.revert();
@@ -197,7 +199,9 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     };
     // Faults that act on instances (not a partition or an etcd member) define the ejection time.
     const instanceFaults = injected.filter((i) => i.record.kind !== 'partition' && i.record.kind !== 'etcd-member-loss');
-    clients = analyseRun(ex, records, windows, ctx.recovery, faultedInstances(ex, instanceFaults.flatMap((i) => i.record.affected)));
+    const arrivals = new Map<string, number>();
+    for (const { record } of instanceFaults) for (const [client, at] of Object.entries(record.lastRequestAtMs ?? {})) arrivals.set(client, Math.max(arrivals.get(client) ?? 0, at));
+    clients = analyseRun(ex, records, windows, ctx.recovery, faultedInstances(ex, instanceFaults.flatMap((i) => i.record.affected)), arrivals);
     if (cp && probesStarted) {
       const lostMembers = injected.flatMap((i) => i.record.affected).filter((a) => cp.members.includes(a));
       controlPlane = analyseControlPlane({

@@ -82,7 +82,8 @@ function send(): void {
     inFlight--;
     write(record);
   };
-  const req = request(target, { agent, timeout: timeoutMs }, (res) => {
+  // The client's name, so an instance can tell when it last heard from it (gray faults).
+  const req = request(target, { agent, timeout: timeoutMs, headers: { 'x-fh-client': client } }, (res) => {
     const chunks: Buffer[] = [];
     res.on('data', (chunk: Buffer) => chunks.push(chunk));
     res.on('error', (error) => finish({ ...base, latencyMs: clock.now() - sentAt, status: res.statusCode ?? 0, error: classify(error) }));

@@ -30,6 +30,13 @@ const port = Number(values.port);
 /** Injected gray failures; /restore clears them. */
 let failing: { status: number; ratio: number } | undefined;
 let slow: { delayMs: number; jitterMs: number } | undefined;
+/**
+ * While a gray failure is on: when a request from each client (the driver's
+ * x-fh-client header) last arrived. A slow answer may never reach the client
+ * (its sidecar times out first), so this is how the harness knows when the
+ * mesh stopped sending here. Epoch ms; kept until the next failure starts.
+ */
+let lastArrival: Record<string, number> = {};
 
 function answer(res: ServerResponse): void {
   // An injected error still says who answered (body and header), so the records show which instance failed.
@@ -43,6 +50,8 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     return;
   }
+  const client = req.headers['x-fh-client'];
+  if ((failing || slow) && typeof client === 'string') lastArrival[client] = Date.now();
   if (!slow) return answer(res);
   const delay = Math.max(0, slow.delayMs + (Math.random() * 2 - 1) * slow.jitterMs);
   const timer = setTimeout(() => answer(res), delay);
@@ -93,6 +102,7 @@ const admin = createServer(async (req, res) => {
         return;
       }
       failing = { status, ratio };
+      lastArrival = {};
     } else if (req.method === 'POST' && url.pathname === '/slow') {
       const delayMs = param(url, 'delayMs');
       const jitterMs = param(url, 'jitterMs') ?? 0;
@@ -101,6 +111,7 @@ const admin = createServer(async (req, res) => {
         return;
       }
       slow = { delayMs, jitterMs };
+      lastArrival = {};
     } else if (req.method === 'POST' && url.pathname === '/restore') {
       failing = undefined;
       slow = undefined;
@@ -109,7 +120,7 @@ const admin = createServer(async (req, res) => {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...identity, listening: main !== undefined, failing: failing ?? null, slow: slow ?? null }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...identity, listening: main !== undefined, failing: failing ?? null, slow: slow ?? null, lastArrival }));
   } catch (error) {
     res.writeHead(500).end(String(error));
   }

@@ -19,3 +19,13 @@ export function describeGray(spec: GrayFault): string {
   if (spec.kind === 'http-error') return `${spec.status} on ${Math.round(spec.ratio * 1000) / 10}% of requests`;
   return `${spec.delay} ms${spec.jitter ? ` ± ${spec.jitter} ms` : ''} late`;
 }
+
+/** The latest arrival per client over several instances' `/state` answers. */
+export function mergeArrivals(states: readonly unknown[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const state of states) {
+    const arrivals = (state as { lastArrival?: Record<string, unknown> } | null)?.lastArrival ?? {};
+    for (const [client, at] of Object.entries(arrivals)) if (typeof at === 'number') out[client] = Math.max(out[client] ?? 0, at);
+  }
+  return out;
+}

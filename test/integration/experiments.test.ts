@@ -93,7 +93,10 @@ describe('gray failures', () => {
     const byBad = records.filter((r) => r.instance === 'svc-a-1' && r.sentAt >= t_f && r.sentAt < a.phases.fault.end);
     expect(byBad.length).toBeGreaterThanOrEqual(1);
     expect(byBad.every((r) => r.status === 503)).toBe(true);
-    expect(a.ejectionTimeMs).toBe(Math.max(...byBad.map((r) => r.sentAt)) - t_f);
+    // The instance's own view of the last arrival is a little after the send.
+    const lastSent = Math.max(...byBad.map((r) => r.sentAt)) - t_f;
+    expect(a.ejectionTimeMs).toBeGreaterThanOrEqual(lastSent);
+    expect(a.ejectionTimeMs).toBeLessThan(lastSent + 50);
     expect(a.phases.fault.servedBy.instance['svc-a-1'] ?? 0).toBe(0);
     await recompute(dir);
   });

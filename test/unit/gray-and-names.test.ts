@@ -123,6 +123,13 @@ describe('ejection time', () => {
     const stream = [rec(900, { instance: 'a-1' }), rec(1000), bad(1100), rec(1200), bad(1350), rec(1400), rec(5000)];
     expect(ejectionTimeMs(stream, 1000, 6000, new Set(['a-1']), 1000)).toBe(350);
   });
+  it('counts what the instance received but could not answer in time (a slow instance the sidecar timed out)', () => {
+    const timedOut = [rec(1000, { status: 504, error: 'http-status', instance: null }), rec(1600, { status: 504, error: 'http-status', instance: null }), rec(2000)];
+    expect(ejectionTimeMs(timedOut, 1000, 6000, new Set(['a-1']), 1000)).toBe(0);
+    expect(ejectionTimeMs(timedOut, 1000, 6000, new Set(['a-1']), 1000, 1602)).toBe(602);
+    expect(ejectionTimeMs(timedOut, 1000, 6000, new Set(['a-1']), 1000, 5600)).toBeNull();
+  });
+
   it('0 when no faulted instance answered after t_f; null when none was faulted or it answered to the end', () => {
     expect(ejectionTimeMs([rec(1000), rec(2000)], 1000, 6000, new Set(['a-1']), 1000)).toBe(0);
     expect(ejectionTimeMs([bad(1100)], 1000, 6000, new Set(), 1000)).toBeNull();

@@ -10,7 +10,7 @@ import { renderIstio, validateIstio } from '../../mesh/istio.js';
 import { formatRecords, type RequestRecord } from '../../traffic/record.js';
 import { K6_SCRIPT } from '../../traffic/k6/run.js';
 import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
-import { awaitPodsReady, echoAdmin } from '../kubernetes/echo-admin.js';
+import { awaitPodsReady, echoAdmin, echoAdminArgs } from '../kubernetes/echo-admin.js';
 import { Kube } from '../kubernetes/kube.js';
 import { CLIENT_LABEL, clientJobs, echoDeployments, echoService, K6_IMAGE, k6ScriptConfigMap, namespace, NAMESPACE, SERVICE_HOST, validateAll } from '../kubernetes/manifests.js';
 import { awaitClientsReady, collectClientRecords, stopClientDriver } from '../kubernetes/records.js';
@@ -20,7 +20,7 @@ import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './doc
 import { misplacedInfra } from './infra.js';
 import { kubeContext, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
 import { IstioInstaller } from './mesh-install.js';
-import { describeGray, grayCall } from '../../workloads/gray.js';
+import { describeGray, grayCall, mergeArrivals } from '../../workloads/gray.js';
 
 // Multi-cluster kind with Istio: the composition of what only kind does
 // (clusters.ts: create/reuse/delete clusters; docker-nodes.ts: act on node
@@ -304,7 +304,20 @@ export class KindProvider implements Provider {
             return (await scope.acquire(resource, () => echoAdmin(this.kube(cluster), NAMESPACE, pod, action, query))).id;
           }),
         );
-        return { target, mode: describeGray(spec), affected: pods.map((p) => p.pod), revert: scope.releasing(ids) };
+        const observe = async () =>
+          mergeArrivals(
+            await Promise.all(
+              pods.map(async ({ cluster, pod }) => {
+                const { stdout } = await this.kube(cluster).run(echoAdminArgs(NAMESPACE, pod, 'state'), { context: `read the state of ${pod}`, timeoutMs: 30_000 }).catch(() => ({ stdout: '' }));
+                try {
+                  return JSON.parse(stdout) as unknown;
+                } catch {
+                  return null;
+                }
+              }),
+            ),
+          );
+        return { target, mode: describeGray(spec), affected: pods.map((p) => p.pod), revert: scope.releasing(ids), observe };
       }
       case 'kill-instance': {
         const pods = await this.podsMatching(selector);

@@ -100,7 +100,7 @@ const recordsMount = { name: 'records', mountPath: RECORDS_DIR };
 function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number, k6DurationMs: number): Obj {
   const target = `http://${SERVICE_HOST}:${ECHO_PORT}/`;
   if (ex.traffic.driver === 'k6') {
-    const env = k6Env({ target, allowTarget: SERVICE_HOST, rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs: k6DurationMs, startAt });
+    const env = k6Env({ client, target, allowTarget: SERVICE_HOST, rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs: k6DurationMs, startAt });
     return {
       name: 'driver',
       image: K6_IMAGE,

@@ -5,7 +5,7 @@ import { processStartTicks } from '../../exec/index.js';
 import type { InjectedFault } from '../provider.js';
 import type { LocalProviderOptions, LocalProvider } from './provider.js';
 import { partitionRules } from './partition.js';
-import { describeGray, grayCall, type GrayFault } from '../../workloads/gray.js';
+import { describeGray, grayCall, isGray, mergeArrivals, type GrayFault } from '../../workloads/gray.js';
 
 // Local fault implementations. Each target's undo is in the ledger before the
 // fault acts; revert undoes them all and is idempotent.
@@ -167,5 +167,17 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     await revert().catch(() => undefined);
     throw (failure as PromiseRejectedResult).reason;
   }
-  return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, revert };
+  const observe = isGray(spec)
+    ? async () =>
+        mergeArrivals(
+          await Promise.all(
+            plan.affected.map(async (name) => {
+              const { plan: instance } = p.instance(name);
+              const res = await fetch(`http://${instance.host}:${instance.adminPort}/state`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+              return res?.ok ? ((await res.json()) as unknown) : null;
+            }),
+          ),
+        )
+    : undefined;
+  return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, revert, ...(observe ? { observe } : {}) };
 }

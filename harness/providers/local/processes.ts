@@ -54,7 +54,7 @@ export function driverArgv(client: ClientPlan, opts: { rate: number; timeoutMs: 
 
 /** k6 running the harness's k6 script; samples go to `jsonOut` (ingested into records when it stops). */
 export function k6Argv(client: ClientPlan, opts: { rate: number; timeoutMs: number; maxDurationMs: number; startAt: number; jsonOut: string }): string[] {
-  const env = k6Env({ ...opts, target: `http://${client.listen.host}:${client.listen.port}/` });
+  const env = k6Env({ ...opts, client: client.client, target: `http://${client.listen.host}:${client.listen.port}/` });
   return ['k6', ...k6RunArgs(opts.jsonOut), ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), `${REPO_ROOT}${K6_SCRIPT}`];
 }
 

@@ -16,6 +16,7 @@ function env(name) {
   return value;
 }
 
+const client = env('FH_CLIENT');
 const target = env('FH_TARGET');
 const rate = Number(env('FH_RATE'));
 const timeoutMs = Number(env('FH_TIMEOUT_MS'));
@@ -58,7 +59,7 @@ const IDENTITY = ['instance', 'cluster', 'region', 'zone', 'subzone'];
 
 export default function () {
   const sentAt = Date.now();
-  const res = http.get(target, { timeout: `${timeoutMs}ms`, responseCallback: http.expectedStatuses({ min: 100, max: 599 }) });
+  const res = http.get(target, { timeout: `${timeoutMs}ms`, headers: { 'x-fh-client': client }, responseCallback: http.expectedStatuses({ min: 100, max: 599 }) });
   /** @type {Record<string, string>} */
   const tags = { sent_at: String(sentAt), status: String(res.status), error_code: String(res.error_code || 0) };
   // An error an instance answered itself (a gray failure) says who, as a 200 does.

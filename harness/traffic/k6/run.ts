@@ -5,6 +5,8 @@
 export const K6_SCRIPT = 'harness/traffic/k6/driver.js';
 
 export interface K6Traffic {
+  /** The client's name, sent as x-fh-client (an instance notes when it last heard from it). */
+  client: string;
   target: string;
   rate: number;
   timeoutMs: number;
@@ -26,6 +28,7 @@ export function k6RunArgs(jsonOut: string, summaryExport?: string): string[] {
 /** The settings driver.js reads from __ENV. */
 export function k6Env(t: K6Traffic): Record<string, string> {
   return {
+    FH_CLIENT: t.client,
     FH_TARGET: t.target,
     ...(t.allowTarget ? { FH_ALLOW_TARGET: t.allowTarget } : {}),
     FH_RATE: String(t.rate),
