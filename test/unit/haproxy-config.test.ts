@@ -43,9 +43,10 @@ describe('renderHaproxyConfig', () => {
     expect(config.indexOf('use_backend p0 if { var(txn.pick),sub(txn.c0) lt 0 }')).toBeLessThan(config.indexOf('use_backend p1 if'));
   });
 
-  it('maps outlier detection and retries to passive observation, downinter and redispatch', () => {
+  it('maps outlier detection and retries to passive observation, the ejection time and redispatch', () => {
     expect(config).toContain('observe layer7 error-limit 1 on-error mark-down');
-    expect(config).toContain('downinter 2000ms');
+    // An ejected server whose check passes (gray) returns after two good checks spaced by baseEjectionTime.
+    expect(config).toContain('fastinter 2000ms downinter 500ms rise 2');
     expect(config).toContain('retries 2');
     expect(config).toContain('option redispatch 1');
     expect(config).toContain('server tianjin-svc-1 198.18.1.11:8080');
