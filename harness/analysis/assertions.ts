@@ -1,8 +1,14 @@
 import { compare, isRunLevel, type AssertionExpr, type MetricRef } from '../core/assertion-expr.js';
-import type { AssertionResult, ClientResult, ControlPlaneResult } from '../core/journal.js';
+import type { AssertionResult, CapacityResult, ClientResult, ControlPlaneResult, FaultRecord } from '../core/journal.js';
 
-/** A run-level metric; null when the run has no control plane or the figure is undefined. */
-export function runMetricValue(cp: ControlPlaneResult | undefined, metric: MetricRef): number | null {
+/** A run-level metric; null when the run has no control plane (or capacity) or the figure is undefined. */
+export function runMetricValue(cp: ControlPlaneResult | undefined, metric: MetricRef, capacity?: CapacityResult): number | null {
+  if (metric.type === 'capacity') {
+    if (!capacity) return null;
+    if (metric.name === 'predictedOverload') return capacity.predictedOverload ? 1 : 0;
+    if (metric.name === 'predictionHeld') return capacity.agrees ? 1 : 0;
+    return capacity[metric.name];
+  }
   if (!cp) return null;
   switch (metric.type) {
     case 'control-plane':
@@ -21,8 +27,14 @@ export function runMetricValue(cp: ControlPlaneResult | undefined, metric: Metri
 }
 
 /** The value a metric reference names for one client; null when undefined (e.g. never recovered). */
-export function metricValue(client: ClientResult, metric: MetricRef): number | null {
+export function metricValue(client: ClientResult, metric: MetricRef, faults: readonly FaultRecord[] = []): number | null {
   switch (metric.type) {
+    case 'injection': {
+      const impact = faults[metric.injection]?.impact?.[client.name];
+      if (!impact) return null;
+      if (metric.name === 'failed' || metric.name === 'requests') return impact[metric.name];
+      return metric.name === 'recovery' ? impact.recoveryTimeMs : metric.name === 'failover' ? impact.timeToFailoverMs : impact.failbackTimeMs;
+    }
     case 'client-time':
       if (metric.name === 'ejection') return client.ejectionTimeMs ?? null;
       return metric.name === 'recovery' ? client.recoveryTimeMs : metric.name === 'failover' ? client.timeToFailoverMs : client.failbackTimeMs;
@@ -42,16 +54,16 @@ export function metricValue(client: ClientResult, metric: MetricRef): number | n
 }
 
 /** Evaluates each assertion for its client, or for every client when it names none. */
-export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: readonly ClientResult[], controlPlane?: ControlPlaneResult): AssertionResult[] {
+export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: readonly ClientResult[], controlPlane?: ControlPlaneResult, faults: readonly FaultRecord[] = [], capacity?: CapacityResult): AssertionResult[] {
   return exprs.flatMap((expr) => {
     if (isRunLevel(expr.metric)) {
-      const actual = runMetricValue(controlPlane, expr.metric);
+      const actual = runMetricValue(controlPlane, expr.metric, capacity);
       return [{ name: expr.source, client: '', metric: expr.metricPath, op: expr.op, passed: compare(actual, expr.op, expr.expected), actual, expected: expr.expected }];
     }
     return clients
       .filter((c) => expr.client === undefined || expr.client === c.name)
       .map((c) => {
-        const actual = metricValue(c, expr.metric);
+        const actual = metricValue(c, expr.metric, faults);
         const rhs = expr.source.slice(expr.source.lastIndexOf(expr.op) + expr.op.length).trim();
         return {
           name: `client(${c.name}).${expr.metricPath} ${expr.op} ${rhs}`,

@@ -13,7 +13,7 @@ import { METRIC_PATHS } from '../core/assertion-expr.js';
 import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import { errorJournal } from '../runner/error-journal.js';
-import { parseExperiment, type Experiment } from '../core/experiment.js';
+import { checkTimeline, parseExperiment, type Experiment } from '../core/experiment.js';
 import { processStartTicks, realExecutor } from '../exec/index.js';
 import { Ledger, listLedgers, stateDir } from '../faults/ledger.js';
 import type { Isolation } from '../providers/local/address-plan.js';
@@ -177,6 +177,8 @@ async function main(argv: string[]): Promise<number> {
   const { raw, source } = await loadExperiment(ref);
   let experiment: Experiment = parseExperiment(raw, source);
   experiment = applyOverrides(experiment, o);
+  // --duration changes the fault phase: the timeline must still fit.
+  checkTimeline(experiment, source);
   const recovery = recoveryOptions(o);
   let makeProvider: (ctx: { runId: string; reportDir: string; ledger: Ledger; signal: AbortSignal }) => Promise<Provider>;
   let isolation: string;

@@ -9,6 +9,8 @@ import { Ledger } from '../faults/ledger.js';
 import { ResourceScope } from '../faults/scope.js';
 import { PROBE_NAMESPACE } from '../probes/apiserver-client.js';
 import { KindProvider } from '../providers/kind/provider.js';
+import type { InjectedFault } from '../providers/provider.js';
+import { expandTimeline, timelineSteps } from '../core/timeline.js';
 import { renderKindClusters, type RenderedCluster } from '../providers/kind/kind-config.js';
 import { undoAny } from '../providers/undo.js';
 
@@ -92,16 +94,23 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
       provider.controlPlane.startProbes(start);
     }
     print(`# baseline ${ex.phases.baseline} ms`);
-    const injected = [];
-    for (const spec of ex.faults) {
-      section(`inject ${spec.kind}`);
-      injected.push(await provider.inject(spec));
+    // The same timeline a run interprets: each injection's inject and revert at its planned time.
+    const injections = expandTimeline(ex.faults, ex.phases.fault);
+    const live = new Map<number, InjectedFault>();
+    for (const step of timelineSteps(injections)) {
+      const inj = injections[step.injection]!;
+      const spec = ex.faults[inj.fault]!;
+      section(`${step.kind} ${spec.kind} at ${step.at / 1000}s of the fault phase${inj.repetition ? ` (repeat ${inj.repetition + 1})` : ''}`);
+      if (step.kind === 'inject') live.set(step.injection, await provider.inject(spec));
+      else {
+        const fault = live.get(step.injection)!;
+        if (fault.observe) await fault.observe();
+        await fault.revert();
+        print('# wait until back (node Ready, pods Ready, members serving), beside the timeline');
+        await fault.awaitRecovered?.();
+      }
     }
-    print(`# fault ${ex.phases.fault} ms`);
-    section('revert');
-    for (const f of injected.reverse()) await f.revert();
-    section('wait until back (node Ready, pods Ready, members serving)');
-    for (const f of injected) await f.awaitRecovered?.();
+    print(`# fault phase ${ex.phases.fault} ms`);
     print(`# recovery ${ex.phases.recovery} ms`);
     section('collect records');
     await provider.stopTraffic();

@@ -21,14 +21,18 @@ export type MetricRef =
   | { type: 'served-by'; phase: Phase; depth: 'region' | 'zone' | 'subzone' | 'instance'; name: string }
   | { type: 'control-plane'; name: (typeof CONTROL_PLANE_VALUES)[number] }
   | { type: 'control-plane-phase'; phase: Phase; name: (typeof CONTROL_PLANE_PHASE_VALUES)[number] }
-  | { type: 'data'; name: 'lostAcknowledgedWrites' | 'acknowledgedWrites' };
+  | { type: 'data'; name: 'lostAcknowledgedWrites' | 'acknowledgedWrites' }
+  /** Capacity, predicted and measured (needs every instance to declare one). */
+  | { type: 'capacity'; name: 'shed' | 'predictedOverload' | 'worstHeadroom' | 'baselineHeadroom' | 'predictionHeld' }
+  /** One injection's own figures (journal faults[N].impact): `injection(N).recovery.timeMs`, `injection(N).failed`. */
+  | { type: 'injection'; injection: number; name: 'recovery' | 'failover' | 'failback' | 'failed' | 'requests' };
 
 const CONTROL_PLANE_VALUES = ['writeUnavailableMs', 'leaderElectionMs', 'writeRecoveryMs', 'leaderChanges', 'readOnly', 'predictedQuorumLoss', 'writeFailuresDuringFault'] as const;
 const CONTROL_PLANE_PHASE_VALUES = ['writeAvailability', 'linearizableReadAvailability', 'serializableReadAvailability'] as const;
 
 /** Run-level metrics are not evaluated per client. */
 export function isRunLevel(metric: MetricRef): boolean {
-  return metric.type === 'control-plane' || metric.type === 'control-plane-phase' || metric.type === 'data';
+  return metric.type === 'control-plane' || metric.type === 'control-plane-phase' || metric.type === 'data' || metric.type === 'capacity';
 }
 
 export interface AssertionExpr {
@@ -67,6 +71,16 @@ export const METRIC_PATHS: readonly string[] = [
   ...PHASES.flatMap((p) => CONTROL_PLANE_PHASE_VALUES.map((v) => `controlPlane.${p}.${v}`)),
   'data.lostAcknowledgedWrites',
   'data.acknowledgedWrites',
+  'capacity.shed',
+  'capacity.predictedOverload',
+  'capacity.predictionHeld',
+  'capacity.worstHeadroom',
+  'capacity.baselineHeadroom',
+  'injection(N).recovery.timeMs',
+  'injection(N).failover.timeMs',
+  'injection(N).failback.timeMs',
+  'injection(N).failed',
+  'injection(N).requests',
 ];
 
 function includes<T extends string>(list: readonly T[], value: string): value is T {
@@ -74,6 +88,11 @@ function includes<T extends string>(list: readonly T[], value: string): value is
 }
 
 function parseMetric(path: string): { metric: MetricRef; kind: MetricKind } {
+  const injection = /^injection\((\d+)\)\.(?:(recovery|failover|failback)\.timeMs|(failed|requests))$/.exec(path);
+  if (injection) {
+    const name = (injection[2] ?? injection[3]) as 'recovery';
+    return { metric: { type: 'injection', injection: Number(injection[1]), name }, kind: injection[2] ? 'duration' : 'count' };
+  }
   const timeMatch = /^(recovery|failover|failback|ejection)\.timeMs$/.exec(path);
   if (timeMatch) return { metric: { type: 'client-time', name: timeMatch[1] as 'recovery' }, kind: 'duration' };
   const cp = /^controlPlane\.(\w+)$/.exec(path);
@@ -85,6 +104,8 @@ function parseMetric(path: string): { metric: MetricRef; kind: MetricKind } {
   if (cpPhase && includes(PHASES, cpPhase[1]!) && includes(CONTROL_PLANE_PHASE_VALUES, cpPhase[2]!)) {
     return { metric: { type: 'control-plane-phase', phase: cpPhase[1], name: cpPhase[2] }, kind: 'ratio' };
   }
+  const capacity = /^capacity\.(shed|predictedOverload|predictionHeld|worstHeadroom|baselineHeadroom)$/.exec(path);
+  if (capacity) return { metric: { type: 'capacity', name: capacity[1] as 'shed' }, kind: 'count' };
   const data = /^data\.(lostAcknowledgedWrites|acknowledgedWrites)$/.exec(path);
   if (data) return { metric: { type: 'data', name: data[1] as 'lostAcknowledgedWrites' }, kind: 'count' };
   const [phase, ...rest] = path.split('.');

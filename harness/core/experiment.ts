@@ -7,6 +7,7 @@ import { failoverPolicySchema } from './policy.js';
 import { flattenTopology, topologySchema, type Instance, type Topology } from './topology.js';
 import { nameSchema } from './names.js';
 import { checkName, resolveLocality, splitKey } from './resolve-names.js';
+import { expandTimeline, timelineIssues } from './timeline.js';
 import { didYouMean } from './suggest.js';
 
 // The experiment definition: the same schema for TypeScript modules
@@ -244,10 +245,16 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): { issues: Iss
     }
     return fault;
   });
+  const injectionCount = expandTimeline(faults, parsed.phases.fault).length;
   const check = (text: string, path: PropertyKey[]): AssertionExpr | undefined => {
     try {
       const expr = resolveAssertion(parseAssertion(text), topology);
-      if (isRunLevel(expr.metric) && topology.members.length === 0) {
+      if (expr.metric.type === 'injection' && expr.metric.injection >= injectionCount) {
+        issues.push({ path, message: `injection(${expr.metric.injection}) does not exist: the timeline has ${injectionCount} injection${injectionCount === 1 ? '' : 's'}, numbered from 0 in time order` });
+      }
+      if (expr.metric.type === 'capacity' && topology.instances.some((i) => !i.capacity)) {
+        issues.push({ path, message: `${expr.metricPath} needs every node with instances to declare a \`capacity\` (requests per second per instance)` });
+      } else if (isRunLevel(expr.metric) && expr.metric.type !== 'capacity' && topology.members.length === 0) {
         issues.push({ path, message: `${expr.metricPath} needs a control plane: add \`controlPlane: {members: [...]}\` to a cluster` });
       }
       return expr;
@@ -262,6 +269,27 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): { issues: Iss
   return { issues, faults, assertions, ...(kind ? { kind } : {}) };
 }
 
+/** What each fault acts on, for the timeline's overlap check (instances, members, zones). */
+function faultTargets(ex: { topology: Topology; faults: readonly FaultSpec[] }, i: number): string[] {
+  const f = ex.faults[i]!;
+  if (f.kind === 'etcd-member-loss') return ex.topology.members.map((m) => `member ${m.name}`);
+  if (f.kind === 'partition') return f.between.map((z) => `zone ${z}`);
+  const selector = faultSelector(f);
+  return [...ex.topology.instances.filter((x) => matchesSelector(x, selector)).map((x) => x.name), ...ex.topology.members.filter((m) => matchesSelector(m, selector)).map((m) => `member ${m.name}`)];
+}
+
+/**
+ * The faults' timeline against the fault phase: exit 2 for a fault past its
+ * end, a repeat that overlaps itself, or two faults on one target at once.
+ * Run again after command-line overrides (--duration changes the phase).
+ */
+export function checkTimeline(ex: { topology: Topology; faults: readonly FaultSpec[]; phases: { fault: number } }, source: string): void {
+  const issues = timelineIssues(ex.faults, ex.phases.fault, (i) => faultTargets(ex, i));
+  if (issues.length > 0) {
+    throw new UsageError(issues.map((x) => `${source}: faults[${x.fault}].${x.field}: ${x.message}`).join('\n'), 'see "Timelines" in docs/writing-experiments.md');
+  }
+}
+
 /** Validates raw input (from a module or YAML) into an Experiment, or throws a UsageError naming each bad field. */
 export function parseExperiment(raw: unknown, source: string): Experiment {
   const result = experimentSchema.safeParse(raw);
@@ -269,6 +297,7 @@ export function parseExperiment(raw: unknown, source: string): Experiment {
   const topology = flattenTopology(result.data.topology);
   const checked = crossCheck(result.data, topology);
   if (checked.issues.length > 0) throw new UsageError(formatIssues(source, checked.issues), 'fix the fields named above; see docs/writing-experiments.md');
+  checkTimeline({ topology, faults: checked.faults, phases: result.data.phases }, source);
   const { providerAssertions: _kindTexts, ...rest } = result.data;
   return {
     ...rest,

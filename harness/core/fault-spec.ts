@@ -51,24 +51,40 @@ export const OUTAGE_MODES = ['kill', 'freeze', 'isolate'] as const;
 export type OutageMode = (typeof OUTAGE_MODES)[number];
 const modeSchema = z.enum(OUTAGE_MODES).default('kill');
 
+/**
+ * When a fault acts, from the start of the fault phase: `at` [0s], held for
+ * `duration` [until the fault phase ends], and `repeat` (times, every) for a
+ * flapping fault. Checked against the fault phase and the other faults by
+ * timelineIssues (core/timeline.ts).
+ */
+export const timing = {
+  at: durationSchema.optional(),
+  duration: durationSchema.optional(),
+  repeat: z
+    .object({ times: z.number().int().min(1).max(100), every: durationSchema })
+    .strict()
+    .optional(),
+};
+
 export const faultSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('drain-listeners'), target: selectorSchema }).strict(),
-  z.object({ kind: z.literal('kill-instance'), target: selectorSchema }).strict(),
-  z.object({ kind: z.literal('freeze-instance'), target: selectorSchema }).strict(),
+  z.object({ kind: z.literal('drain-listeners'), ...timing, target: selectorSchema }).strict(),
+  z.object({ kind: z.literal('kill-instance'), ...timing, target: selectorSchema }).strict(),
+  z.object({ kind: z.literal('freeze-instance'), ...timing, target: selectorSchema }).strict(),
   /** Gray failure: the instance answers with an error status (from upstream, as the client's sidecar sees it) instead of serving. */
-  z.object({ kind: z.literal('http-error'), target: selectorSchema, status: errorStatusSchema.default(503), ratio: ratioSchema.default(1) }).strict(),
+  z.object({ kind: z.literal('http-error'), ...timing, target: selectorSchema, status: errorStatusSchema.default(503), ratio: ratioSchema.default(1) }).strict(),
   /** Gray failure: the instance answers late, delay ± jitter (uniform). */
   z
-    .object({ kind: z.literal('latency'), target: selectorSchema, delay: durationSchema.refine((d) => d <= 60_000, { message: 'at most 60s' }), jitter: durationSchema.default(0) })
+    .object({ kind: z.literal('latency'), ...timing, target: selectorSchema, delay: durationSchema.refine((d) => d <= 60_000, { message: 'at most 60s' }), jitter: durationSchema.default(0) })
     .strict()
     .refine((f) => f.jitter <= f.delay, { message: 'jitter must not exceed delay (the answer would come before the request)', path: ['jitter'] }),
   z
-    .object({ kind: z.literal('zone-outage'), zone: qualifiedNameSchema(2), region: nameSchema.optional(), cluster: nameSchema.optional(), mode: modeSchema })
+    .object({ kind: z.literal('zone-outage'), ...timing, zone: qualifiedNameSchema(2), region: nameSchema.optional(), cluster: nameSchema.optional(), mode: modeSchema })
     .strict(),
-  z.object({ kind: z.literal('region-outage'), region: nameSchema, cluster: nameSchema.optional(), mode: modeSchema }).strict(),
+  z.object({ kind: z.literal('region-outage'), ...timing, region: nameSchema, cluster: nameSchema.optional(), mode: modeSchema }).strict(),
   z
     .object({
       kind: z.literal('partition'),
+      ...timing,
       /** Two zones (by name, optionally with their region) that stop reaching each other, both ways. */
       between: z.tuple([qualifiedNameSchema(2), qualifiedNameSchema(2)]).refine(([a, b]) => a !== b, { message: 'partition two different zones' }),
       region: nameSchema.optional(),
@@ -77,6 +93,7 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('etcd-member-loss'),
+      ...timing,
       /** How many members to take down, or all of them. */
       count: z.union([z.number().int().min(1), z.literal('all')]).default(1),
       /** leader, follower (one that is not the leader), any, or member names. */

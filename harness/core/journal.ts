@@ -79,12 +79,54 @@ export interface ClientResult {
   series?: ClientSeriesData;
 }
 
+/** What one capacity-limited instance reported at the end of the run. */
+export interface InstanceLoad {
+  instance: string;
+  capacityRps: number;
+  served: number;
+  /** Answered 503 above capacity (overflow: shed). */
+  shed: number;
+  /** The longest a request waited for its turn (overflow: queue). */
+  maxQueueMs: number;
+}
+
+/** Capacity predicted from the topology and timeline, and measured by the instances. */
+export interface CapacityResult {
+  loadRps: number;
+  capacityRps: number;
+  baselineHeadroom: number;
+  worstHeadroom: number;
+  /** The instances out at the worst moment. */
+  lost: string[];
+  predictedOverload: boolean;
+  instances: InstanceLoad[];
+  shed: number;
+  /** The prediction held: overload predicted exactly when requests were shed. */
+  agrees: boolean;
+}
+
+/** One client's figures over one injection's own window (see analysis/fault-impact.ts). */
+export interface InjectionImpact {
+  requests: number;
+  failed: number;
+  recoveryTimeMs: number | null;
+  timeToFailoverMs: number | null;
+  failbackTimeMs: number | null;
+}
+
+/** One injection of a fault (a fault with `repeat` has several). */
 export interface FaultRecord {
   kind: string;
   target: string;
   mode?: string;
   /** What the fault acted on (instances, nodes). */
   affected: string[];
+  /** Index of the fault in the experiment, and which of its injections this is (0 = first). */
+  fault?: number;
+  repetition?: number;
+  /** When the timeline planned the inject and the revert (epoch ms). */
+  plannedAtMs?: number;
+  plannedUntilMs?: number;
   injectStartedAtMs: number;
   injectedAtMs: number;
   revertStartedAtMs: number | null;
@@ -94,6 +136,8 @@ export interface FaultRecord {
   revertReadyAtMs?: number | null;
   /** Gray faults: when each client's request last reached a faulted instance (from the instances), read before the revert. */
   lastRequestAtMs?: Record<string, number>;
+  /** Per client, the figures of this injection's own window. */
+  impact?: Record<string, InjectionImpact>;
 }
 
 export interface Availability {
@@ -220,6 +264,8 @@ export interface Journal {
   controlPlane?: ControlPlaneResult;
   /** Quorum/capacity predictions from the topology, when there is a control plane. */
   placement?: Placement;
+  /** When every instance declares a capacity: predicted and measured. */
+  capacity?: CapacityResult;
   assertions: AssertionResult[];
   metrics: { requests: number; failed: number; worstRecoveryTimeMs: number | null; assertionsPassed: number; assertionsFailed: number };
   environment: Record<string, string>;

@@ -37,16 +37,17 @@ export function expandTimeline(faults: readonly (FaultSpec & Timed)[], faultPhas
 }
 
 /**
- * The runner's steps: every inject and revert in time order; at one instant
- * reverts come before injects (a rolling outage hands over cleanly), and
- * injects keep the experiment's order.
+ * The runner's steps: every inject and revert in time order. At one instant
+ * reverts come before injects (a rolling outage hands over cleanly); injects
+ * keep the experiment's order and reverts undo it (last injected, first
+ * reverted, as a stack).
  */
 export function timelineSteps(injections: readonly Injection[]): Step[] {
   const steps: Step[] = injections.flatMap((inj, i) => [
     { kind: 'inject' as const, at: inj.at, injection: i },
     { kind: 'revert' as const, at: inj.until, injection: i },
   ]);
-  return steps.sort((a, b) => a.at - b.at || (a.kind === b.kind ? a.injection - b.injection : a.kind === 'revert' ? -1 : 1));
+  return steps.sort((a, b) => a.at - b.at || (a.kind !== b.kind ? (a.kind === 'revert' ? -1 : 1) : a.kind === 'inject' ? a.injection - b.injection : b.injection - a.injection));
 }
 
 /**

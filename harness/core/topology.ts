@@ -10,8 +10,12 @@ const nodeSchema = z
     name: nameSchema,
     instances: z.number().int().min(0).max(20).default(0),
     client: z.boolean().default(false),
+    /** Requests per second each instance of the node can serve; above it the echo sheds (503) or, with overflow: queue, answers late. */
+    capacity: z.number().positive('must be a positive number of requests per second').max(100_000).optional(),
+    overflow: z.enum(['shed', 'queue']).optional(),
   })
-  .strict();
+  .strict()
+  .refine((n) => n.overflow === undefined || n.capacity !== undefined, { message: '`overflow` needs a `capacity`', path: ['overflow'] });
 
 const subzoneSchema = z.object({ name: nameSchema, nodes: z.array(nodeSchema).min(1) }).strict();
 
@@ -112,17 +116,25 @@ export const topologySchema = z
 export type TopologyInput = z.input<typeof topologySchema>;
 type TopologyParsed = z.output<typeof topologySchema>;
 
+export interface Capacity {
+  /** Requests per second one instance serves. */
+  rps: number;
+  overflow: 'shed' | 'queue';
+}
+
 export interface TopologyNode {
   name: string;
   locality: Locality;
   instances: string[];
   client: boolean;
+  capacity?: Capacity;
 }
 
 export interface Instance {
   name: string;
   node: string;
   locality: Locality;
+  capacity?: Capacity;
 }
 
 export interface ControlPlaneMember {
@@ -155,13 +167,14 @@ export function flattenTopology(parsed: TopologyParsed): Topology {
           for (const node of group.nodes) {
             const locality = { cluster: cluster.name, region: region.name, zone: zone.name, subzone: group.name };
             const instances = Array.from({ length: node.instances }, (_, i) => instanceName(node.name, i + 1));
-            nodes.push({ name: node.name, locality, instances, client: node.client });
+            const capacity = node.capacity !== undefined ? { capacity: { rps: node.capacity, overflow: node.overflow ?? ('shed' as const) } } : {};
+            nodes.push({ name: node.name, locality, instances, client: node.client, ...capacity });
           }
         }
       }
     }
   }
-  const instances = nodes.flatMap((node) => node.instances.map((name) => ({ name, node: node.name, locality: node.locality })));
+  const instances = nodes.flatMap((node) => node.instances.map((name) => ({ name, node: node.name, locality: node.locality, ...(node.capacity ? { capacity: node.capacity } : {}) })));
   const regions = [...new Set(parsed.clusters.flatMap((c) => c.regions.map((r) => r.name)))];
   const localityOf = new Map(nodes.map((n) => [n.name, n.locality]));
   const members = parsed.clusters.flatMap((c) => (c.controlPlane?.members ?? []).map((m) => ({ name: m.name, node: m.node, locality: localityOf.get(m.node)! })));

@@ -1,4 +1,5 @@
 import type { FaultSpec } from '../core/fault-spec.js';
+import type { InstanceLoad } from '../core/journal.js';
 import type { RequestRecord } from '../traffic/record.js';
 import type { ProbeRecord, StatusRecord } from '../probes/record.js';
 
@@ -65,4 +66,6 @@ export interface Provider {
   readonly controlPlane?: ControlPlaneAccess;
   /** Facts for the report (versions, isolation, kernel). */
   facts(): Record<string, string>;
+  /** What each capacity-limited instance served and shed (read from the instances before teardown). */
+  instanceLoad?(): Promise<InstanceLoad[]>;
 }

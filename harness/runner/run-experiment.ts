@@ -3,13 +3,17 @@ import type { Clock } from '../core/clock.js';
 import { EnvironmentError, errorMessage, HarnessError } from '../core/errors.js';
 import { PHASES } from '../core/assertion-expr.js';
 import { assertionsFor, type Experiment } from '../core/experiment.js';
-import type { AssertionResult, ClientResult, ControlPlaneResult, FaultRecord, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
+import type { AssertionResult, ClientResult, ControlPlaneResult, InstanceLoad, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
 import { evaluateAssertions } from '../analysis/assertions.js';
 import type { PhaseWindows } from '../analysis/phase-windows.js';
 import type { RecoveryOptions } from '../analysis/time-metrics.js';
-import type { InjectedFault, Provider } from '../providers/provider.js';
+import type { Provider } from '../providers/provider.js';
 import type { RequestRecord } from '../traffic/record.js';
 import { analyseRun, faultedInstances } from './analyse-run.js';
+import { FaultsInFlight } from './faults-in-flight.js';
+import { capacityResult, predictCapacity } from '../analysis/capacity.js';
+import { faultImpacts } from '../analysis/fault-impact.js';
+import { expandTimeline, timelineSteps } from '../core/timeline.js';
 import { analyseControlPlane } from '../analysis/control-plane.js';
 import { placementCheck } from '../analysis/placement.js';
 import { binSize, controlPlaneSeries } from '../analysis/series.js';
@@ -48,8 +52,10 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     timeline.push({ at: clock.now(), event, ...(detail ? { detail } : {}) });
     log(`${event}${detail ? `: ${detail}` : ''}`);
   };
-  const injected: { fault: InjectedFault; record: FaultRecord }[] = [];
   let failure: unknown;
+  const injections = expandTimeline(ex.faults, ex.phases.fault);
+  const steps = timelineSteps(injections);
+  const faults = new FaultsInFlight(provider, clock, signal, mark, (error: unknown) => (failure ??= error));
   let trafficStarted = false;
   let baselineStart = Number.NaN;
   let faultStart = Number.NaN;
@@ -59,6 +65,8 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   let readyAt = Number.NaN;
   const sleepUntil = (t: number) => clock.sleep(t - clock.now(), signal);
   const placement = placementCheck(ex.topology, ex.faults);
+  const capacityPrediction = predictCapacity(ex);
+  let instanceLoad: InstanceLoad[] = [];
   const cp = provider.controlPlane;
   let probesStarted = false;
 
@@ -81,65 +89,32 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     await sleepUntil(baselineStart);
     mark('baseline', `${ex.traffic.rate} req/s per client for ${ex.phases.baseline} ms`);
     await sleepUntil(baselineStart + ex.phases.baseline);
-    faultStart = clock.now();
-    mark('inject', ex.faults.map((f) => f.kind).join(', '));
-    for (const spec of ex.faults) {
-      const injectStartedAtMs = clock.now();
-      const fault = await provider.inject(spec);
-      const record: FaultRecord = {
-        kind: spec.kind,
-        target: fault.target,
-        ...(fault.mode ? { mode: fault.mode } : {}),
-        affected: fault.affected,
-        injectStartedAtMs,
-        injectedAtMs: clock.now(),
-        revertStartedAtMs: null,
-        revertedAtMs: null,
-      };
-      injected.push({ fault, record });
-      mark('injected', `${spec.kind} ${fault.target}${fault.mode ? ` (${fault.mode})` : ''}: ${fault.affected.join(', ')}`);
+    // The fault phase: the timeline's steps, in order, each at its planned time.
+    const phaseStart = clock.now();
+    mark('fault', `${injections.length} injection${injections.length === 1 ? '' : 's'} over ${ex.phases.fault} ms`);
+    for (const step of steps) {
+      await sleepUntil(phaseStart + step.at);
+      const injection = injections[step.injection]!;
+      if (step.kind === 'inject') await faults.inject(step.injection, injection, ex.faults[injection.fault]!, phaseStart);
+      else await faults.revert(step.injection);
     }
-    // t_f: the moment the last inject action completed, exactly as the fault records say.
-    injectedAt = Math.max(...injected.map((i) => i.record.injectedAtMs));
-    await sleepUntil(faultStart + ex.phases.fault);
   } catch (error) {
     failure = error;
   } finally {
-    // Revert whatever was injected, even on Ctrl-C or an exception.
-    recoveryStart = clock.now();
-    for (const { fault, record } of injected.reverse()) {
-      // What only the faulted instances know (a gray fault's last arrivals), before the revert clears it.
-      if (fault.observe) record.lastRequestAtMs = await fault.observe().catch(() => ({}));
-      record.revertStartedAtMs = clock.now();
-      try {
-        await fault.revert();
-        record.revertedAtMs = clock.now();
-        mark('reverted', `${record.kind} ${record.target}`);
-      } catch (error) {
-        failure ??= error;
-        mark('revert-failed', `${record.kind} ${record.target}: ${errorMessage(error)}`);
-      }
-    }
-    injected.reverse();
-    revertedAt = clock.now();
-    // Where coming back takes longer than issuing the revert (a kind node boots, pods pass readiness),
-    // wait for it, and stamp when it was ready; a Ctrl-C does not wait.
-    for (const { fault, record } of injected) {
-      if (record.revertedAtMs === null) continue;
-      try {
-        if (fault.awaitRecovered && !signal.aborted) {
-          await fault.awaitRecovered();
-          mark('ready', `${record.kind} ${record.target}`);
-        }
-        record.revertReadyAtMs = clock.now();
-      } catch (error) {
-        failure ??= error;
-        record.revertReadyAtMs = null;
-        mark('not-ready', `${record.kind} ${record.target}: ${errorMessage(error)}`);
-      }
-    }
-    readyAt = clock.now();
+    // Whatever is still in is reverted, even on Ctrl-C or an exception; then everything is waited back.
+    await faults.revertAll();
+    await faults.settled();
   }
+  const done = faults.records;
+  if (done.length > 0) {
+    const first = Math.min(...done.map((r) => r.plannedAtMs ?? r.injectStartedAtMs));
+    faultStart = Math.min(...done.map((r) => r.injectStartedAtMs));
+    // t_f: when the last inject action of the first instant completed (all of them, for faults injected together).
+    injectedAt = Math.max(...done.filter((r) => (r.plannedAtMs ?? r.injectStartedAtMs) === first).map((r) => r.injectedAtMs));
+    recoveryStart = Math.max(...done.map((r) => r.revertStartedAtMs ?? clock.now()));
+    revertedAt = Math.max(...done.map((r) => r.revertedAtMs ?? recoveryStart));
+    readyAt = Math.max(...done.map((r) => r.revertReadyAtMs ?? revertedAt));
+  } else recoveryStart = revertedAt = readyAt = clock.now();
   if (failure === undefined) {
     try {
       // The recovery phase lasts its length after everything is back (for the local provider that is at once).
@@ -160,6 +135,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     if (trafficStarted) {
       mark('stop-traffic');
       ({ records, files } = await provider.stopTraffic());
+      if (capacityPrediction && provider.instanceLoad) instanceLoad = await provider.instanceLoad();
     }
     if (cp && probesStarted) {
       const stopped = await cp.stopProbes();
@@ -186,6 +162,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
 
   const aborted = signal.aborted;
   let clients: ClientResult[] = [];
+  const capacity = capacityPrediction ? capacityResult(capacityPrediction, instanceLoad) : undefined;
   let controlPlane: ControlPlaneResult | undefined;
   let assertions: AssertionResult[] = [];
   if (trafficStarted && Number.isFinite(baselineStart)) {
@@ -198,12 +175,14 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       end,
     };
     // Faults that act on instances (not a partition or an etcd member) define the ejection time.
-    const instanceFaults = injected.filter((i) => i.record.kind !== 'partition' && i.record.kind !== 'etcd-member-loss');
+    const instanceFaults = faults.records.filter((r) => r.kind !== 'partition' && r.kind !== 'etcd-member-loss');
     const arrivals = new Map<string, number>();
-    for (const { record } of instanceFaults) for (const [client, at] of Object.entries(record.lastRequestAtMs ?? {})) arrivals.set(client, Math.max(arrivals.get(client) ?? 0, at));
-    clients = analyseRun(ex, records, windows, ctx.recovery, faultedInstances(ex, instanceFaults.flatMap((i) => i.record.affected)), arrivals);
+    for (const record of instanceFaults) for (const [client, at] of Object.entries(record.lastRequestAtMs ?? {})) arrivals.set(client, Math.max(arrivals.get(client) ?? 0, at));
+    clients = analyseRun(ex, records, windows, ctx.recovery, faultedInstances(ex, instanceFaults.flatMap((r) => r.affected)), arrivals);
+    // Each injection's own figures, per client, over its own window.
+    for (const [record, impact] of faultImpacts(ex, records, faults.records, end, ctx.recovery)) record.impact = impact;
     if (cp && probesStarted) {
-      const lostMembers = injected.flatMap((i) => i.record.affected).filter((a) => cp.members.includes(a));
+      const lostMembers = faults.records.flatMap((r) => r.affected).filter((a) => cp.members.includes(a));
       controlPlane = analyseControlPlane({
         members: cp.members,
         probes,
@@ -217,7 +196,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       });
       controlPlane.series = controlPlaneSeries(probes, statuses, baselineStart, end, binSize(end - baselineStart));
     }
-    if (failure === undefined && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name), clients, controlPlane);
+    if (failure === undefined && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name), clients, controlPlane, faults.records, capacity);
     // Requests the driver could not send on time are its own failure, never the service's: past a small share the run measured nothing reliable.
     const notSent = clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + (c.phases[p].notSent ?? 0), 0), 0);
     const scheduled = notSent + clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + c.phases[p].requests, 0), 0);
@@ -253,10 +232,11 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     policy: ex.policy,
     topology: { nodes: ex.topology.nodes },
     timeline,
-    faults: injected.map((i) => i.record),
+    faults: faults.records,
     clients,
     ...(controlPlane ? { controlPlane } : {}),
     ...(cp ? { placement } : {}),
+    ...(capacity ? { capacity } : {}),
     assertions,
     metrics: {
       requests: clients.reduce((n, c) => n + c.phases.baseline.requests + c.phases.fault.requests + c.phases.recovery.requests, 0),

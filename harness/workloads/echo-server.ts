@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { isIdentity } from './identity.js';
+import { Limiter } from './capacity.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +17,8 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'admin-host': { type: 'string' },
     'admin-port': { type: 'string' },
+    capacity: { type: 'string' },
+    overflow: { type: 'string' },
   },
 });
 const parsed: unknown = JSON.parse(values.identity ?? 'null');
@@ -24,6 +27,15 @@ if (!isIdentity(parsed) || !values.host || !values.port || !values['admin-host']
   process.exit(2);
 }
 const identity = parsed;
+const capacity = values.capacity === undefined ? undefined : Number(values.capacity);
+if (capacity !== undefined && !(capacity > 0)) {
+  console.error('echo-server: --capacity must be a positive number of requests per second');
+  process.exit(2);
+}
+const overflow = values.overflow === 'queue' ? 'queue' : 'shed';
+const limiter = capacity === undefined ? undefined : new Limiter(capacity, Date.now());
+/** Load counters, in /state: requests served, shed above capacity, and the longest queue wait. */
+const load = { served: 0, shed: 0, maxQueueMs: 0 };
 const body = JSON.stringify(identity);
 const port = Number(values.port);
 
@@ -52,8 +64,17 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
   }
   const client = req.headers['x-fh-client'];
   if ((failing || slow) && typeof client === 'string') lastArrival[client] = Date.now();
-  if (!slow) return answer(res);
-  const delay = Math.max(0, slow.delayMs + (Math.random() * 2 - 1) * slow.jitterMs);
+  if (limiter && overflow === 'shed' && !limiter.take(Date.now())) {
+    // Over capacity: shed, still saying who answered.
+    load.shed++;
+    res.writeHead(503, { 'content-type': 'application/json', 'x-served-by': identity.instance, 'x-shed': '1' }).end(body);
+    return;
+  }
+  load.served++;
+  const queued = limiter && overflow === 'queue' ? limiter.slot(Date.now()) : 0;
+  load.maxQueueMs = Math.max(load.maxQueueMs, queued);
+  if (!slow && queued === 0) return answer(res);
+  const delay = queued + (slow ? Math.max(0, slow.delayMs + (Math.random() * 2 - 1) * slow.jitterMs) : 0);
   const timer = setTimeout(() => answer(res), delay);
   res.once('close', () => clearTimeout(timer));
 }
@@ -120,7 +141,7 @@ const admin = createServer(async (req, res) => {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...identity, listening: main !== undefined, failing: failing ?? null, slow: slow ?? null, lastArrival }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...identity, listening: main !== undefined, failing: failing ?? null, slow: slow ?? null, lastArrival, capacity: capacity ?? null, overflow, ...load }));
   } catch (error) {
     res.writeHead(500).end(String(error));
   }

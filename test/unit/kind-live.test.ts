@@ -41,7 +41,7 @@ describe('#1 etcd kill is a crash', () => {
   });
 
   it('the revert waits until the member serves again', async () => {
-    const wait = section(await plan(etcdMemberLoss), '## wait until back', '# recovery');
+    const wait = section(await plan(etcdMemberLoss), '# wait until back', '## collect records');
     expect(wait).toMatch(/curl -fsS --max-time 1 http:\/\/127\.0\.0\.1:2381\/metrics/);
   });
 });
@@ -123,9 +123,9 @@ describe('#5 node faults keep the node address and are awaited', () => {
     const inject = section(isolate, '## inject', '## revert');
     const ip = /\{\{\.IPAddress\}\}\{\{end\}\}' fh-c1-worker\n/.test(inject);
     expect(ip).toBe(true);
-    expect(section(isolate, '## revert', '## wait')).toMatch(/docker network connect --ip 172\.18\.0\.\d+ kind fh-c1-worker\n/);
+    expect(section(isolate, '## revert', '# wait')).toMatch(/docker network connect --ip 172\.18\.0\.\d+ kind fh-c1-worker\n/);
     const kill = await plan(zoneOutage);
-    const back = section(kill, '## revert', '# recovery');
+    const back = section(kill, '## revert', '## collect records');
     expect(back.indexOf('docker start fh-c1-worker')).toBeLessThan(back.indexOf('NetworkSettings'));
     expect(back).toContain('wait --for=condition=Ready node/fh-c1-worker');
     expect(back).toContain("-n chaos wait --for=condition=Ready pods -l 'app=echo,failover-harness.io/node in (svc-a)'");

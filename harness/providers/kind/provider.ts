@@ -21,6 +21,8 @@ import { misplacedInfra } from './infra.js';
 import { kubeContext, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
 import { IstioInstaller } from './mesh-install.js';
 import { describeGray, grayCall, mergeArrivals } from '../../workloads/gray.js';
+import { loadFromState } from '../../workloads/capacity.js';
+import type { InstanceLoad } from '../../core/journal.js';
 
 // Multi-cluster kind with Istio: the composition of what only kind does
 // (clusters.ts: create/reuse/delete clusters; docker-nodes.ts: act on node
@@ -402,6 +404,24 @@ export class KindProvider implements Provider {
 
   async teardown(): Promise<string[]> {
     return this.o.scope.releaseAll();
+  }
+
+  /** Each capacity-limited echo pod's counters, read through its admin endpoint (instances are pods here). */
+  async instanceLoad(): Promise<InstanceLoad[]> {
+    const out: InstanceLoad[] = [];
+    for (const node of this.o.experiment.topology.nodes.filter((n) => n.capacity && n.instances.length > 0)) {
+      for (const { cluster, pod } of await this.podsMatching({ node: node.name })) {
+        const { stdout } = await this.kube(cluster).run(echoAdminArgs(NAMESPACE, pod, 'state'), { context: `read the load of ${pod}`, timeoutMs: 30_000 }).catch(() => ({ stdout: '' }));
+        let state: unknown = null;
+        try {
+          state = JSON.parse(stdout);
+        } catch {
+          state = null;
+        }
+        out.push(loadFromState(pod, node.capacity!.rps, state));
+      }
+    }
+    return out;
   }
 
   facts(): Record<string, string> {

@@ -4,6 +4,7 @@ import { Job } from 'kubernetes-models/batch/v1';
 import type { Experiment } from '../../core/experiment.js';
 import { k6Env, k6RunArgs } from '../../traffic/k6/run.js';
 import { LABEL_NODE } from './labels.js';
+import { capacityArgs } from '../../workloads/capacity.js';
 
 // The workloads on kind as Kubernetes objects. Pure; every object is validated
 // against the Kubernetes OpenAPI schema (kubernetes-models) before use.
@@ -69,7 +70,7 @@ export function echoDeployments(ex: Experiment, cluster: string, image: string):
                   name: 'echo',
                   image,
                   imagePullPolicy: 'Never',
-                  args: ['harness/workloads/echo-server.ts', '--identity', identity, '--host', '0.0.0.0', '--port', String(ECHO_PORT), '--admin-host', '127.0.0.1', '--admin-port', String(ADMIN_PORT)],
+                  args: ['harness/workloads/echo-server.ts', '--identity', identity, '--host', '0.0.0.0', '--port', String(ECHO_PORT), '--admin-host', '127.0.0.1', '--admin-port', String(ADMIN_PORT), ...capacityArgs(n.capacity)],
                   env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
                   ports: [{ name: 'http', containerPort: ECHO_PORT }],
                   readinessProbe: { httpGet: { path: '/healthz', port: ECHO_PORT }, periodSeconds: 1 },

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import type { Capacity } from '../../core/topology.js';
 import type { Identity } from '../../workloads/identity.js';
+import { capacityArgs } from '../../workloads/capacity.js';
 import { K6_SCRIPT, k6Env, k6RunArgs } from '../../traffic/k6/run.js';
 import type { ClientPlan, InstancePlan, MemberPlan } from './address-plan.js';
 
@@ -12,7 +14,7 @@ function nodeScript(relativePath: string): string[] {
   return [process.execPath, '--import', TSX, `${REPO_ROOT}${relativePath}`];
 }
 
-export function echoArgv(instance: InstancePlan, identity: Identity): string[] {
+export function echoArgv(instance: InstancePlan, identity: Identity, capacity?: Capacity): string[] {
   return [
     ...nodeScript('harness/workloads/echo-server.ts'),
     '--identity',
@@ -25,6 +27,7 @@ export function echoArgv(instance: InstancePlan, identity: Identity): string[] {
     instance.host,
     '--admin-port',
     String(instance.adminPort),
+    ...capacityArgs(capacity),
   ];
 }
 

@@ -1,3 +1,5 @@
+import { loadFromState } from '../../workloads/capacity.js';
+import type { InstanceLoad } from '../../core/journal.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +111,8 @@ export class LocalProvider implements Provider {
   async startInstance(plan: InstancePlan, signal?: AbortSignal): Promise<void> {
     const node = this.nodes.get(plan.node)!;
     const identity = { instance: plan.instance, node: plan.node, ...plan.locality };
-    const child = this.spawn(node, echoArgv(plan, identity), `instance-${plan.instance}`);
+    const capacity = this.o.experiment.topology.instances.find((i) => i.name === plan.instance)?.capacity;
+    const child = this.spawn(node, echoArgv(plan, identity, capacity), `instance-${plan.instance}`);
     this.instances.set(plan.instance, { plan, child });
     await waitFor(
       `instance ${plan.instance} to serve`,
@@ -185,6 +188,16 @@ export class LocalProvider implements Provider {
     for (const { child } of this.drivers) child.signal('SIGKILL');
     this.etcd?.close();
     return this.o.scope.releaseAll();
+  }
+
+  async instanceLoad(): Promise<InstanceLoad[]> {
+    const out: InstanceLoad[] = [];
+    for (const i of this.o.experiment.topology.instances.filter((x) => x.capacity)) {
+      const { plan } = this.instance(i.name);
+      const res = await fetch(`http://${plan.host}:${plan.adminPort}/state`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+      out.push(loadFromState(i.name, i.capacity!.rps, res?.ok ? ((await res.json()) as unknown) : null));
+    }
+    return out;
   }
 
   facts(): Record<string, string> {

@@ -1,0 +1,52 @@
+import { faultSelector, type FaultSpec } from '../core/fault-spec.js';
+import { matchesSelector, type Experiment } from '../core/experiment.js';
+import type { CapacityResult, InstanceLoad } from '../core/journal.js';
+import { expandTimeline } from '../core/timeline.js';
+
+// Capacity: before the run, whether the instances that survive the worst
+// moment of the timeline can serve the whole client load (the aggregate
+// check: Σ capacity of survivors ≥ Σ client rates; with three equal sites one
+// lost needs 1.5×, with five 1.25×, two of five lost 1.67×); after it, what
+// each instance served and shed, and whether the prediction held. Pure.
+
+/** Instances a fault takes out of service (partitions and etcd members take none). */
+function lostTo(ex: Experiment, f: FaultSpec): string[] {
+  if (f.kind === 'partition' || f.kind === 'etcd-member-loss') return [];
+  const s = faultSelector(f);
+  return ex.topology.instances.filter((i) => matchesSelector(i, s)).map((i) => i.name);
+}
+
+export interface CapacityPrediction {
+  loadRps: number;
+  capacityRps: number;
+  /** Capacity / load before any fault. */
+  baselineHeadroom: number;
+  /** The least surviving capacity / load over the timeline, and what was out then. */
+  worstHeadroom: number;
+  lost: string[];
+  predictedOverload: boolean;
+}
+
+/** Null when some instance has no declared capacity (unlimited: nothing to predict). */
+export function predictCapacity(ex: Experiment): CapacityPrediction | null {
+  const all = ex.topology.instances;
+  if (all.length === 0 || all.some((i) => !i.capacity)) return null;
+  const loadRps = ex.traffic.rate * ex.topology.clients.length;
+  const cap = (names: Set<string>) => all.filter((i) => !names.has(i.name)).reduce((n, i) => n + i.capacity!.rps, 0);
+  const capacityRps = cap(new Set());
+  const injections = expandTimeline(ex.faults, ex.phases.fault);
+  let worst = { headroom: capacityRps / loadRps, lost: [] as string[] };
+  for (const inj of injections) {
+    const active = injections.filter((o) => o.at <= inj.at && inj.at < o.until);
+    const lost = new Set(active.flatMap((o) => lostTo(ex, ex.faults[o.fault]!)));
+    const headroom = cap(lost) / loadRps;
+    if (headroom < worst.headroom) worst = { headroom, lost: [...lost] };
+  }
+  return { loadRps, capacityRps, baselineHeadroom: capacityRps / loadRps, worstHeadroom: worst.headroom, lost: worst.lost, predictedOverload: worst.headroom < 1 };
+}
+
+/** The prediction with what the instances reported; `agrees` when an overload was predicted exactly when one was shed. */
+export function capacityResult(prediction: CapacityPrediction, instances: readonly InstanceLoad[]): CapacityResult {
+  const shed = instances.reduce((n, i) => n + i.shed, 0);
+  return { ...prediction, instances: [...instances], shed, agrees: prediction.predictedOverload === shed > 0 };
+}
