@@ -48,7 +48,11 @@ def main():
     report_dir = Path(sys.argv[1])
     report, records = load(report_dir)
     settings = report["settings"]
-    t_f = max(f["injectedAtMs"] for f in report["faults"])
+    # t_f: when the last inject action of the timeline's first instant completed.
+    def planned(f):
+        return f.get("plannedAtMs", f["injectStartedAtMs"])
+    first = min(planned(f) for f in report["faults"])
+    t_f = max(f["injectedAtMs"] for f in report["faults"] if planned(f) == first)
     problems = []
 
     def check(what, ours, theirs):

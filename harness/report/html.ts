@@ -92,10 +92,25 @@ export function renderHtml(j: Journal): string {
   if (j.status === 'unverified') parts.push('<p class="verdict unverified" id="unverified">No assertions: nothing was verified.</p>');
   parts.push('<h2>Assertions</h2>', assertionRows(j.assertions));
   parts.push(
-    '<h2>Faults</h2><table><tr><th>fault</th><th>target</th><th>affected</th><th>injected</th><th>reverted</th></tr>',
-    ...j.faults.map((f) => `<tr><td>${esc(f.kind)}${f.mode ? ` (${esc(f.mode)})` : ''}</td><td>${esc(f.target)}</td><td>${esc(f.affected.join(', '))}</td><td>${relative(j, f.injectedAtMs)}</td><td>${relative(j, f.revertedAtMs)}</td></tr>`),
+    '<h2>Faults</h2><table id="faults"><tr><th>#</th><th>fault</th><th>target</th><th>affected</th><th>injected</th><th>reverted</th><th>back</th></tr>',
+    ...j.faults.map((f, i) => `<tr><td>${i}</td><td>${esc(f.kind)}${f.mode ? ` (${esc(f.mode)})` : ''}</td><td>${esc(f.target)}</td><td>${esc(f.affected.join(', '))}</td><td>${relative(j, f.injectedAtMs)}</td><td>${relative(j, f.revertedAtMs)}</td><td>${relative(j, f.revertReadyAtMs ?? f.revertedAtMs)}</td></tr>`),
     '</table>',
   );
+  if (j.faults.length > 1 && j.faults.some((f) => f.impact)) {
+    parts.push(
+      '<h3>Each injection, per client</h3><table id="injection-impact"><tr><th>#</th><th>client</th><th>failed</th><th>recovery</th><th>failover</th><th>failback</th></tr>',
+      ...j.faults.flatMap((f, i) => Object.entries(f.impact ?? {}).map(([client, x]) => `<tr><td>${i}</td><td>${esc(client)}</td><td>${x.failed}/${x.requests}</td><td>${fmtMs(x.recoveryTimeMs)}</td><td>${fmtMs(x.timeToFailoverMs)}</td><td>${fmtMs(x.failbackTimeMs)}</td></tr>`)),
+      '</table>',
+    );
+  }
+  if (j.capacity) {
+    const c = j.capacity;
+    parts.push(
+      '<h2>Capacity</h2>',
+      `<p class="figures"><span>${c.loadRps} req/s on ${c.capacityRps} req/s: <b>${c.baselineHeadroom.toFixed(2)}×</b> before, <b>${c.worstHeadroom.toFixed(2)}×</b> at the worst moment</span><span>predicted <b>${c.predictedOverload ? 'overload' : 'absorbed'}</b></span><span>shed <b>${c.shed}</b></span><span>prediction <b>${c.agrees ? 'held' : 'did not hold'}</b></span></p>`,
+      `<table id="capacity"><tr><th>instance</th><th>capacity</th><th>served</th><th>shed</th><th>longest queue</th></tr>${c.instances.map((i) => `<tr class="${i.shed > 0 ? 'fail' : ''}"><td>${esc(i.instance)}</td><td>${i.capacityRps} req/s</td><td>${i.served}</td><td>${i.shed}</td><td>${fmtMs(i.maxQueueMs)}</td></tr>`).join('')}</table>`,
+    );
+  }
   parts.push('<h2>Topology</h2>', topology(j));
   if (j.controlPlane) {
     const cp = j.controlPlane;

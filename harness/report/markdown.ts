@@ -1,4 +1,4 @@
-import type { ControlPlaneResult, Journal, PhaseMetrics } from '../core/journal.js';
+import type { CapacityResult, ControlPlaneResult, Journal, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
 
@@ -45,6 +45,29 @@ function controlPlaneSection(cp: ControlPlaneResult): string[] {
   return out;
 }
 
+/** Each injection's own figures, per client (the timeline's windows). */
+function impactSection(j: Journal): string[] {
+  const out = ['### Each injection, per client', '', '| # | client | failed | recovery | failover | failback |', '|---|---|---|---|---|---|'];
+  j.faults.forEach((f, i) => {
+    for (const [client, x] of Object.entries(f.impact ?? {})) out.push(`| ${i} | ${client} | ${x.failed}/${x.requests} | ${fmtMs(x.recoveryTimeMs)} | ${fmtMs(x.timeToFailoverMs)} | ${fmtMs(x.failbackTimeMs)} |`);
+  });
+  out.push('');
+  return out;
+}
+
+function capacitySection(c: CapacityResult): string[] {
+  const out = ['## Capacity', ''];
+  out.push(
+    `Load ${c.loadRps} req/s on ${c.capacityRps} req/s of capacity: **${c.baselineHeadroom.toFixed(2)}×** before the faults, **${c.worstHeadroom.toFixed(2)}×** at the worst moment (${c.lost.join(', ') || 'nothing'} out). Predicted: ${c.predictedOverload ? '**overload**' : 'the survivors absorb it'}. Measured: **${c.shed}** requests shed. The prediction ${c.agrees ? 'held' : '**did not hold**'}.`,
+    '',
+    '| instance | capacity | served | shed | longest queue |',
+    '|---|---|---|---|---|',
+    ...c.instances.map((i) => `| ${i.instance} | ${i.capacityRps} req/s | ${i.served} | ${i.shed} | ${fmtMs(i.maxQueueMs)} |`),
+    '',
+  );
+  return out;
+}
+
 export function renderMarkdown(j: Journal): string {
   const out: string[] = [];
   out.push(`# ${j.experiment}: ${VERDICT[j.status]}`, '', `${j.description}`, '');
@@ -57,9 +80,11 @@ export function renderMarkdown(j: Journal): string {
     for (const a of j.assertions) out.push(`| ${a.passed ? '✅' : '❌'} | \`${a.name}\` | ${formatActual(a.actual, a.metric)} |`);
     out.push('');
   }
-  out.push('## Faults', '', '| fault | target | affected | injected | reverted |', '|---|---|---|---|---|');
-  for (const f of j.faults) out.push(`| ${f.kind}${f.mode ? ` (${f.mode})` : ''} | ${f.target} | ${f.affected.join(', ')} | ${relative(j, f.injectedAtMs)} | ${relative(j, f.revertedAtMs)} |`);
+  out.push('## Faults', '', '| # | fault | target | affected | injected | reverted | back |', '|---|---|---|---|---|---|---|');
+  j.faults.forEach((f, i) => out.push(`| ${i} | ${f.kind}${f.mode ? ` (${f.mode})` : ''} | ${f.target} | ${f.affected.join(', ')} | ${relative(j, f.injectedAtMs)} | ${relative(j, f.revertedAtMs)} | ${relative(j, f.revertReadyAtMs ?? f.revertedAtMs)} |`));
   out.push('');
+  if (j.faults.length > 1 && j.faults.some((f) => f.impact)) out.push(...impactSection(j));
+  if (j.capacity) out.push(...capacitySection(j.capacity));
   if (j.controlPlane) out.push(...controlPlaneSection(j.controlPlane));
   out.push('## Clients', '');
   for (const c of j.clients) {

@@ -114,6 +114,62 @@ describe('gray failures', () => {
   });
 });
 
+describe('timelines and capacity', () => {
+  it('rolling-zone-outage: each zone\'s client fails over and back in its own window', async () => {
+    const dir = tempDir('roll');
+    const { exitCode, output } = await runCli(['rolling-zone-outage', '--report-dir', dir, '--baseline', '2s', '--recovery', '3s']);
+    expect(output).toContain('rolling-zone-outage: PASSED');
+    expect(exitCode).toBe(0);
+    const j = readJournal(dir);
+    const [a, b] = j.faults;
+    expect([a!.target, b!.target]).toEqual(['zone=zone-a,region=eu-west-1', 'zone=zone-b,region=eu-west-1']);
+    // Injected and reverted on their own schedule: zone-b 5 s after zone-a, each for 3 s.
+    expect(b!.injectStartedAtMs - a!.injectStartedAtMs).toBeGreaterThan(4900);
+    expect(b!.injectStartedAtMs - a!.injectStartedAtMs).toBeLessThan(5300);
+    expect(a!.revertStartedAtMs! - a!.injectStartedAtMs).toBeGreaterThan(2900);
+    // Each client is hurt only by its own zone's injection, and recovers and comes home inside it.
+    expect(a!.impact!['client-a']!.failed).toBeGreaterThan(0);
+    expect(a!.impact!['client-b']!.failed).toBe(0);
+    expect(b!.impact!['client-b']!.failed).toBeGreaterThan(0);
+    expect(b!.impact!['client-a']!.failed).toBe(0);
+    for (const [f, c] of [[a!, 'client-a'], [b!, 'client-b']] as const) {
+      expect(f.impact![c]!.timeToFailoverMs).toEqual(expect.any(Number));
+      expect(f.impact![c]!.failbackTimeMs).toEqual(expect.any(Number));
+    }
+    await recompute(dir);
+  });
+
+  it('flapping-instance: three injections, each with its own recovery and failback', async () => {
+    const dir = tempDir('flap');
+    const { exitCode, output } = await runCli(['flapping-instance', '--report-dir', dir, '--baseline', '2s']);
+    expect(output).toContain('flapping-instance: PASSED');
+    expect(exitCode).toBe(0);
+    const j = readJournal(dir);
+    expect(j.faults.map((f) => [f.fault, f.repetition])).toEqual([[0, 0], [0, 1], [0, 2]]);
+    const gaps = j.faults.slice(1).map((f, i) => f.injectStartedAtMs - j.faults[i]!.injectStartedAtMs);
+    for (const gap of gaps) expect(Math.abs(gap - 2500)).toBeLessThan(300);
+  });
+
+  it('capacity-headroom: 1.5× absorbs a lost zone without shedding; 1.2× sheds, as predicted', async () => {
+    const ok = tempDir('cap');
+    expect((await runCli(['capacity-headroom', '--report-dir', ok, '--baseline', '2s'])).exitCode).toBe(0);
+    const good = readJournal(ok).capacity!;
+    expect(good).toMatchObject({ baselineHeadroom: 1.5, predictedOverload: false, shed: 0, agrees: true });
+    expect(good.instances.map((i) => i.instance).sort()).toEqual(['svc-a-1', 'svc-a-2', 'svc-b-1', 'svc-b-2', 'svc-c-1', 'svc-c-2']);
+    // The survivors served more than their baseline share: they absorbed zone-a.
+    expect(good.instances.filter((i) => i.instance.startsWith('svc-b')).every((i) => i.served > 0)).toBe(true);
+    const over = tempDir('cap-short');
+    const { exitCode, output } = await runCli(['capacity-headroom-short', '--report-dir', over, '--baseline', '2s']);
+    expect(output).toContain('capacity-headroom-short: PASSED');
+    expect(exitCode).toBe(0);
+    const bad = readJournal(over).capacity!;
+    expect(bad.predictedOverload).toBe(true);
+    expect(bad.shed).toBeGreaterThan(0);
+    // Shedding shows per instance, on the survivors only.
+    expect(bad.instances.filter((i) => i.shed > 0).every((i) => !i.instance.startsWith('svc-a'))).toBe(true);
+  });
+});
+
 describe.runIf(process.getuid?.() === 0)('zone-partition (netns)', () => {
   it('fails over only to the zone still reachable, and removes its nftables table', async () => {
     const dir = tempDir('zp');

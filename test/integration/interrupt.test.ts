@@ -27,4 +27,20 @@ describe('Ctrl-C', () => {
     expect(j.status).toBe('aborted');
     expect(j.faults[0]!.revertedAtMs).toEqual(expect.any(Number));
   });
+
+  it('between two steps of a rolling outage: the first zone is back, the second never goes, nothing is left', async () => {
+    const dir = tempDir('int-roll');
+    const child = startCli(['rolling-zone-outage', '--report-dir', dir, '--baseline', '2s']);
+    let output = '';
+    child.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // zone-a is reverted at 3 s of the fault phase; zone-b would go at 5 s.
+    for (let i = 0; i < 400 && !output.includes('reverted: zone-outage'); i++) await delay(100);
+    expect(output).toContain('reverted: zone-outage');
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    const j = readJournal(dir);
+    expect(j.status).toBe('aborted');
+    expect(j.faults.map((f) => [f.target, f.revertedAtMs !== null])).toEqual([['zone=zone-a,region=eu-west-1', true]]);
+  });
 });
