@@ -19,6 +19,14 @@ function render(option: Option, width = 960, height = 300): string {
 
 const sec = (ms: number, t0: number) => Math.round(((ms - t0) / 1000) * 1000) / 1000;
 
+/** t_f of the phase: when the last inject of the timeline's first instant completed (metrics.md). */
+export function phaseInjectedAt(faults: readonly FaultRecord[]): number | null {
+  if (faults.length === 0) return null;
+  const planned = (f: FaultRecord) => f.plannedAtMs ?? f.injectStartedAtMs;
+  const first = Math.min(...faults.map(planned));
+  return Math.max(...faults.filter((f) => planned(f) === first).map((f) => f.injectedAtMs));
+}
+
 /** Vertical markers: fault injected/reverted, recovery and failover points. */
 function markers(faults: readonly FaultRecord[], t0: number, extra: { at: number | null; label: string; color: string }[] = []): Option {
   // Fault and revert are labelled above the plot; the annotation lines
@@ -41,7 +49,7 @@ export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t
   const s = c.series!;
   const rps = 1000 / s.binMs;
   const x = (i: number) => sec(s.start + (i + 0.5) * s.binMs, t0);
-  const injected = faults.length ? Math.max(...faults.map((f) => f.injectedAtMs)) : null;
+  const injected = phaseInjectedAt(faults);
   const extra = [
     { at: injected !== null && c.timeToFailoverMs !== null ? injected + c.timeToFailoverMs : null, label: `failover ${Math.round(c.timeToFailoverMs ?? 0)} ms`, color: '#ff7f0e' },
     { at: injected !== null && c.recoveryTimeMs !== null && c.phases.fault.failed > 0 ? injected + c.recoveryTimeMs : null, label: `recovered ${Math.round(c.recoveryTimeMs ?? 0)} ms`, color: '#2ca02c' },

@@ -241,6 +241,28 @@ describe('#12 host preflight', () => {
   });
 });
 
+describe('timelines on kind', () => {
+  it('the dry run walks the same timeline: each injection injected and reverted at its planned time', async () => {
+    const flapping = (await import('../../experiments/flapping-instance.js')).default;
+    const p = await plan(flapping);
+    expect(p.match(/^## (inject|revert) kill-instance at [\d.]+s.*$/gm)).toEqual([
+      '## inject kill-instance at 1s of the fault phase',
+      '## revert kill-instance at 2s of the fault phase',
+      '## inject kill-instance at 3.5s of the fault phase (repeat 2)',
+      '## revert kill-instance at 4.5s of the fault phase (repeat 2)',
+      '## inject kill-instance at 6s of the fault phase (repeat 3)',
+      '## revert kill-instance at 7s of the fault phase (repeat 3)',
+    ]);
+  });
+
+  it('capacity reaches the echo pods on kind', async () => {
+    const { echoDeployments } = await import('../../harness/providers/kubernetes/manifests.js');
+    const headroom = (await import('../../experiments/capacity-headroom.js')).default;
+    const [d] = echoDeployments(ex(headroom), 'c1', 'img');
+    expect((d!.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args).toEqual(expect.arrayContaining(['--capacity', '15', '--overflow', 'shed']));
+  });
+});
+
 describe('#13 docs and dry-run tell the truth', () => {
   it('the report and plan say partitions are iptables in the nodes and drains are at the echo', async () => {
     const p = await plan({ ...zoneOutage, faults: [{ kind: 'partition', between: ['zone-a', 'zone-b'] }] });
