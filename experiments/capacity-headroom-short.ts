@@ -1,5 +1,5 @@
 import { defineExperiment } from '../harness/index.js';
-import { capacityTopology } from '../clusters/capacity.js';
+import { threeZones } from '../clusters/three-zones.js';
 
 // The same three zones with 1.2× capacity (12 req/s per instance): losing
 // zone-a leaves 48 req/s for 60. The prediction says overload, and the run
@@ -10,7 +10,7 @@ export default defineExperiment({
   name: 'capacity-headroom-short',
   description: 'Three zones with only 1.2× capacity lose zone-a: the survivors are overloaded and shed (the expected, documented outcome).',
   verifies: 'predicted overload (survivors hold 0.8× the load) and measured shedding agree; clients of the surviving zones see errors.',
-  topology: capacityTopology(12),
+  topology: threeZones({ capacity: 12 }),
   policy: {
     outlierDetection: { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '2s', maxEjectionPercent: 100 },
     retries: { attempts: 2, perTryTimeout: '500ms' },

@@ -1,5 +1,5 @@
 import { defineExperiment } from '../harness/index.js';
-import { capacityTopology } from '../clusters/capacity.js';
+import { threeZones } from '../clusters/three-zones.js';
 
 // Three zones of 2 instances, each serving at most 15 req/s: 90 req/s of
 // capacity for 60 req/s of load, 1.5×. Losing one zone leaves 60 for 60: the
@@ -10,7 +10,7 @@ export default defineExperiment({
   name: 'capacity-headroom',
   description: 'Three zones with 1.5× capacity lose zone-a: the survivors must absorb its load without shedding.',
   verifies: 'predicted: survivors hold 1.0× the load (no overload); measured: no request shed, no error outside zone-a, client-a recovers < 3 s.',
-  topology: capacityTopology(15),
+  topology: threeZones({ capacity: 15 }),
   policy: {
     outlierDetection: { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '2s', maxEjectionPercent: 100 },
     retries: { attempts: 2, perTryTimeout: '500ms' },

@@ -1,24 +1,16 @@
 import { defineExperiment } from '../harness/index.js';
+import { threeZones } from '../clusters/three-zones.js';
 
 // Zones fail in turn: zone-a for 3 s, then, two seconds after it is back,
 // zone-b for 3 s. Each zone's client must fail over in its own window and come
 // home before the next zone goes; zone-c's client never notices.
 
-const zone = (name: string, letter: string) => ({
-  name,
-  nodes: [
-    { name: `svc-${letter}`, instances: 2 },
-    { name: `client-${letter}`, client: true },
-  ],
-});
 
 export default defineExperiment({
   name: 'rolling-zone-outage',
   description: 'zone-a is out from 0 s to 3 s, then zone-b from 5 s to 8 s; each zone\'s client fails over in its own window and comes back.',
   verifies: 'per injection: the affected client recovers within 2 s and is back home within 3 s of the revert; client-c sees no error.',
-  topology: {
-    clusters: [{ name: 'c1', regions: [{ name: 'eu-west-1', zones: [zone('zone-a', 'a'), zone('zone-b', 'b'), zone('zone-c', 'c')] }] }],
-  },
+  topology: threeZones(),
   policy: {
     outlierDetection: { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '1s', maxEjectionPercent: 100 },
     retries: { attempts: 2, perTryTimeout: '500ms' },

@@ -1,25 +1,17 @@
 import { defineExperiment } from '../harness/index.js';
+import { threeZones } from '../clusters/three-zones.js';
 
 // A gray failure of a whole zone: zone-a's instances answer 900 ms late, past
 // the 500 ms per-try timeout, while passing their health checks. Timeouts count
 // as errors for outlier detection: zone-a's instances are ejected and client-a
 // fails over to zones b and c, where answers are fast again.
 
-const zone = (name: string, letter: string) => ({
-  name,
-  nodes: [
-    { name: `svc-${letter}`, instances: 2 },
-    { name: `client-${letter}`, client: true },
-  ],
-});
 
 export default defineExperiment({
   name: 'slow-zone',
   description: "zone-a's instances answer 900 ms (± 100 ms) late, past the per-try timeout; client-a must fail over to zones b and c and see fast answers again.",
   verifies: 'client-a: zone-a ejected within 2 s, recovery < 3 s, ≤ 5% served by zone-a during the fault, p50 latency < 100 ms in the fault and p99 < 100 ms after; clients b and c untouched.',
-  topology: {
-    clusters: [{ name: 'c1', regions: [{ name: 'eu-west-1', zones: [zone('zone-a', 'a'), zone('zone-b', 'b'), zone('zone-c', 'c')] }] }],
-  },
+  topology: threeZones(),
   policy: {
     outlierDetection: { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '30s', maxEjectionPercent: 100 },
     retries: { attempts: 2, perTryTimeout: '500ms' },

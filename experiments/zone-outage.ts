@@ -1,24 +1,16 @@
 import { defineExperiment } from '../harness/index.js';
+import { threeZones } from '../clusters/three-zones.js';
 
 // One region, three zones with two instances each and a client each. Zone A's
 // instances vanish together; zone A's client (its ingress, which survives) must
 // fail over to zones B and C; clients in B and C must not notice.
 
-const zone = (name: string, letter: string) => ({
-  name,
-  nodes: [
-    { name: `svc-${letter}`, instances: 2 },
-    { name: `client-${letter}`, client: true },
-  ],
-});
 
 export default defineExperiment({
   name: 'zone-outage',
   description: 'All service instances of zone-a vanish at once (kill, freeze or isolate); traffic from zone-a must fail over within its region.',
   verifies: 'client-a recovers within 3 s and is served by zone-b and zone-c during the outage; client-b and client-c see no errors and stay in their zones.',
-  topology: {
-    clusters: [{ name: 'c1', regions: [{ name: 'eu-west-1', zones: [zone('zone-a', 'a'), zone('zone-b', 'b'), zone('zone-c', 'c')] }] }],
-  },
+  topology: threeZones(),
   policy: {
     outlierDetection: { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '2s', maxEjectionPercent: 100 },
     retries: { attempts: 2, perTryTimeout: '500ms' },

@@ -1,6 +1,6 @@
 import { faultSelector, type FaultSpec } from '../core/fault-spec.js';
 import { matchesSelector, type Experiment } from '../core/experiment.js';
-import type { CapacityResult, InstanceLoad } from '../core/journal.js';
+import type { CapacityPrediction, CapacityResult, InstanceLoad } from '../core/journal.js';
 import { expandTimeline } from '../core/timeline.js';
 
 // Capacity: before the run, whether the instances that survive the worst
@@ -14,17 +14,6 @@ function lostTo(ex: Experiment, f: FaultSpec): string[] {
   if (f.kind === 'partition' || f.kind === 'etcd-member-loss') return [];
   const s = faultSelector(f);
   return ex.topology.instances.filter((i) => matchesSelector(i, s)).map((i) => i.name);
-}
-
-export interface CapacityPrediction {
-  loadRps: number;
-  capacityRps: number;
-  /** Capacity / load before any fault. */
-  baselineHeadroom: number;
-  /** The least surviving capacity / load over the timeline, and what was out then. */
-  worstHeadroom: number;
-  lost: string[];
-  predictedOverload: boolean;
 }
 
 /** Null when some instance has no declared capacity (unlimited: nothing to predict). */

@@ -90,15 +90,21 @@ export interface InstanceLoad {
   maxQueueMs: number;
 }
 
-/** Capacity predicted from the topology and timeline, and measured by the instances. */
-export interface CapacityResult {
+/** Capacity predicted from the topology and timeline (analysis/capacity.ts). */
+export interface CapacityPrediction {
   loadRps: number;
   capacityRps: number;
+  /** Capacity / load before any fault. */
   baselineHeadroom: number;
+  /** The least surviving capacity / load over the timeline. */
   worstHeadroom: number;
   /** The instances out at the worst moment. */
   lost: string[];
   predictedOverload: boolean;
+}
+
+/** The prediction, and what the instances measured. */
+export interface CapacityResult extends CapacityPrediction {
   instances: InstanceLoad[];
   shed: number;
   /** The prediction held: overload predicted exactly when requests were shed. */
