@@ -103,10 +103,12 @@ Examples:
 }
 
 async function listExperiments(): Promise<void> {
-  for (const name of experimentNames()) {
+  const names = experimentNames();
+  const width = Math.max(...names.map((n) => n.length));
+  for (const name of names) {
     const { raw } = await loadExperiment(name);
     const description = (raw as { description?: string }).description ?? '';
-    console.log(`${name.padEnd(18)} ${description}`);
+    console.log(`${name.padEnd(width)}  ${description}`);
   }
 }
 
