@@ -12,7 +12,7 @@ const HOW: Record<string, string> = {
   docker: 'apt-get install docker.io (or Docker Engine from docker.com), then start it: systemctl start docker',
   kind: 'go install sigs.k8s.io/kind@v0.32.0, or the release binary from https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
   kubectl: 'apt-get install kubernetes-client (Debian), or https://kubernetes.io/docs/tasks/tools/#kubectl',
-  istioctl: 'curl -L https://istio.io/downloadIstio | ISTIO_VERSION=<version> sh -, then put istio-<version>/bin on PATH',
+  istioctl: 'curl -L https://istio.io/downloadIstio | ISTIO_VERSION=<version> sh -, then put istio-<version>/bin on PATH (any <minor> patch will do)',
   openssl: 'apt-get install openssl (it makes the shared root CA of a multi-cluster mesh)',
 };
 
@@ -47,18 +47,25 @@ export function dockerKeepsAddressOnConnect(serverVersion: string): boolean {
   return major > 29 || (major === 29 && minor >= 1);
 }
 
+/** The install hint for a pin: a minor pin (1.30) installs its .0 patch, any patch fits. */
+function how(binary: string, pin: string): string {
+  const minor = pin.split('.').slice(0, 2).join('.');
+  const version = /^\d+\.\d+$/.test(pin) ? `${pin}.0` : pin;
+  return HOW[binary]!.replaceAll('<version>', version).replaceAll('<minor>', minor);
+}
+
 export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): Promise<KindPrerequisites> {
   const missing: { what: string; how: string }[] = [];
   for (const binary of ['docker', 'kind', 'kubectl', 'istioctl', ...(needs.multiCluster ? ['openssl'] : [])]) {
-    if (!which(binary)) missing.push({ what: binary, how: HOW[binary]!.replace('<version>', needs.istioVersion) });
+    if (!which(binary)) missing.push({ what: binary, how: how(binary, needs.istioVersion) });
   }
   let istioVersion: string | undefined;
   if (which('istioctl')) {
     const { stdout } = await exec.run(['istioctl', 'version', '--remote=false', '--short'], { timeoutMs: 20_000, context: 'istioctl version' }).catch(() => ({ stdout: '' }));
     const installed = parseIstioVersion(stdout);
-    if (!installed) missing.push({ what: `an istioctl that tells its version (istioctl version --remote=false --short said "${stdout.trim()}")`, how: HOW.istioctl!.replace('<version>', needs.istioVersion) });
+    if (!installed) missing.push({ what: `an istioctl that tells its version (istioctl version --remote=false --short said "${stdout.trim()}")`, how: how('istioctl', needs.istioVersion) });
     else if (!istioVersionFits(installed, needs.istioVersion)) {
-      missing.push({ what: `istioctl ${needs.istioVersion}.x (installed: ${installed})`, how: `${HOW.istioctl!.replace('<version>', needs.istioVersion)}; or run with --istio-version ${installed}` });
+      missing.push({ what: `istioctl ${needs.istioVersion.split('.').slice(0, 2).join('.')}.x (installed: ${installed})`, how: `${how('istioctl', needs.istioVersion)}; or run with --istio-version ${installed}` });
     } else istioVersion = installed;
   }
   if (which('docker')) {
