@@ -233,6 +233,33 @@ describe('#11 istioctl version', () => {
   });
 });
 
+describe('#11 istioctl version, before any cluster is made', () => {
+  it.each([
+    ['client version: 1.31.0', /istioctl 1\.30\.x \(installed: 1\.31\.0\)/, undefined],
+    ['client version: 1.30.3', null, '1.30.3'],
+  ])('an installed istioctl printing "%s"', async (printed, problem, installed) => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { realExecutor } = await import('../../harness/exec/index.js');
+    const { checkKindPrerequisites } = await import('../../harness/providers/kind/prerequisites.js');
+    const dir = mkdtempSync(join(tmpdir(), 'fh-istioctl-'));
+    writeFileSync(join(dir, 'istioctl'), `#!/bin/sh\necho "${printed}"\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${dir}:${path}`;
+    try {
+      const r = await checkKindPrerequisites(realExecutor, { multiCluster: false, istioVersion: '1.30', isolate: false, controlPlaneNodes: 1, workerNodes: 1 });
+      const istio = r.missing.filter((m) => m.what.includes('istioctl'));
+      if (problem) expect(istio.map((m) => m.what)).toEqual([expect.stringMatching(problem)]);
+      else expect(istio).toEqual([]);
+      expect(r.istioVersion).toBe(installed);
+    } finally {
+      process.env.PATH = path;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('#12 host preflight', () => {
   it('names short inotify limits and memory with the lines that fix them', () => {
     const f = hostCapacityFindings({ maxUserWatches: 8192, maxUserInstances: 128, dockerMemoryBytes: 4 * 2 ** 30, controlPlaneNodes: 3, workerNodes: 12 });
