@@ -3,7 +3,7 @@
 // the documented code.
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeIndex } from '../report/regenerate.js';
 import { removeStaleLocks } from '../providers/local/subnet-lock.js';
@@ -125,11 +125,17 @@ function checkOutstanding(cleanupFirst: boolean): Promise<void> | void {
 
 function prepareReportDir(dir: string | undefined, experiment: string): string {
   const path = resolve(dir ?? `reports/${new Date().toISOString().replace(/[:.]/g, '-')}-${experiment}`);
+  // Kernel pseudo filesystems take writes they never keep (or hang on them): refuse them by name.
+  if (/^\/(proc|sys|dev)(\/|$)/.test(path)) throw new UsageError(`--report-dir ${path} is on a kernel pseudo filesystem`, 'choose a folder on a real filesystem, e.g. --report-dir /tmp/my-run');
   if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`--report-dir ${path} exists and is not a directory`);
   try {
     mkdirSync(path, { recursive: true });
+    // Written and removed now, before anything is provisioned: a read-only folder fails here, not after the run.
+    const probe = join(path, `.fh-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
   } catch (error) {
-    throw new UsageError(`cannot create report directory ${path}: ${(error as Error).message}`);
+    throw new UsageError(`cannot write reports to ${path}: ${(error as Error).message}`, 'choose a writable folder with --report-dir');
   }
   return path;
 }

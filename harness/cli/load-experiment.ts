@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -38,6 +38,7 @@ export async function loadExperiment(ref: string): Promise<{ raw: unknown; sourc
   }
   const path = resolve(ref);
   if (!existsSync(path)) throw new UsageError(`experiment file ${ref} does not exist`);
+  if (statSync(path).isDirectory()) throw new UsageError(`${ref} is a directory, not an experiment file`, 'name a .ts, .yaml, .yml or .json file, or an experiment from npm run experiment -- --list');
   const ext = extname(path);
   if (ext === '.ts') return { raw: await importModule(path), source: ref };
   const text = readFileSync(path, 'utf8');

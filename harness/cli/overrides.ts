@@ -1,5 +1,5 @@
 import { AssertionSyntaxError, parseAssertion } from '../core/assertion-expr.js';
-import { parseDuration } from '../core/duration.js';
+import { MAX_DURATION_MS, parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { mergeAssertions, resolveAssertion, type Experiment } from '../core/experiment.js';
 import { OUTAGE_MODES, type OutageMode } from '../core/fault-spec.js';
@@ -23,6 +23,7 @@ function duration(option: string, value: string, min = 0): number {
   if (ms === undefined || ms < min) {
     throw new UsageError(`expected ${option} to be a duration like 500ms, 5s or 1m${min > 0 ? ` of at least ${min} ms` : ''}, got "${value}"`);
   }
+  if (ms > MAX_DURATION_MS) throw new UsageError(`expected ${option} to be at most 24h, got "${value}"`, 'a timer cannot hold a longer wait; run several shorter experiments');
   return ms;
 }
 

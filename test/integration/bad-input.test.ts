@@ -72,6 +72,10 @@ const cases: [string, () => string[], number, RegExp][] = [
   ['repeat overlapping itself', () => [file((e) => (e.faults = [{ kind: 'kill-instance', target: { node: 'svc-1' }, duration: '2s', repeat: { times: 2, every: '1s' } }]))], 2, /faults\[0\]\.repeat\.every: each injection lasts 2s but they start every 1s/],
   ['two faults on one target at once', () => [file((e) => (e.faults = [{ kind: 'zone-outage', zone: 'z1' }, { kind: 'kill-instance', target: { node: 'svc-1' }, at: '1s', duration: '1s' }]))], 2, /faults\[1\]\.at: overlaps faults\[0\] on svc-1-1/],
   ['--duration too short for the timeline', () => ['rolling-zone-outage', '--duration', '6s'], 2, /faults\[1\]\.duration: it runs from 5s to 8s, past the end of the 6s fault phase/],
+  ['report dir on a kernel pseudo filesystem', () => ['zone-outage', '--report-dir', '/proc/sys/fh-report'], 2, /--report-dir \/proc\/sys\/fh-report is on a kernel pseudo filesystem/],
+  ['a duration past what a timer holds', () => ['zone-outage', '--duration', '36000m'], 2, /expected --duration to be at most 24h, got "36000m"/],
+  ['a phase past what a timer holds in a file', () => [file((e) => (e.phases = { fault: '2000m' }))], 2, /phases\.fault: "2000m" is longer than the 24 h a run may last/],
+  ['an experiment path that is a directory', () => [join(dir, 'a-dir/')], 2, /a-dir\/ is a directory, not an experiment file/],
   ['maxEjectionPercent below 100 locally', () => [file((e) => (e.policy = { outlierDetection: { maxEjectionPercent: 50 } }))], 2, /policy\.outlierDetection\.maxEjectionPercent: 50% cannot be honoured by the local HAProxy sidecar/],
   ['bad outage mode', () => [file((e) => (e.faults = [{ kind: 'zone-outage', zone: 'z1', mode: 'melt' }]))], 2, /faults\[0\]\.mode: /],
   ['empty selector', () => [file((e) => (e.faults = [{ kind: 'kill-instance', target: {} }]))], 2, /faults\[0\]\.target: name at least one of/],
@@ -113,7 +117,7 @@ const cases: [string, () => string[], number, RegExp][] = [
 ];
 
 describe('bad input catalogue', () => {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, 'a-dir'), { recursive: true });
   it(`has at least 30 cases (${cases.length})`, () => expect(cases.length).toBeGreaterThanOrEqual(30));
   // Each case is a CLI start that touches nothing: they run a few at a time.
   it.concurrent.each(cases)('%s', async (_, args, code, message) => {
