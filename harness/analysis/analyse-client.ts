@@ -4,7 +4,7 @@ import type { FailoverRule, Locality } from '../core/locality.js';
 import type { RequestRecord } from '../traffic/record.js';
 import { phaseBounds, phaseOf, type PhaseWindows } from './phase-windows.js';
 import { phaseMetrics } from './phase-metrics.js';
-import { ejectionTimeMs, failbackTimeMs, largestSendGapMs, preferredTier, recoveryTimeMs, timeToFailoverMs, type RecoveryOptions } from './time-metrics.js';
+import { failbackTimeMs, largestSendGapMs, preferredTier, recoveryTimeMs, timeToFailoverMs, type RecoveryOptions } from './time-metrics.js';
 
 export interface ClientAnalysisInput {
   name: string;
@@ -16,10 +16,6 @@ export interface ClientAnalysisInput {
   records: readonly RequestRecord[];
   windows: PhaseWindows;
   recovery: RecoveryOptions;
-  /** Instances the faults acted on (for the ejection time). */
-  faultedInstances?: ReadonlySet<string>;
-  /** When this client's request last reached a faulted instance, as the instance saw it (gray faults). */
-  lastArrival?: number;
 }
 
 /**
@@ -56,6 +52,5 @@ export function analyseClient(input: ClientAnalysisInput): ClientResult {
     recoveryTimeMs: recoveryTimeMs(afterFault, input.windows.injectedAt, input.recovery),
     timeToFailoverMs: timeToFailoverMs(byPhase.fault, input.windows.injectedAt, input.locality, preferred, input.failover),
     failbackTimeMs: failbackTimeMs(byPhase.recovery, input.windows.revertedAt, input.locality, preferred, input.failover),
-    ejectionTimeMs: ejectionTimeMs(sent, input.windows.injectedAt, input.windows.recoveryStart, input.faultedInstances ?? new Set(), input.recovery.windowMs, input.lastArrival),
   };
 }

@@ -1,7 +1,7 @@
 import type { Experiment } from '../core/experiment.js';
 import type { FaultRecord, InjectionImpact } from '../core/journal.js';
 import type { RequestRecord } from '../traffic/record.js';
-import { failbackTimeMs, preferredTier, recoveryTimeMs, timeToFailoverMs, type RecoveryOptions } from './time-metrics.js';
+import { ejectionTimeMs, failbackTimeMs, preferredTier, recoveryTimeMs, timeToFailoverMs, type RecoveryOptions } from './time-metrics.js';
 
 // Each injection's figures for each client, over the injection's own window:
 // from its inject to the next injection's inject (or the end of the run).
@@ -16,41 +16,74 @@ export function injectionImpact(
   failover: Experiment['policy']['failover'],
   w: { injectStart: number; injectedAt: number; revertStart: number | null; revertedAt: number | null; windowEnd: number },
   recovery: RecoveryOptions,
+  /** The instances this injection acted on (null: none, a partition or etcd member), and when this client last reached one as they saw it. */
+  ejection: { faulted: ReadonlySet<string> | null; lastArrival?: number } = { faulted: null },
 ): InjectionImpact {
   const inWindow = (from: number, to: number) => records.filter((r) => r.sentAt >= from && r.sentAt < to);
-  const inEnd = w.revertStart ?? w.windowEnd;
+  const inEnd = Math.min(w.revertStart ?? w.windowEnd, w.windowEnd);
   const during = inWindow(w.injectStart, inEnd);
+  // No failback without requests after the revert inside the window (an empty window would read 0).
+  const afterRevert = w.revertStart !== null && w.revertedAt !== null ? inWindow(w.revertStart, w.windowEnd) : [];
   return {
     requests: during.length,
     failed: during.filter((r) => r.error !== null).length,
     recoveryTimeMs: recoveryTimeMs(inWindow(w.injectStart, w.windowEnd), w.injectedAt, recovery),
     timeToFailoverMs: timeToFailoverMs(during, w.injectedAt, client.locality, preferred, failover),
-    failbackTimeMs: w.revertStart !== null && w.revertedAt !== null ? failbackTimeMs(inWindow(w.revertStart, w.windowEnd), w.revertedAt, client.locality, preferred, failover) : null,
+    failbackTimeMs: afterRevert.length > 0 ? failbackTimeMs(afterRevert, w.revertedAt!, client.locality, preferred, failover) : null,
+    // Only an injection that acts on instances has one (a partition or an etcd member has none).
+    ...(ejection.faulted ? { ejectionTimeMs: ejectionTimeMs(records, w.injectedAt, w.revertStart ?? w.windowEnd, ejection.faulted, recovery.windowMs, ejection.lastArrival) } : {}),
   };
+}
+
+/**
+ * A client's ejection time over the run: the slowest of its injections' (each
+ * counts only requests sent while that injection was in, to the instances it
+ * acted on); null when no injection acted on instances, or one never ejected.
+ */
+export function runEjectionTimeMs(impacts: readonly (InjectionImpact | undefined)[]): number | null {
+  const values = impacts.filter((i): i is InjectionImpact => i !== undefined && i.ejectionTimeMs !== undefined).map((i) => i.ejectionTimeMs!);
+  if (values.length === 0 || values.some((v) => v === null)) return null;
+  return Math.max(...(values as number[]));
 }
 
 /** Every injection's impact on every client; driver-overload records are the driver's and left out. */
 export function faultImpacts(ex: Experiment, all: readonly RequestRecord[], injections: readonly FaultRecord[], end: number, recovery: RecoveryOptions): Map<FaultRecord, Record<string, InjectionImpact>> {
   const endpoints = ex.topology.instances.map((i) => i.locality);
-  const starts = injections.map((r) => r.injectStartedAtMs).sort((a, b) => a - b);
+  const planned = (r: FaultRecord) => r.plannedAtMs ?? r.injectStartedAtMs;
   const out = new Map<FaultRecord, Record<string, InjectionImpact>>();
   const byClient = new Map<string, RequestRecord[]>();
   for (const r of all) if (r.error !== 'driver-overload') (byClient.get(r.client) ?? byClient.set(r.client, []).get(r.client)!).push(r);
   for (const list of byClient.values()) list.sort((a, b) => a.sentAt - b.sentAt);
   for (const injection of injections) {
-    const windowEnd = starts.find((t) => t > injection.injectStartedAtMs) ?? end;
+    // The window ends where an injection planned later begins: faults planned for one instant share their window.
+    const later = injections.filter((o) => planned(o) > planned(injection)).map((o) => o.injectStartedAtMs);
+    const windowEnd = later.length ? Math.min(...later) : end;
+    const actsOnInstances = injection.kind !== 'partition' && injection.kind !== 'etcd-member-loss';
+    const faulted = actsOnInstances ? faultedInstances(ex, injection.affected) : null;
     const impact: Record<string, InjectionImpact> = {};
     for (const client of ex.topology.clients) {
       const preferred = preferredTier(client.locality, endpoints, ex.policy.failover);
-      impact[client.name] = injectionImpact(byClient.get(client.name) ?? [], client, preferred, ex.policy.failover, {
-        injectStart: injection.injectStartedAtMs,
-        injectedAt: injection.injectedAtMs,
-        revertStart: injection.revertStartedAtMs,
-        revertedAt: injection.revertedAtMs,
-        windowEnd,
-      }, recovery);
+      impact[client.name] = injectionImpact(
+        byClient.get(client.name) ?? [],
+        client,
+        preferred,
+        ex.policy.failover,
+        { injectStart: injection.injectStartedAtMs, injectedAt: injection.injectedAtMs, revertStart: injection.revertStartedAtMs, revertedAt: injection.revertedAtMs, windowEnd },
+        recovery,
+        { faulted, ...(injection.lastRequestAtMs?.[client.name] !== undefined ? { lastArrival: injection.lastRequestAtMs[client.name] } : {}) },
+      );
     }
     out.set(injection, impact);
   }
   return out;
+}
+
+/**
+ * The instances a fault acted on, by the names records carry: what it names
+ * as affected, and the instances on nodes it names (an isolated node).
+ */
+export function faultedInstances(ex: Experiment, affected: readonly string[]): Set<string> {
+  const names = new Set(affected);
+  for (const i of ex.topology.instances) if (names.has(i.node)) names.add(i.name);
+  return names;
 }

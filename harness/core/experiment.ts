@@ -58,7 +58,8 @@ export interface Experiment extends Omit<ExperimentParsed, 'topology' | 'asserti
 
 /** Base assertions with `extra` replacing any on the same client and metric. */
 export function mergeAssertions(base: readonly AssertionExpr[], extra: readonly AssertionExpr[]): AssertionExpr[] {
-  const key = (a: AssertionExpr) => `${a.client ?? '*'}|${a.metricPath}`;
+  // By the resolved metric, so "zone(zone-a)" and "zone(eu-west-1/zone-a)" are the same one.
+  const key = (a: AssertionExpr) => `${a.client ?? '*'}|${JSON.stringify(a.metric)}`;
   const replaced = new Set(extra.map(key));
   return [...base.filter((a) => !replaced.has(key(a))), ...extra];
 }
@@ -169,6 +170,7 @@ function resolveFault(fault: FaultSpec, t: Topology, path: PropertyKey[], issues
         if (!r.ok) issues.push({ path: [...path, 'between', j], message: r.message });
         return r.ok ? r.key : zone;
       }) as [string, string];
+      if (between[0] === between[1]) issues.push({ path: [...path, 'between'], message: `both sides name ${between[0]}: partition two different zones` });
       return { ...fault, between };
     }
     case 'etcd-member-loss':

@@ -118,6 +118,8 @@ export interface InjectionImpact {
   recoveryTimeMs: number | null;
   timeToFailoverMs: number | null;
   failbackTimeMs: number | null;
+  /** Requests sent while it was in, to the instances it acted on; null when it acts on none, or they were never ejected. */
+  ejectionTimeMs?: number | null;
 }
 
 /** One injection of a fault (a fault with `repeat` has several). */

@@ -100,8 +100,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       // still passes (a gray failure) needs two good checks, the first at its next scheduled check
       // (within \`interval\`), the second \`fastinter\` = baseEjectionTime later: out for
       // [base, base + interval], as Envoy un-ejects at its first sweep after the ejection time.
-      // A dead server is checked every quarter ejection time while down (downinter).
-      `  default-server check inter ${ms(od.interval)} fastinter ${ms(od.baseEjectionTime)} downinter ${ms(od.baseEjectionTime / 4)} rise 2 fall ${od.consecutiveErrors} observe layer7 error-limit ${od.consecutiveErrors} on-error mark-down`,
+      // A dead server is checked every quarter ejection time while down (downinter). Consecutive
+      // errors are counted on requests (error-limit); one failed active check (fall 1) is a dead
+      // server, so fastinter (the ejection time) never slows detecting one.
+      `  default-server check inter ${ms(od.interval)} fastinter ${ms(od.baseEjectionTime)} downinter ${ms(od.baseEjectionTime / 4)} rise 2 fall 1 observe layer7 error-limit ${od.consecutiveErrors} on-error mark-down`,
       ...endpoints.map((e) => `  server ${e.instance} ${e.host}:${e.port}`),
       '',
     );

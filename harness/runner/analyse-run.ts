@@ -7,15 +7,7 @@ import type { RequestRecord } from '../traffic/record.js';
 import { binSize, clientSeries } from '../analysis/series.js';
 
 /** Per-client results of a run, with the chart series. Pure. */
-export function analyseRun(
-  experiment: Experiment,
-  records: readonly RequestRecord[],
-  windows: PhaseWindows,
-  recovery: RecoveryOptions,
-  faultedInstances: ReadonlySet<string> = new Set(),
-  /** Per client, when its request last reached a faulted instance, as the instances saw it (gray faults). */
-  lastArrivals: ReadonlyMap<string, number> = new Map(),
-): ClientResult[] {
+export function analyseRun(experiment: Experiment, records: readonly RequestRecord[], windows: PhaseWindows, recovery: RecoveryOptions): ClientResult[] {
   const endpointLocalities = experiment.topology.instances.map((i) => i.locality);
   // Split and sort once; metrics and series read the same slice.
   const byClient = new Map<string, RequestRecord[]>();
@@ -32,19 +24,8 @@ export function analyseRun(
       records: mine,
       windows,
       recovery,
-      faultedInstances,
-      lastArrival: lastArrivals.get(client.name),
     });
     return { ...result, series: clientSeries(mine, windows.baselineStart, windows.end, binMs) };
   });
 }
 
-/**
- * The instances the faults acted on, by the names records carry: what a fault
- * names as affected, and the instances on nodes it names (an isolated node).
- */
-export function faultedInstances(experiment: Experiment, affected: readonly string[]): Set<string> {
-  const names = new Set(affected);
-  for (const i of experiment.topology.instances) if (names.has(i.node)) names.add(i.name);
-  return names;
-}

@@ -88,8 +88,18 @@ export class FaultsInFlight {
     for (const id of [...this.live.keys()].reverse()) await this.revert(id);
   }
 
-  /** Waits until every revert is back. */
+  /** Waits until every revert is back; a Ctrl-C stops waiting (waits already started included). */
   async settled(): Promise<void> {
-    await Promise.all(this.backs);
+    if (this.signal.aborted) return;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([Promise.all(this.backs), aborted]);
+    } finally {
+      this.signal.removeEventListener('abort', onAbort!);
+    }
   }
 }

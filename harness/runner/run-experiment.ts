@@ -9,10 +9,10 @@ import type { PhaseWindows } from '../analysis/phase-windows.js';
 import type { RecoveryOptions } from '../analysis/time-metrics.js';
 import type { Provider } from '../providers/provider.js';
 import type { RequestRecord } from '../traffic/record.js';
-import { analyseRun, faultedInstances } from './analyse-run.js';
+import { analyseRun } from './analyse-run.js';
 import { FaultsInFlight } from './faults-in-flight.js';
 import { capacityResult, predictCapacity } from '../analysis/capacity.js';
-import { faultImpacts } from '../analysis/fault-impact.js';
+import { faultImpacts, runEjectionTimeMs } from '../analysis/fault-impact.js';
 import { expandTimeline, timelineSteps } from '../core/timeline.js';
 import { analyseControlPlane } from '../analysis/control-plane.js';
 import { placementCheck } from '../analysis/placement.js';
@@ -174,13 +174,10 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       revertedAt: Number.isFinite(faultStart) ? revertedAt : end,
       end,
     };
-    // Faults that act on instances (not a partition or an etcd member) define the ejection time.
-    const instanceFaults = faults.records.filter((r) => r.kind !== 'partition' && r.kind !== 'etcd-member-loss');
-    const arrivals = new Map<string, number>();
-    for (const record of instanceFaults) for (const [client, at] of Object.entries(record.lastRequestAtMs ?? {})) arrivals.set(client, Math.max(arrivals.get(client) ?? 0, at));
-    clients = analyseRun(ex, records, windows, ctx.recovery, faultedInstances(ex, instanceFaults.flatMap((r) => r.affected)), arrivals);
-    // Each injection's own figures, per client, over its own window.
+    clients = analyseRun(ex, records, windows, ctx.recovery);
+    // Each injection's own figures, per client, over its own window; the ejection time is the slowest injection's.
     for (const [record, impact] of faultImpacts(ex, records, faults.records, end, ctx.recovery)) record.impact = impact;
+    for (const c of clients) c.ejectionTimeMs = runEjectionTimeMs(faults.records.map((r) => r.impact?.[c.name]));
     if (cp && probesStarted) {
       const lostMembers = faults.records.flatMap((r) => r.affected).filter((a) => cp.members.includes(a));
       controlPlane = analyseControlPlane({

@@ -68,6 +68,56 @@ describe('per-injection windows', () => {
   });
 });
 
+describe('review fixes', () => {
+  const fault = (over: Record<string, unknown>) => ({ kind: 'zone-outage', target: 't', affected: [], injectStartedAtMs: 0, injectedAtMs: 0, revertStartedAtMs: 5000, revertedAtMs: 5000, plannedAtMs: 0, ...over }) as never;
+
+  it('faults planned for one instant share their window (the second inject does not cut the first\'s)', async () => {
+    const { faultImpacts } = await import('../../harness/analysis/fault-impact.js');
+    const ex = parse(headroom);
+    const records = Array.from({ length: 80 }, (_, i) => rec(i * 100, { client: 'client-a', zone: 'zone-a', region: 'eu-west-1', instance: 'svc-b-1' }));
+    const a = fault({ injectStartedAtMs: 1000, injectedAtMs: 1010, affected: ['svc-a-1'] });
+    const b = fault({ injectStartedAtMs: 1010, injectedAtMs: 1020, affected: ['svc-a-2'] });
+    const impacts = faultImpacts(ex, records, [a, b], 8000, { windowMs: 300, threshold: 1 });
+    expect(impacts.get(a)!['client-a']!.requests).toBe(40);
+    expect(impacts.get(a)!['client-a']!.failbackTimeMs).toBe(0);
+  });
+
+  it('no failback from an empty window; the run ejection is the slowest injection\'s', async () => {
+    const { injectionImpact, runEjectionTimeMs } = await import('../../harness/analysis/fault-impact.js');
+    const here = { cluster: 'c1', region: 'r', zone: 'a', subzone: '' };
+    const impact = injectionImpact([rec(100), rec(200)], { locality: here }, 0 as never, [], { injectStart: 0, injectedAt: 0, revertStart: 5000, revertedAt: 5000, windowEnd: 5000 }, { windowMs: 300, threshold: 1 });
+    expect(impact.failbackTimeMs).toBeNull();
+    const with_ = (e: number | null | undefined) => ({ requests: 0, failed: 0, recoveryTimeMs: 0, timeToFailoverMs: null, failbackTimeMs: null, ...(e !== undefined ? { ejectionTimeMs: e } : {}) });
+    expect(runEjectionTimeMs([with_(100), with_(300), with_(undefined)])).toBe(300);
+    expect(runEjectionTimeMs([with_(100), with_(null)])).toBeNull();
+    expect(runEjectionTimeMs([with_(undefined), undefined])).toBeNull();
+  });
+
+  it('a partition whose two names resolve to one zone is refused', () => {
+    expect(() => parse({ ...rolling, faults: [{ kind: 'partition', between: ['zone-a', 'eu-west-1/zone-a'] }] })).toThrow(/faults\[0\]\.between: both sides name eu-west-1\/zone-a/);
+  });
+
+  it('a qualified --assert replaces the bare one it means', async () => {
+    const { applyOverrides } = await import('../../harness/cli/overrides.js');
+    const ex = applyOverrides(parse(zoneOutage), { assert: ['client(client-a).fault.servedBy.zone(eu-west-1/zone-b) >= 40%'] } as never);
+    const zoneB = ex.assertions.filter((a) => a.metric.type === 'served-by' && a.metric.name === 'eu-west-1/zone-b');
+    expect(zoneB.map((a) => a.source)).toEqual(['client(client-a).fault.servedBy.zone(eu-west-1/zone-b) >= 40%']);
+  });
+
+  it('a Ctrl-C stops waiting for reverts that are still coming back', async () => {
+    const { FaultsInFlight } = await import('../../harness/runner/faults-in-flight.js');
+    const controller = new AbortController();
+    const clock = { now: () => Date.now(), sleep: async () => undefined };
+    const provider = { inject: async () => ({ target: 't', affected: [], revert: async () => undefined, awaitRecovered: () => new Promise<void>(() => undefined) }) } as never;
+    const f = new FaultsInFlight(provider, clock, controller.signal, () => undefined, () => undefined);
+    await f.inject(0, { fault: 0, repetition: 0, at: 0, until: 1 }, { kind: 'kill-instance', target: { node: 'x' } } as never, 0);
+    await f.revert(0);
+    setTimeout(() => controller.abort(), 20);
+    await f.settled();
+    expect(controller.signal.aborted).toBe(true);
+  });
+});
+
 describe('capacity', () => {
   it('predicts 1.5× with three zones absorbs one lost, and 1.2× does not', () => {
     expect(predictCapacity(parse(headroom))).toMatchObject({ loadRps: 60, capacityRps: 90, baselineHeadroom: 1.5, worstHeadroom: 1, predictedOverload: false, lost: ['svc-a-1', 'svc-a-2'] });

@@ -12,6 +12,9 @@ import { describeGray, grayCall, isGray, mergeArrivals, type GrayFault } from '.
 
 type Step = { release: () => Promise<void> };
 
+/** Numbers a run's partition tables (a module counter: one harness process runs one experiment). */
+let partitionCount = 0;
+
 async function killInstance(p: LocalProvider, name: string, o: LocalProviderOptions): Promise<Step> {
   const { id } = await o.scope.acquire({ kind: 'killed', label: name }, async () => {
     const { child } = p.instance(name);
@@ -134,7 +137,8 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
       }
       const side = (zone: string) => nodesInZone(o.plan.nodes, zone, spec.region);
       const [a, b] = [side(spec.between[0]), side(spec.between[1])];
-      const table = `fh_${o.runId}_partition`;
+      // One table per injection: two partitions in at once must not share (a revert deletes its table whole).
+      const table = `fh_${o.runId}_partition_${partitionCount++}`;
       plan = {
         affected: [...a, ...b].map((n) => n.name),
         steps: [
