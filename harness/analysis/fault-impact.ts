@@ -14,12 +14,15 @@ export function injectionImpact(
   client: { locality: Experiment['topology']['clients'][number]['locality'] },
   preferred: ReturnType<typeof preferredTier>,
   failover: Experiment['policy']['failover'],
-  w: { injectStart: number; injectedAt: number; revertStart: number | null; revertedAt: number | null; windowEnd: number },
+  w: { injectStart: number; injectedAt: number; revertStart: number | null; revertedAt: number | null; windowEnd: number; nextInjection?: number },
   recovery: RecoveryOptions,
   /** The instances this injection acted on (null: none, a partition or etcd member), and when this client last reached one as they saw it. */
   ejection: { faulted: ReadonlySet<string> | null; lastArrival?: number } = { faulted: null },
 ): InjectionImpact {
-  const inWindow = (from: number, to: number) => records.filter((r) => r.sentAt >= from && r.sentAt < to);
+  // A request still in flight when the next injection began, and failed, failed because of that one:
+  // it belongs to neither window's verdict (by send time it would end this window in a failure).
+  const cutByNext = (r: RequestRecord) => w.nextInjection !== undefined && r.error !== null && r.sentAt + r.latencyMs >= w.nextInjection;
+  const inWindow = (from: number, to: number) => records.filter((r) => r.sentAt >= from && r.sentAt < to && !cutByNext(r));
   const inEnd = Math.min(w.revertStart ?? w.windowEnd, w.windowEnd);
   const during = inWindow(w.injectStart, inEnd);
   // No failback without requests after the revert inside the window (an empty window would read 0).
@@ -68,7 +71,7 @@ export function faultImpacts(ex: Experiment, all: readonly RequestRecord[], inje
         client,
         preferred,
         ex.policy.failover,
-        { injectStart: injection.injectStartedAtMs, injectedAt: injection.injectedAtMs, revertStart: injection.revertStartedAtMs, revertedAt: injection.revertedAtMs, windowEnd },
+        { injectStart: injection.injectStartedAtMs, injectedAt: injection.injectedAtMs, revertStart: injection.revertStartedAtMs, revertedAt: injection.revertedAtMs, windowEnd, ...(later.length ? { nextInjection: windowEnd } : {}) },
         recovery,
         { faulted, ...(injection.lastRequestAtMs?.[client.name] !== undefined ? { lastArrival: injection.lastRequestAtMs[client.name] } : {}) },
       );

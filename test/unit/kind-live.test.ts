@@ -140,6 +140,11 @@ describe('#5 node faults keep the node address and are awaited', () => {
     expect(() => ex({ ...zoneOutage, providerAssertions: { kind: ['client(nobody).failback.timeMs < 1s'] } })).toThrow(/providerAssertions\.kind\[0\]: unknown client "nobody"/);
   });
 
+  it('restarts go lowest old address first', async () => {
+    const { compareAddresses } = await import('../../harness/providers/kind/docker-nodes.js');
+    expect(['172.18.0.10', '172.18.0.9', undefined, '172.18.0.100'].sort(compareAddresses)).toEqual(['172.18.0.9', '172.18.0.10', '172.18.0.100', undefined]);
+  });
+
   it('Docker reconnects with an address on kind\'s network only from 29.1', () => {
     expect(['28.5.2', '29.0.0', '20.10.24'].map(dockerKeepsAddressOnConnect)).toEqual([false, false, false]);
     expect(['29.1.0', '29.2.1', '30.0.0'].map(dockerKeepsAddressOnConnect)).toEqual([true, true, true]);

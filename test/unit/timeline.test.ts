@@ -61,6 +61,14 @@ describe('per-injection windows', () => {
     const impact = injectionImpact(records, { locality: here }, 0 as never, [], { injectStart: 1000, injectedAt: 1000, revertStart: 2000, revertedAt: 2000, windowEnd: 3000 }, { windowMs: 300, threshold: 1 });
     expect(impact).toEqual({ requests: 10, failed: 3, recoveryTimeMs: 300, timeToFailoverMs: 300, failbackTimeMs: 0 });
   });
+  it('a request in flight when the next injection began, and failed, is not this window\'s', () => {
+    // Sent at 2950 just before the next injection (3000) and failed by it at 3010.
+    const edge = [...records.filter((r) => r.sentAt < 2950), rec(2950, { error: 'connection-reset', status: 0, instance: null, latencyMs: 60 })];
+    const w = { injectStart: 1000, injectedAt: 1000, revertStart: 2000, revertedAt: 2000, windowEnd: 3000 };
+    expect(injectionImpact(edge, { locality: here }, 0 as never, [], { ...w, nextInjection: 3000 }, { windowMs: 300, threshold: 1 }).recoveryTimeMs).toBe(300);
+    expect(injectionImpact(edge, { locality: here }, 0 as never, [], w, { windowMs: 300, threshold: 1 }).recoveryTimeMs).toBeNull();
+  });
+
   it('a window that ends before the client is home has no failback', () => {
     const late = records.map((r) => (r.sentAt >= 2000 && r.sentAt < 2500 ? { ...r, zone: 'b' } : r));
     const impact = injectionImpact(late, { locality: here }, 0 as never, [], { injectStart: 1000, injectedAt: 1000, revertStart: 2000, revertedAt: 2000, windowEnd: 2400 }, { windowMs: 300, threshold: 1 });

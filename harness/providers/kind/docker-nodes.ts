@@ -111,7 +111,7 @@ export async function actOnNodes(
 ): Promise<() => Promise<void>> {
   const ips = new Map<string, string | undefined>();
   if (action !== 'pause') for (const c of containers) ips.set(c, await nodeAddress(docker, exec, c, network));
-  const ids = await Promise.all(
+  const acquired = await Promise.all(
     containers.map(async (container) => {
       const { apply } = docker.act(action, container, network);
       const ip = ips.get(container);
@@ -119,10 +119,22 @@ export async function actOnNodes(
         { kind: 'docker-node', action, container, ...(action !== 'pause' ? { network } : {}), ...(ip ? { ip } : {}), ...docker.hostField },
         () => exec.run(apply, { context: `${action} node ${container}` }),
       );
-      return id;
+      return { id, ip };
     }),
   );
-  return scope.releasing(ids);
+  if (action !== 'stop') return scope.releasing(acquired.map((a) => a.id));
+  // Docker gives a started container the lowest free address: started together, two nodes can swap
+  // theirs. One at a time, lowest old address first, each gets its own back.
+  const ordered = [...acquired].sort((a, b) => compareAddresses(a.ip, b.ip));
+  return async () => {
+    for (const { id } of ordered) await scope.release(id);
+  };
+}
+
+/** Orders IPv4 addresses numerically (unknown ones last). */
+export function compareAddresses(a: string | undefined, b: string | undefined): number {
+  const n = (ip: string | undefined) => (ip ? ip.split('.').reduce((x, p) => x * 256 + Number(p), 0) : Number.POSITIVE_INFINITY);
+  return n(a) - n(b);
 }
 
 /** Docker's answers meaning the revert has nothing left to do. */

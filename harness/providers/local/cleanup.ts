@@ -1,6 +1,7 @@
 import type { Executor } from '../../exec/index.js';
-import { readLedger, type LedgerState } from '../../faults/ledger.js';
+import { readLedger, type LedgerState, type Resource } from '../../faults/ledger.js';
 import { rmSync } from 'node:fs';
+import { compareAddresses } from '../kind/docker-nodes.js';
 import { undoAny } from '../undo.js';
 
 /** Undoes every outstanding entry of the given ledgers, newest first, then removes the ledger files. Idempotent. */
@@ -10,7 +11,13 @@ export async function cleanupLedgers(ledgers: readonly LedgerState[], exec: Exec
   const failures: string[] = [];
   for (const ledger of ledgers) {
     const fresh = readLedger(ledger.path);
-    for (const { resource } of [...fresh.outstanding].reverse()) {
+    // Newest first, except that stopped kind nodes start lowest old address first (so none takes another's).
+    const isStop = (r: Resource) => r.kind === 'docker-node' && r.action === 'stop';
+    const order = [...fresh.outstanding].reverse();
+    const stops = order.filter((e) => isStop(e.resource)).sort((x, y) => compareAddresses((x.resource as { ip?: string }).ip, (y.resource as { ip?: string }).ip));
+    let next = 0;
+    for (let i = 0; i < order.length; i++) if (isStop(order[i]!.resource)) order[i] = stops[next++]!;
+    for (const { resource } of order) {
       try {
         await undo(resource);
         undone++;

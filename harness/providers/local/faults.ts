@@ -10,7 +10,8 @@ import { describeGray, grayCall, isGray, mergeArrivals, type GrayFault } from '.
 // Local fault implementations. Each target's undo is in the ledger before the
 // fault acts; revert undoes them all and is idempotent.
 
-type Step = { release: () => Promise<void> };
+/** One target's undo; `back` waits until what the undo restarted serves (beside the timeline). */
+type Step = { release: () => Promise<void>; back?: () => Promise<void> };
 
 /** Numbers a run's partition tables (a module counter: one harness process runs one experiment). */
 let partitionCount = 0;
@@ -22,10 +23,13 @@ async function killInstance(p: LocalProvider, name: string, o: LocalProviderOpti
     await child.exited;
   });
   return {
+    // The revert is issued when the process is started again; serving is waited for apart (awaitRecovered),
+    // so a timeline's next step keeps its time while a restart is slow.
     release: async () => {
-      await p.startInstance(p.instance(name).plan);
+      p.spawnInstance(p.instance(name).plan);
       await o.scope.release(id);
     },
+    back: () => p.instanceServing(name),
   };
 }
 
@@ -183,5 +187,7 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
           ),
         )
     : undefined;
-  return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, revert, ...(observe ? { observe } : {}) };
+  const backs = steps.flatMap((s) => (s.back ? [s.back] : []));
+  const awaitRecovered = backs.length ? async () => void (await Promise.all(backs.map((b) => b()))) : undefined;
+  return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, revert, ...(observe ? { observe } : {}), ...(awaitRecovered ? { awaitRecovered } : {}) };
 }

@@ -109,11 +109,22 @@ export class LocalProvider implements Provider {
 
   /** Starts (or restarts) an instance and waits until it serves. A revert passes no signal: it must finish even after Ctrl-C. */
   async startInstance(plan: InstancePlan, signal?: AbortSignal): Promise<void> {
+    this.spawnInstance(plan);
+    await this.instanceServing(plan.instance, signal);
+  }
+
+  /** Starts (or restarts) an instance's process without waiting for it. */
+  spawnInstance(plan: InstancePlan): void {
     const node = this.nodes.get(plan.node)!;
     const identity = { instance: plan.instance, node: plan.node, ...plan.locality };
     const capacity = this.o.experiment.topology.instances.find((i) => i.name === plan.instance)?.capacity;
     const child = this.spawn(node, echoArgv(plan, identity, capacity), `instance-${plan.instance}`);
     this.instances.set(plan.instance, { plan, child });
+  }
+
+  /** Waits until an instance serves (its /healthz answers). */
+  async instanceServing(name: string, signal?: AbortSignal): Promise<void> {
+    const { plan, child } = this.instance(name);
     await waitFor(
       `instance ${plan.instance} to serve`,
       async () => {
