@@ -65,9 +65,9 @@ export function leaderByRound(statuses: readonly StatusRecord[]): { sentAt: numb
  * or from all of them when every member was taken; the write-unavailable
  * window is the worst of those streams'. Each stream's own figures are kept.
  */
-function splitStreams(input: ControlPlaneInput): { headline: readonly ProbeRecord[]; worstOf: string[]; endpoints?: EndpointResult[] } {
+function splitStreams(input: ControlPlaneInput): { headline: readonly ProbeRecord[]; endpoints?: EndpointResult[] } {
   const names = [...new Set(input.probes.map((r) => r.endpoint).filter((e): e is string => e !== undefined))].sort();
-  if (names.length === 0) return { headline: input.probes, worstOf: [] };
+  if (names.length === 0) return { headline: input.probes };
   const alive = names.filter((e) => !input.lostMembers.includes(e));
   const chosen = alive.length > 0 ? alive : names;
   const fault = phaseBounds('fault', input.windows);
@@ -87,7 +87,7 @@ function splitStreams(input: ControlPlaneInput): { headline: readonly ProbeRecor
       fault: { writes: op('write'), linearizableReads: op('read-linearizable'), serializableReads: op('read-serializable') },
     };
   });
-  return { headline: input.probes.filter((r) => r.endpoint === undefined || chosen.includes(r.endpoint)), worstOf: chosen, endpoints };
+  return { headline: input.probes.filter((r) => r.endpoint === undefined || chosen.includes(r.endpoint)), endpoints };
 }
 
 /** Control-plane metrics of a run. Pure. */

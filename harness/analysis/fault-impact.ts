@@ -57,6 +57,7 @@ export function faultImpacts(ex: Experiment, all: readonly RequestRecord[], inje
   const byClient = new Map<string, RequestRecord[]>();
   for (const r of all) if (r.error !== 'driver-overload') (byClient.get(r.client) ?? byClient.set(r.client, []).get(r.client)!).push(r);
   for (const list of byClient.values()) list.sort((a, b) => a.sentAt - b.sentAt);
+  const preferred = new Map(ex.topology.clients.map((c) => [c.name, preferredTier(c.locality, endpoints, ex.policy.failover)]));
   for (const injection of injections) {
     // The window ends where an injection planned later begins: faults planned for one instant share their window.
     const later = injections.filter((o) => planned(o) > planned(injection)).map((o) => o.injectStartedAtMs);
@@ -65,11 +66,10 @@ export function faultImpacts(ex: Experiment, all: readonly RequestRecord[], inje
     const faulted = actsOnInstances ? faultedInstances(ex, injection.affected) : null;
     const impact: Record<string, InjectionImpact> = {};
     for (const client of ex.topology.clients) {
-      const preferred = preferredTier(client.locality, endpoints, ex.policy.failover);
       impact[client.name] = injectionImpact(
         byClient.get(client.name) ?? [],
         client,
-        preferred,
+        preferred.get(client.name)!,
         ex.policy.failover,
         { injectStart: injection.injectStartedAtMs, injectedAt: injection.injectedAtMs, revertStart: injection.revertStartedAtMs, revertedAt: injection.revertedAtMs, windowEnd, ...(later.length ? { nextInjection: windowEnd } : {}) },
         recovery,

@@ -86,3 +86,15 @@ export function timelineIssues(faults: readonly (FaultSpec & Timed)[], faultPhas
   }
   return issues.filter((issue, i, all) => all.findIndex((o) => o.fault === issue.fault && o.message === issue.message) === i);
 }
+
+/**
+ * t_f of the phase from the injections' records: when the last inject action
+ * of the timeline's first instant completed (all of them, for faults injected
+ * together). Null before any injection.
+ */
+export function phaseInjectedAt(records: readonly { plannedAtMs?: number; injectStartedAtMs: number; injectedAtMs: number }[]): number | null {
+  if (records.length === 0) return null;
+  const planned = (r: (typeof records)[number]) => r.plannedAtMs ?? r.injectStartedAtMs;
+  const first = Math.min(...records.map(planned));
+  return Math.max(...records.filter((r) => planned(r) === first).map((r) => r.injectedAtMs));
+}

@@ -1,4 +1,5 @@
 import * as echarts from 'echarts';
+import { phaseInjectedAt } from '../core/timeline.js';
 import type { ClientResult, ControlPlaneResult, FaultRecord } from '../core/journal.js';
 
 // Charts rendered to SVG at report time by ECharts' server-side renderer: no
@@ -18,14 +19,6 @@ function render(option: Option, width = 960, height = 300): string {
 }
 
 const sec = (ms: number, t0: number) => Math.round(((ms - t0) / 1000) * 1000) / 1000;
-
-/** t_f of the phase: when the last inject of the timeline's first instant completed (metrics.md). */
-export function phaseInjectedAt(faults: readonly FaultRecord[]): number | null {
-  if (faults.length === 0) return null;
-  const planned = (f: FaultRecord) => f.plannedAtMs ?? f.injectStartedAtMs;
-  const first = Math.min(...faults.map(planned));
-  return Math.max(...faults.filter((f) => planned(f) === first).map((f) => f.injectedAtMs));
-}
 
 /** Vertical markers: fault injected/reverted, recovery and failover points. */
 function markers(faults: readonly FaultRecord[], t0: number, extra: { at: number | null; label: string; color: string }[] = []): Option {

@@ -13,7 +13,7 @@ import { analyseRun } from './analyse-run.js';
 import { FaultsInFlight } from './faults-in-flight.js';
 import { capacityResult, predictCapacity } from '../analysis/capacity.js';
 import { faultImpacts, runEjectionTimeMs } from '../analysis/fault-impact.js';
-import { expandTimeline, timelineSteps } from '../core/timeline.js';
+import { expandTimeline, phaseInjectedAt, timelineSteps } from '../core/timeline.js';
 import { analyseControlPlane } from '../analysis/control-plane.js';
 import { placementCheck } from '../analysis/placement.js';
 import { binSize, controlPlaneSeries } from '../analysis/series.js';
@@ -107,10 +107,8 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   }
   const done = faults.records;
   if (done.length > 0) {
-    const first = Math.min(...done.map((r) => r.plannedAtMs ?? r.injectStartedAtMs));
     faultStart = Math.min(...done.map((r) => r.injectStartedAtMs));
-    // t_f: when the last inject action of the first instant completed (all of them, for faults injected together).
-    injectedAt = Math.max(...done.filter((r) => (r.plannedAtMs ?? r.injectStartedAtMs) === first).map((r) => r.injectedAtMs));
+    injectedAt = phaseInjectedAt(done)!;
     recoveryStart = Math.max(...done.map((r) => r.revertStartedAtMs ?? clock.now()));
     revertedAt = Math.max(...done.map((r) => r.revertedAtMs ?? recoveryStart));
     readyAt = Math.max(...done.map((r) => r.revertReadyAtMs ?? revertedAt));
@@ -119,7 +117,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     try {
       // The recovery phase lasts its length after everything is back (for the local provider that is at once).
       mark('recovery', `${ex.phases.recovery} ms`);
-      await sleepUntil(Math.max(recoveryStart, readyAt) + ex.phases.recovery);
+      await sleepUntil(readyAt + ex.phases.recovery);
     } catch (error) {
       failure = error;
     }

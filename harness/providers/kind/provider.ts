@@ -10,7 +10,7 @@ import { renderIstio, validateIstio } from '../../mesh/istio.js';
 import { formatRecords, type RequestRecord } from '../../traffic/record.js';
 import { K6_SCRIPT } from '../../traffic/k6/run.js';
 import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
-import { awaitPodsReady, echoAdmin, echoAdminArgs } from '../kubernetes/echo-admin.js';
+import { awaitPodsReady, echoAdmin, echoState } from '../kubernetes/echo-admin.js';
 import { Kube } from '../kubernetes/kube.js';
 import { CLIENT_LABEL, clientJobs, echoDeployments, echoService, K6_IMAGE, k6ScriptConfigMap, namespace, NAMESPACE, SERVICE_HOST, validateAll } from '../kubernetes/manifests.js';
 import { awaitClientsReady, collectClientRecords, stopClientDriver } from '../kubernetes/records.js';
@@ -277,49 +277,30 @@ export class KindProvider implements Provider {
           },
         };
       }
-      case 'drain-listeners': {
-        // At the application: the echo closes its listener and every open connection, and reopens on restore.
-        const pods = await this.podsMatching(selector);
-        const ids = await Promise.all(
-          pods.map(async ({ cluster, pod }) => {
-            const resource = { kind: 'pod-drained' as const, context: kubeContext(cluster), namespace: NAMESPACE, pod };
-            return (await scope.acquire(resource, () => echoAdmin(this.kube(cluster), NAMESPACE, pod, 'drain'))).id;
-          }),
-        );
-        return {
-          target,
-          affected: pods.map((p) => p.pod),
-          revert: scope.releasing(ids),
-          awaitRecovered: async () => {
-            for (const c of this.clusters) await awaitPodsReady(this.kube(c), NAMESPACE, pods.filter((p) => p.cluster === c).map((p) => p.pod));
-          },
-        };
-      }
+      case 'drain-listeners':
       case 'http-error':
       case 'latency': {
-        // Through the echo's admin endpoint in each pod, as locally; the pods stay Ready (a gray failure).
+        // Through the echo's admin endpoint in each pod, as locally: a drain closes its listener and every
+        // open connection (the pod goes unready until restored); a gray fault leaves the pod Ready.
         const pods = await this.podsMatching(selector);
-        const { action, query } = grayCall(spec);
+        const { action, query } = spec.kind === 'drain-listeners' ? { action: 'drain' as const, query: '' } : grayCall(spec);
         const ids = await Promise.all(
           pods.map(async ({ cluster, pod }) => {
             const resource = { kind: 'pod-drained' as const, context: kubeContext(cluster), namespace: NAMESPACE, pod };
             return (await scope.acquire(resource, () => echoAdmin(this.kube(cluster), NAMESPACE, pod, action, query))).id;
           }),
         );
-        const observe = async () =>
-          mergeArrivals(
-            await Promise.all(
-              pods.map(async ({ cluster, pod }) => {
-                const { stdout } = await this.kube(cluster).run(echoAdminArgs(NAMESPACE, pod, 'state'), { context: `read the state of ${pod}`, timeoutMs: 30_000 }).catch(() => ({ stdout: '' }));
-                try {
-                  return JSON.parse(stdout) as unknown;
-                } catch {
-                  return null;
-                }
-              }),
-            ),
-          );
-        return { target, mode: describeGray(spec), affected: pods.map((p) => p.pod), revert: scope.releasing(ids), observe };
+        const common = { target, affected: pods.map((p) => p.pod), revert: scope.releasing(ids) };
+        if (spec.kind === 'drain-listeners') {
+          return {
+            ...common,
+            awaitRecovered: async () => {
+              for (const c of this.clusters) await awaitPodsReady(this.kube(c), NAMESPACE, pods.filter((p) => p.cluster === c).map((p) => p.pod));
+            },
+          };
+        }
+        const observe = async () => mergeArrivals(await Promise.all(pods.map(({ cluster, pod }) => echoState(this.kube(cluster), NAMESPACE, pod))));
+        return { ...common, mode: describeGray(spec), observe };
       }
       case 'kill-instance': {
         const pods = await this.podsMatching(selector);
@@ -411,14 +392,7 @@ export class KindProvider implements Provider {
     const out: InstanceLoad[] = [];
     for (const node of this.o.experiment.topology.nodes.filter((n) => n.capacity && n.instances.length > 0)) {
       for (const { cluster, pod } of await this.podsMatching({ node: node.name })) {
-        const { stdout } = await this.kube(cluster).run(echoAdminArgs(NAMESPACE, pod, 'state'), { context: `read the load of ${pod}`, timeoutMs: 30_000 }).catch(() => ({ stdout: '' }));
-        let state: unknown = null;
-        try {
-          state = JSON.parse(stdout);
-        } catch {
-          state = null;
-        }
-        out.push(loadFromState(pod, node.capacity!.rps, state));
+        out.push(loadFromState(pod, node.capacity!.rps, await echoState(this.kube(cluster), NAMESPACE, pod)));
       }
     }
     return out;

@@ -25,3 +25,13 @@ export function awaitPodsReady(kube: Kube, namespace: string, pods: readonly str
   if (pods.length === 0) return Promise.resolve();
   return kube.run(['-n', namespace, 'wait', '--for=condition=Ready', ...pods.map((p) => `pod/${p}`), '--timeout', `${timeoutS}s`], { context: `wait for ${pods.join(', ')} to be Ready`, timeoutMs: timeoutS * 1000 + 10_000 });
 }
+
+/** The echo's `/state` (load counters, gray-fault arrivals), or null when it does not answer. */
+export async function echoState(kube: Kube, namespace: string, pod: string): Promise<unknown> {
+  const { stdout } = await kube.run(echoAdminArgs(namespace, pod, 'state'), { context: `read the state of ${pod}`, timeoutMs: 30_000 }).catch(() => ({ stdout: '' }));
+  try {
+    return JSON.parse(stdout) as unknown;
+  } catch {
+    return null;
+  }
+}

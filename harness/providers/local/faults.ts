@@ -5,7 +5,7 @@ import { processStartTicks } from '../../exec/index.js';
 import type { InjectedFault } from '../provider.js';
 import type { LocalProviderOptions, LocalProvider } from './provider.js';
 import { partitionRules } from './partition.js';
-import { describeGray, grayCall, isGray, mergeArrivals, type GrayFault } from '../../workloads/gray.js';
+import { describeGray, grayCall, isGray, mergeArrivals } from '../../workloads/gray.js';
 
 // Local fault implementations. Each target's undo is in the ledger before the
 // fault acts; revert undoes them all and is idempotent.
@@ -41,24 +41,16 @@ async function freezeInstance(p: LocalProvider, name: string, o: LocalProviderOp
   return { release: () => o.scope.release(id) };
 }
 
-async function drainInstance(p: LocalProvider, name: string, o: LocalProviderOptions): Promise<Step> {
+/**
+ * A drain or a gray failure through the echo's admin endpoint (`POST /<action>?<query>`);
+ * its undo (/restore, which undoes either) is in the ledger first.
+ */
+async function adminFault(p: LocalProvider, name: string, o: LocalProviderOptions, action: string, query = ''): Promise<Step> {
   const { plan } = p.instance(name);
   const adminUrl = `http://${plan.host}:${plan.adminPort}`;
   const { id } = await o.scope.acquire({ kind: 'drained', adminUrl, label: name }, async () => {
-    const res = await fetch(`${adminUrl}/drain`, { method: 'POST', signal: AbortSignal.timeout(2000) });
-    if (!res.ok) throw new Error(`drain of ${name} answered ${res.status}`);
-  });
-  return { release: () => o.scope.release(id) };
-}
-
-/** A gray failure through the echo's admin endpoint; its undo (/restore) is in the ledger first. */
-async function grayInstance(p: LocalProvider, name: string, o: LocalProviderOptions, spec: GrayFault): Promise<Step> {
-  const { plan } = p.instance(name);
-  const adminUrl = `http://${plan.host}:${plan.adminPort}`;
-  const { action, query } = grayCall(spec);
-  const { id } = await o.scope.acquire({ kind: 'drained', adminUrl, label: name }, async () => {
-    const res = await fetch(`${adminUrl}/${action}?${query}`, { method: 'POST', signal: AbortSignal.timeout(2000) });
-    if (!res.ok) throw new Error(`${spec.kind} on ${name} answered ${res.status}: ${await res.text()}`);
+    const res = await fetch(`${adminUrl}/${action}${query ? `?${query}` : ''}`, { method: 'POST', signal: AbortSignal.timeout(2000) });
+    if (!res.ok) throw new Error(`${action} of ${name} answered ${res.status}: ${await res.text()}`);
   });
   return { release: () => o.scope.release(id) };
 }
@@ -117,7 +109,7 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
   let mode: string | undefined;
   switch (spec.kind) {
     case 'drain-listeners':
-      plan = { affected: instances, steps: instances.map((i) => drainInstance(p, i, o)) };
+      plan = { affected: instances, steps: instances.map((i) => adminFault(p, i, o, 'drain')) };
       break;
     case 'kill-instance':
       plan = { affected: instances, steps: instances.map((i) => killInstance(p, i, o)) };
@@ -125,7 +117,8 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     case 'http-error':
     case 'latency':
       mode = describeGray(spec);
-      plan = { affected: instances, steps: instances.map((i) => grayInstance(p, i, o, spec)) };
+      const { action, query } = grayCall(spec);
+      plan = { affected: instances, steps: instances.map((i) => adminFault(p, i, o, action, query)) };
       break;
     case 'freeze-instance':
       plan = { affected: instances, steps: instances.map((i) => freezeInstance(p, i, o)) };
@@ -175,18 +168,7 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     await revert().catch(() => undefined);
     throw (failure as PromiseRejectedResult).reason;
   }
-  const observe = isGray(spec)
-    ? async () =>
-        mergeArrivals(
-          await Promise.all(
-            plan.affected.map(async (name) => {
-              const { plan: instance } = p.instance(name);
-              const res = await fetch(`http://${instance.host}:${instance.adminPort}/state`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-              return res?.ok ? ((await res.json()) as unknown) : null;
-            }),
-          ),
-        )
-    : undefined;
+  const observe = isGray(spec) ? async () => mergeArrivals(await Promise.all(plan.affected.map((name) => p.echoState(name)))) : undefined;
   const backs = steps.flatMap((s) => (s.back ? [s.back] : []));
   const awaitRecovered = backs.length ? async () => void (await Promise.all(backs.map((b) => b()))) : undefined;
   return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, revert, ...(observe ? { observe } : {}), ...(awaitRecovered ? { awaitRecovered } : {}) };

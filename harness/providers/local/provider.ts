@@ -201,13 +201,16 @@ export class LocalProvider implements Provider {
     return this.o.scope.releaseAll();
   }
 
+  /** An instance's `/state` (load counters, gray-fault arrivals), or null when it does not answer. */
+  async echoState(name: string): Promise<unknown> {
+    const { plan } = this.instance(name);
+    const res = await fetch(`http://${plan.host}:${plan.adminPort}/state`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+    return res?.ok ? ((await res.json()) as unknown) : null;
+  }
+
   async instanceLoad(): Promise<InstanceLoad[]> {
     const out: InstanceLoad[] = [];
-    for (const i of this.o.experiment.topology.instances.filter((x) => x.capacity)) {
-      const { plan } = this.instance(i.name);
-      const res = await fetch(`http://${plan.host}:${plan.adminPort}/state`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-      out.push(loadFromState(i.name, i.capacity!.rps, res?.ok ? ((await res.json()) as unknown) : null));
-    }
+    for (const i of this.o.experiment.topology.instances.filter((x) => x.capacity)) out.push(loadFromState(i.name, i.capacity!.rps, await this.echoState(i.name)));
     return out;
   }
 
