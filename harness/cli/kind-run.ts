@@ -90,7 +90,7 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     const start = o.clock.now() + provider.trafficLeadMs;
     await provider.startTraffic({ startAt: start, maxDurationMs: ex.phases.baseline + ex.phases.fault + ex.phases.recovery + 30_000 });
     if (provider.controlPlane) {
-      section(`control-plane probe: ${provider.controlPlane.members.length} etcd members behind the API server of ${provider.controlPlane.context}`);
+      section(`control-plane probe: ${provider.controlPlane.members.length} etcd members, one stream to each member's own API server (${provider.controlPlane.context} credentials, not kind's load balancer)`);
       provider.controlPlane.startProbes(start);
     }
     print(`# baseline ${ex.phases.baseline} ms`);

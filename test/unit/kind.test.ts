@@ -147,7 +147,7 @@ describe('control-plane experiments on kind', () => {
     // etcd-member-loss takes the leader: the plan asks members for their metrics before choosing.
     await printKindPlan({ experiment: ex(etcdMemberLoss), clock: systemClock, keep: false, istioVersion: '1.30.0', image: 'img', print: (s) => lines.push(s) });
     const plan = lines.join('\n');
-    expect(plan).toContain('## control-plane probe: 3 etcd members behind the API server of kind-fh-c1');
+    expect(plan).toContain("## control-plane probe: 3 etcd members, one stream to each member's own API server (kind-fh-c1 credentials, not kind's load balancer)");
     expect(plan).toContain('name: failover-harness-probe');
     expect(plan).toContain('$ docker exec fh-c1-control-plane2 curl -fsS --max-time 1 http://127.0.0.1:2381/metrics');
     const inject = plan.slice(plan.indexOf('## inject'), plan.indexOf('## revert'));
