@@ -17,7 +17,7 @@ export function binSize(durationMs: number, maxBins = 600): number {
 }
 
 /** The coarsest locality level at which successful requests differ; one pass, stops early. */
-function groupLevel(records: readonly RequestRecord[]): ClientSeries['groupBy'] {
+function groupLevel(records: Iterable<RequestRecord>): ClientSeries['groupBy'] {
   let first: RequestRecord | undefined;
   let level: ClientSeries['groupBy'] = 'instance';
   for (const r of records) {
@@ -33,7 +33,8 @@ function groupLevel(records: readonly RequestRecord[]): ClientSeries['groupBy'] 
   return level;
 }
 
-export function clientSeries(records: readonly RequestRecord[], start: number, end: number, binMs: number): ClientSeries {
+/** `records` in any order; read twice. */
+export function clientSeries(records: Iterable<RequestRecord>, start: number, end: number, binMs: number): ClientSeries {
   const n = Math.max(1, Math.ceil((end - start) / binMs));
   const groupBy = groupLevel(records);
   const groupIndex = new Map<string, number>();

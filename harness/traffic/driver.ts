@@ -4,18 +4,20 @@
 //               [--stop-file PATH] [--summary PATH]
 // Stops on SIGTERM (after in-flight requests settle), when --stop-file appears
 // (how the harness stops a driver in a kind Job, where it cannot signal it),
-// or at --max-duration-ms. --summary gets {client, sent, recorded} once every
-// record is written, so whoever copies the records can check none is missing.
-import { createWriteStream, existsSync, renameSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+// or at --max-duration-ms. --summary gets {client, sent, recorded, scheduled,
+// notSent, lag…, maxGapMs} once every record is written, so whoever copies
+// the records can check none is missing, and the run can say how well the
+// driver kept time. The sending itself is sender.ts.
+import { createWriteStream, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { systemClock } from '../core/clock.js';
-import { isIdentity } from '../workloads/identity.js';
-import type { ErrorClass, RequestRecord } from './record.js';
-import { dueAt, dueCount } from './schedule.js';
+import type { RequestRecord } from './record.js';
+import { Sender } from './sender.js';
+import { connectionBudget } from './send-stats.js';
 import { isAllowedTarget } from './target-guard.js';
-
-const MAX_IN_FLIGHT = 2000;
 
 const { values } = parseArgs({
   options: {
@@ -50,105 +52,74 @@ if (!isAllowedTarget(target.hostname, values['allow-target'] ?? [])) {
 const toStdout = values.out === '-';
 const out = toStdout ? process.stdout : createWriteStream(values.out, { flags: 'a' });
 const info = (line: string) => (toStdout ? console.error(line) : console.log(line));
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 const clock = systemClock;
-let inFlight = 0;
-let recorded = 0;
 
-function write(record: RequestRecord): void {
-  recorded++;
-  out.write(`${JSON.stringify(record)}\n`);
-}
-
-function classify(error: NodeJS.ErrnoException): ErrorClass {
-  if (error.code === 'ECONNREFUSED') return 'connection-refused';
-  if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return 'connection-reset';
-  if (error.name === 'TimeoutError' || error.code === 'ETIMEDOUT') return 'timeout';
-  return 'other';
-}
-
-function send(): void {
-  const sentAt = clock.now();
-  const base = { client, sentAt, instance: null, cluster: null, region: null, zone: null, subzone: null };
-  if (inFlight >= MAX_IN_FLIGHT) {
-    write({ ...base, latencyMs: 0, status: 0, error: 'driver-overload' });
-    return;
+/** The soft open-files limit (Linux), which bounds the connections the driver may open. */
+function fdLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : 1024;
+  } catch {
+    return 1024;
   }
-  inFlight++;
-  let settled = false;
-  const finish = (record: RequestRecord) => {
-    if (settled) return;
-    settled = true;
-    inFlight--;
-    write(record);
-  };
-  // The client's name, so an instance can tell when it last heard from it (gray faults).
-  const req = request(target, { agent, timeout: timeoutMs, headers: { 'x-fh-client': client } }, (res) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('error', (error) => finish({ ...base, latencyMs: clock.now() - sentAt, status: res.statusCode ?? 0, error: classify(error) }));
-    res.on('end', () => {
-      const latencyMs = clock.now() - sentAt;
-      const status = res.statusCode ?? 0;
-      let who: unknown;
-      try {
-        who = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        who = undefined;
-      }
-      if (status !== 200) {
-        // An error an instance answered itself (a gray failure) says who; one from the sidecar does not.
-        const by = isIdentity(who) ? { instance: who.instance, cluster: who.cluster, region: who.region, zone: who.zone, subzone: who.subzone } : {};
-        return finish({ ...base, ...by, latencyMs, status, error: 'http-status' });
-      }
-      if (!isIdentity(who)) return finish({ ...base, latencyMs, status, error: 'bad-response' });
-      finish({ ...base, latencyMs, status, error: null, instance: who.instance, cluster: who.cluster, region: who.region, zone: who.zone, subzone: who.subzone });
+}
+
+// Records are written as they are made, in batches: one write per flush, not per request.
+let batch = '';
+function flush(): void {
+  if (batch === '') return;
+  out.write(batch);
+  batch = '';
+}
+function write(record: RequestRecord): void {
+  batch += `${JSON.stringify(record)}\n`;
+  if (batch.length > 256 * 1024) flush();
+}
+
+// The client's name, so an instance can tell when it last heard from it (gray faults).
+const headers = { 'x-fh-client': client };
+const connections = connectionBudget(rate, timeoutMs, fdLimit());
+const sender = new Sender({ client, target, rate, timeoutMs, connections, clock, record: write, headers });
+
+/**
+ * Runs the very code of the run (a Sender at the run's rate) against a
+ * throwaway responder on this process's own loopback before the first due
+ * request: undici compiles its HTTP parser on the first connection and the
+ * JIT needs thousands of passes through the same functions, which otherwise
+ * cost the first second tens of ms of lag at high rates. The responder is a
+ * bare socket writing a canned answer, so the warm-up spends its time in the
+ * driver's code. Nothing reaches the target. Best effort, within `budgetMs`.
+ */
+async function warmUp(budgetMs: number): Promise<void> {
+  if (budgetMs < 100) return;
+  const body = JSON.stringify({ instance: 'warm-up', node: '-', cluster: '-', region: '-', zone: '-', subzone: '' });
+  const answer = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      for (let at = chunk.indexOf('\r\n\r\n'); at >= 0; at = chunk.indexOf('\r\n\r\n', at + 4)) socket.write(answer);
     });
   });
-  req.on('timeout', () => {
-    finish({ ...base, latencyMs: clock.now() - sentAt, status: 0, error: 'timeout' });
-    req.destroy();
-  });
-  req.on('error', (error: NodeJS.ErrnoException) => finish({ ...base, latencyMs: clock.now() - sentAt, status: 0, error: classify(error) }));
-  req.end();
-}
-
-// All clients start at one agreed instant so their phases line up.
-const start = Math.max(clock.now(), Number(values['start-at'] ?? 0));
-let sent = 0;
-let running = true;
-let timer: NodeJS.Timeout | undefined;
-
-function tick(): void {
-  if (!running) return;
-  const now = clock.now();
-  if (now - start >= maxDuration) return void stop();
-  const due = dueCount(start, now, rate);
-  while (sent < due) {
-    send();
-    sent++;
+  try {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+    const local = new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    const warm = new Sender({ client, target: local, rate: Math.min(rate, 20_000), timeoutMs, connections, clock, record: (r) => void JSON.stringify(r), headers });
+    await warm.run(clock.now(), budgetMs - timeoutMs / 4);
+  } catch {
+    // no loopback here (a namespace with lo down): start cold
+  } finally {
+    server.close();
   }
-  timer = setTimeout(tick, Math.max(0, dueAt(start, sent, rate) - clock.now()));
+  // Collect the warm-up's garbage now rather than in the first second of the run.
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
+let stopping = false;
 async function stop(): Promise<void> {
-  if (!running) return;
-  running = false;
-  if (timer) clearTimeout(timer);
-  // Let in-flight requests settle (each is bounded by the request timeout).
-  const deadline = clock.now() + timeoutMs + 500;
-  while (inFlight > 0 && clock.now() < deadline) await clock.sleep(20);
-  agent.destroy();
-  const done = () => {
-    if (values.summary) {
-      // Written whole, then renamed: a reader never sees half a summary.
-      writeFileSync(`${values.summary}.tmp`, `${JSON.stringify({ client, sent, recorded })}\n`);
-      renameSync(`${values.summary}.tmp`, values.summary);
-    }
-    process.exit(0);
-  };
-  if (toStdout) out.write('', done);
-  else out.end(done);
+  if (stopping) return;
+  stopping = true;
+  await sender.stop();
 }
 
 process.on('SIGTERM', () => void stop());
@@ -162,5 +133,24 @@ if (stopFile) {
     }
   }, 100);
 }
+
+// All clients start at one agreed instant so their phases line up.
+const start = Math.max(clock.now(), Number(values['start-at'] ?? 0));
 info(`scheduled ${client} ${start}`);
-setTimeout(tick, Math.max(0, start - clock.now()));
+// Only rates that need it, and only when the start leaves time: a warm-up never delays the agreed start.
+if (rate >= 500) await warmUp(Math.min(1500, start - clock.now() - 300));
+const flushTimer = setInterval(flush, 20);
+await sender.run(start, maxDuration);
+clearInterval(flushTimer);
+flush();
+const done = () => {
+  if (values.summary) {
+    // Written whole, then renamed: a reader never sees half a summary.
+    const { sent, ...figures } = sender.stats.summary();
+    writeFileSync(`${values.summary}.tmp`, `${JSON.stringify({ client, sent, recorded: sender.recorded, scheduled: sender.scheduled, ...figures })}\n`);
+    renameSync(`${values.summary}.tmp`, values.summary);
+  }
+  process.exit(0);
+};
+if (toStdout) out.write('', done);
+else out.end(done);

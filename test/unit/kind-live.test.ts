@@ -199,7 +199,8 @@ describe('#8 readiness gate before traffic; #9 records never from logs', () => {
     const rec = (error: RequestRecord['error'] = null): RequestRecord => ({ client: 'c', sentAt: 0, latencyMs: 1, status: 200, error, instance: 'i', cluster: 'c', region: 'r', zone: 'z', subzone: null });
     expect(recordCountProblem('{"sent":2,"recorded":2}', [rec(), rec()], false)).toBeNull();
     expect(recordCountProblem('{"sent":3,"recorded":3}', [rec(), rec()], false)).toBe('copied 2 records, the driver wrote 3');
-    expect(recordCountProblem('{"sent":3,"recorded":2}', [rec(), rec()], false)).toMatch(/sent 3 requests but recorded 2/);
+    expect(recordCountProblem('{"sent":3,"recorded":2}', [rec(), rec()], false)).toMatch(/scheduled 3 requests but recorded 2/);
+    expect(recordCountProblem('{"sent":1,"scheduled":2,"recorded":2}', [rec(), rec('driver-overload')], false)).toBeNull();
     expect(recordCountProblem('{"metrics":{"http_reqs":{"count":1}}}', [rec(), rec('driver-overload')], true)).toBeNull();
     expect(recordCountProblem('{"metrics":{"http_reqs":{"values":{"count":2}}}}', [rec()], true)).toBe('copied 1 request records, k6 counted 2 requests');
     expect(recordCountProblem('not json', [], false)).toMatch(/not JSON/);

@@ -31,10 +31,12 @@ export function recordCountProblem(summaryText: string, records: readonly Reques
     const sent = records.filter((r) => r.error !== 'driver-overload').length;
     return sent === count ? null : `copied ${sent} request records, k6 counted ${count} requests`;
   }
-  const s = summary as { sent?: unknown; recorded?: unknown };
-  if (typeof s.recorded !== 'number' || typeof s.sent !== 'number') return "the driver's summary has no sent/recorded counts";
+  // `scheduled`: every request due, sent or recorded as the driver's overload.
+  const s = summary as { sent?: unknown; recorded?: unknown; scheduled?: unknown };
+  const scheduled = typeof s.scheduled === 'number' ? s.scheduled : s.sent;
+  if (typeof s.recorded !== 'number' || typeof scheduled !== 'number') return "the driver's summary has no scheduled/recorded counts";
   if (records.length !== s.recorded) return `copied ${records.length} records, the driver wrote ${s.recorded}`;
-  if (s.recorded !== s.sent) return `the driver sent ${s.sent} requests but recorded ${s.recorded} (some never settled)`;
+  if (s.recorded !== scheduled) return `the driver scheduled ${scheduled} requests but recorded ${s.recorded} (some never settled)`;
   return null;
 }
 

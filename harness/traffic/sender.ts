@@ -1,0 +1,301 @@
+import { Client, type Dispatcher } from 'undici';
+import type { Clock } from '../core/clock.js';
+import { isIdentity, type Identity } from '../workloads/identity.js';
+import type { ErrorClass, RequestRecord } from './record.js';
+import { dueAt } from './schedule.js';
+import { SendStats, tooLate } from './send-stats.js';
+
+// One client's open-model request stream over undici connections: request i
+// is due at start + i/rate, whatever earlier ones are doing. Every request
+// due ends as exactly one record: answered, failed, timed out, or, when the
+// driver could not send it on time, 'driver-overload' (the driver's failure,
+// never the service's). The driver script wires this to its arguments and
+// its records file; the same class runs the warm-up.
+
+export interface SenderOptions {
+  client: string;
+  target: URL;
+  rate: number;
+  timeoutMs: number;
+  /** Most connections open at once (one request in flight on each). */
+  connections: number;
+  clock: Clock;
+  record: (r: RequestRecord) => void;
+  headers?: Record<string, string>;
+}
+
+/**
+ * New connections being opened at once, at most: a burst after a stall must
+ * not become hundreds of simultaneous connects (measured at 10k req/s: 8 or
+ * 64 at once cost more lag than 2; see bench/driver.ts).
+ */
+const MAX_CONNECTING = 2;
+
+/** The driver's own figures are also given without its first second, when connections are still being opened. */
+export const STEADY_AFTER_MS = 1000;
+
+function classify(error: Error & { code?: string }): ErrorClass {
+  const code = error.code ?? '';
+  if (code === 'ECONNREFUSED') return 'connection-refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return 'connection-reset';
+  if (error.name === 'TimeoutError' || code === 'ETIMEDOUT' || code.endsWith('_TIMEOUT')) return 'timeout';
+  return 'other';
+}
+
+// A body seen once is parsed once: instances answer the same identity every time.
+const bodies = new Map<string, Identity | null>();
+function identityOf(body: string): Identity | null {
+  let who = bodies.get(body);
+  if (who === undefined) {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      who = isIdentity(parsed) ? parsed : null;
+    } catch {
+      who = null;
+    }
+    if (bodies.size > 1024) bodies.clear();
+    bodies.set(body, who);
+  }
+  return who;
+}
+
+interface Connection {
+  client: Client;
+  opening: boolean;
+}
+
+/** One request on one connection; settled once, by its answer, its error or the sweep's timeout. */
+class Exchange implements Dispatcher.DispatchHandler {
+  settled = false;
+  private controller: Dispatcher.DispatchController | undefined;
+  private status = 0;
+  private body = '';
+  private released = false;
+
+  constructor(
+    private readonly sender: Sender,
+    readonly sentAt: number,
+    private readonly conn: Connection,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.body += chunk.toString('utf8');
+  }
+
+  onResponseEnd(): void {
+    const who = identityOf(this.body);
+    // An error an instance answered itself (a gray failure) says who; one from the sidecar does not.
+    if (this.status !== 200) this.finish(this.status, 'http-status', who);
+    else this.finish(200, who ? null : 'bad-response', who);
+    this.release();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+    this.finish(0, classify(error), null);
+    this.release();
+  }
+
+  /** The sweep found it older than the timeout. */
+  timeOut(now: number): void {
+    if (this.settled) return;
+    this.record(now, 0, 'timeout', null);
+    const e = new Error('request timeout');
+    e.name = 'TimeoutError';
+    this.controller?.abort(e);
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.sender.connectionFree(this.conn);
+  }
+
+  private finish(status: number, error: ErrorClass | null, who: Identity | null): void {
+    if (!this.settled) this.record(this.sender.clock.now(), status, error, who);
+  }
+
+  private record(now: number, status: number, error: ErrorClass | null, who: Identity | null): void {
+    this.settled = true;
+    this.sender.settle({
+      client: this.sender.client,
+      sentAt: this.sentAt,
+      latencyMs: now - this.sentAt,
+      status,
+      error,
+      instance: who?.instance ?? null,
+      cluster: who?.cluster ?? null,
+      region: who?.region ?? null,
+      zone: who?.zone ?? null,
+      subzone: who?.subzone ?? null,
+    });
+  }
+}
+
+export class Sender {
+  readonly client: string;
+  readonly clock: Clock;
+  readonly stats = new SendStats();
+  /** Requests due so far, and records made so far: equal once everything has settled. */
+  scheduled = 0;
+  recorded = 0;
+  private readonly origin: string;
+  private readonly path: string;
+  private readonly headers: Record<string, string>;
+  private readonly connectOptions: Client.Options;
+  private readonly idle: Connection[] = [];
+  private readonly all: Client[] = [];
+  private opening = 0;
+  private waiting: number[] = [];
+  private waitingHead = 0;
+  private pending: Exchange[] = [];
+  private pendingHead = 0;
+  private start = 0;
+  private running = false;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private stopped: (() => void) | undefined;
+  private maxDurationMs = Infinity;
+
+  constructor(private readonly o: SenderOptions) {
+    this.client = o.client;
+    this.clock = o.clock;
+    this.origin = o.target.origin;
+    this.path = `${o.target.pathname}${o.target.search}`;
+    this.headers = o.headers ?? {};
+    this.connectOptions = {
+      pipelining: 1,
+      connectTimeout: o.timeoutMs,
+      // Backstops: the sweep times requests out at timeoutMs already.
+      headersTimeout: o.timeoutMs + 1000,
+      bodyTimeout: o.timeoutMs + 1000,
+      // Idle connections are kept: a quiet spell must not cost a reconnect burst.
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 600_000,
+    };
+  }
+
+  /** Starts the schedule at `startMs`; resolves once `maxDurationMs` has passed or stop() was called, and every request has settled. */
+  run(startMs: number, maxDurationMs: number): Promise<void> {
+    this.start = startMs;
+    this.maxDurationMs = maxDurationMs;
+    this.running = true;
+    this.stats.steadyFrom = startMs + STEADY_AFTER_MS;
+    this.sweeper = setInterval(() => this.sweep(), 10);
+    const done = new Promise<void>((resolve) => (this.stopped = resolve));
+    this.timer = setTimeout(() => this.tick(), Math.max(0, startMs - this.clock.now()));
+    return done;
+  }
+
+  /** Stops scheduling, records what still waits for a connection as not sent, and lets in-flight requests settle (each bounded by the timeout). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
+    while (this.waitingHead < this.waiting.length) this.notSent(this.waiting[this.waitingHead++]!);
+    const deadline = this.clock.now() + this.o.timeoutMs + 500;
+    while (this.recorded < this.scheduled && this.clock.now() < deadline) await this.clock.sleep(10);
+    clearInterval(this.sweeper);
+    await Promise.all(this.all.map((c) => c.destroy().catch(() => undefined)));
+    this.stopped?.();
+  }
+
+  /** @internal a request settled */
+  settle(r: RequestRecord): void {
+    this.recorded++;
+    this.o.record(r);
+  }
+
+  /** @internal a connection is free again: the oldest waiting request still in time takes it. */
+  connectionFree(conn: Connection): void {
+    const now = this.clock.now();
+    while (this.waitingHead < this.waiting.length) {
+      const due = this.waiting[this.waitingHead++]!;
+      if (!tooLate(due, now, this.o.rate)) return this.dispatch(conn, due);
+      this.notSent(due);
+    }
+    if (this.waitingHead > 1024) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+    this.idle.push(conn);
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    const now = this.clock.now();
+    if (now - this.start >= this.maxDurationMs) return void this.stop();
+    let due = dueAt(this.start, this.scheduled, this.o.rate);
+    while (due <= now) {
+      this.scheduled++;
+      this.send(due, now);
+      due = dueAt(this.start, this.scheduled, this.o.rate);
+    }
+    const wait = due - this.clock.now();
+    // Below 2 ms a timer (1 ms granularity, often late) cannot hold the schedule:
+    // yield with setImmediate instead, keeping a core busy at high rates.
+    this.timer = wait < 2 ? setImmediate(() => this.tick()) : setTimeout(() => this.tick(), wait - 1);
+  }
+
+  private send(due: number, now: number): void {
+    // After a stall, what is already past the bound is not sent late in a burst: it is the driver's overload.
+    if (tooLate(due, now, this.o.rate)) return this.notSent(due);
+    // Idle connections are reused last-in first-out, so a steady rate runs on a small hot set.
+    const conn = this.idle.pop() ?? (this.all.length < this.o.connections && this.opening < MAX_CONNECTING ? this.open() : undefined);
+    if (conn) return this.dispatch(conn, due);
+    while (this.waitingHead < this.waiting.length && tooLate(this.waiting[this.waitingHead]!, now, this.o.rate)) this.notSent(this.waiting[this.waitingHead++]!);
+    this.waiting.push(due);
+  }
+
+  private open(): Connection {
+    const conn: Connection = { client: new Client(this.origin, this.connectOptions), opening: true };
+    this.all.push(conn.client);
+    this.opening++;
+    const opened = () => {
+      if (!conn.opening) return;
+      conn.opening = false;
+      this.opening--;
+    };
+    conn.client.once('connect', opened);
+    conn.client.once('connectionError', opened);
+    return conn;
+  }
+
+  private dispatch(conn: Connection, due: number): void {
+    const sentAt = this.clock.now();
+    this.stats.sentOne(due, sentAt);
+    const x = new Exchange(this, sentAt, conn);
+    this.pending.push(x);
+    conn.client.dispatch({ origin: this.origin, path: this.path, method: 'GET', headers: this.headers }, x);
+  }
+
+  private notSent(due: number): void {
+    this.stats.notSentOne();
+    this.settle({ client: this.client, sentAt: due, latencyMs: 0, status: 0, error: 'driver-overload', instance: null, cluster: null, region: null, zone: null, subzone: null });
+  }
+
+  /** Requests in the order they were sent: the oldest unsettled one is the next to time out. */
+  private sweep(): void {
+    const now = this.clock.now();
+    while (this.pendingHead < this.pending.length) {
+      const x = this.pending[this.pendingHead]!;
+      if (!x.settled && now - x.sentAt < this.o.timeoutMs) break;
+      x.timeOut(now);
+      this.pendingHead++;
+    }
+    if (this.pendingHead > 4096 && this.pendingHead * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.pendingHead);
+      this.pendingHead = 0;
+    }
+  }
+}
