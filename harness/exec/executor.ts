@@ -121,10 +121,18 @@ export const realExecutor: Executor = {
  * recorded with a pid so cleanup never signals a recycled pid.
  */
 export function processStartTicks(pid: number): number | undefined {
+  return processStat(pid)?.startTicks;
+}
+
+/**
+ * State (R, S, D, Z = zombie: dead, not yet reaped, X = dead) and start time of
+ * a process, from /proc/PID/stat; undefined when there is no such process.
+ */
+export function processStat(pid: number): { state: string; startTicks: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[19]);
+    return { state: fields[0] ?? '', startTicks: Number(fields[19]) };
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { processStartTicks } from '../../exec/executor.js';
+import { processStat } from '../../exec/executor.js';
 
 /** Pids of live processes whose environment carries NAME=VALUE (how a run marks its children). */
 export function pidsWithEnv(name: string, value: string): number[] {
@@ -17,9 +17,15 @@ export function pidsWithEnv(name: string, value: string): number[] {
   return pids;
 }
 
+/**
+ * Whether `pid` is still the process recorded (same start time) and alive. A
+ * zombie (killed, not yet reaped: its parent is stopped or is no init) is
+ * dead: it holds nothing and will never release what it made.
+ */
 export function isSameProcess(pid: number, startTicks: number | undefined): boolean {
-  const now = processStartTicks(pid);
-  return now !== undefined && (startTicks === undefined || now === startTicks);
+  const stat = processStat(pid);
+  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return false;
+  return startTicks === undefined || stat.startTicks === startTicks;
 }
 
 export function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
