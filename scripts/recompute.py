@@ -3,7 +3,8 @@
 harness's TypeScript analysis, and compares them with report.json.
 
 Usage: python3 scripts/recompute.py REPORT_DIR
-Exits 0 when every figure agrees, 1 otherwise (printing the differences).
+Exits 0 when every figure agrees, 1 otherwise (printing the differences), 2
+when a records file is missing, torn, or not the one the run recorded.
 Definitions are DESIGN.md's: phases by send time; error rate over all requests;
 served-by shares over successful requests; recovery time from t_f to the first
 request after the last sliding window (anchored at each request, cut at the
@@ -11,20 +12,44 @@ end of the run: the recovery phase counts too) whose success ratio is below the
 threshold. Requests the driver did not send on time (driver-overload) are
 counted apart and left out of every other figure.
 """
+import hashlib
 import json
 import sys
 from pathlib import Path
 
 
+def fail(message):
+    """Bad or changed input: one line naming file and line, exit 2 (no traceback)."""
+    print(f"recompute: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def load(report_dir):
     report = json.loads((report_dir / "report.json").read_text())
+    digests = report["records"].get("digests") or {}
     records = []
     for name in report["records"]["files"]:
-        for line in (report_dir / name).read_text().splitlines():
-            if line.strip():
+        path = report_dir / name
+        if not path.exists():
+            fail(f"{path}: missing; report.json lists it as one of the run's records")
+        data = path.read_bytes()
+        lines = 0
+        for number, line in enumerate(data.decode("utf-8").split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
                 record = json.loads(line)
-                if "client" in record:  # control-plane probe records have their own shape
-                    records.append(record)
+            except json.JSONDecodeError as error:
+                fail(f"{path}: line {number} is not a complete JSON record ({error.msg})")
+            lines += 1
+            if "client" in record:  # control-plane probe records have their own shape
+                records.append(record)
+        recorded = digests.get(name)
+        if recorded:
+            if lines != recorded["lines"]:
+                fail(f"{path}: {lines} records, the run wrote {recorded['lines']}")
+            if hashlib.sha256(data).hexdigest() != recorded["sha256"]:
+                fail(f"{path}: its SHA-256 differs from the one the run recorded: the file was edited after the run")
     return report, records
 
 

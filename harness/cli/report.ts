@@ -13,6 +13,7 @@ function main(argv: string[]): number {
     .description('Regenerate report.md, report.html and junit.xml of a run, or the history index of a reports folder.')
     .argument('[dir]', 'a run folder (with report.json), or with --index a reports folder (default reports)')
     .option('--index', 'write index.json and index.html for every run under the folder')
+    .option('--debug', 'print the stack trace of an unexpected error')
     .exitOverride();
   try {
     cmd.parse(argv);

@@ -277,5 +277,11 @@ export interface Journal {
   assertions: AssertionResult[];
   metrics: { requests: number; failed: number; worstRecoveryTimeMs: number | null; assertionsPassed: number; assertionsFailed: number };
   environment: Record<string, string>;
-  records: { files: string[]; count: number };
+  /**
+   * The raw records, relative to the run folder. `digests`: each file's line
+   * count and SHA-256 when the run ended, which `npm run report` and
+   * scripts/recompute.py check before trusting the file (absent in reports
+   * written before they were recorded).
+   */
+  records: { files: string[]; count: number; digests?: Record<string, { lines: number; sha256: string }> };
 }

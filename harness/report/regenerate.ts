@@ -5,7 +5,8 @@ import type { Journal } from '../core/journal.js';
 import type { ControlPlaneRecord, ProbeRecord, StatusRecord } from '../probes/record.js';
 import type { RequestRecord } from '../traffic/record.js';
 import { RecordColumns } from '../traffic/record-columns.js';
-import { readNdjson } from '../traffic/ndjson-file.js';
+import { readNdjson, TornLineError, type FileDigest } from '../traffic/ndjson-file.js';
+import { UsageError } from '../core/errors.js';
 import { writeAtomic } from './atomic-write.js';
 import { buildIndex, renderIndexHtml, summarize, type RunSummary } from './history.js';
 import { writeReports } from './write-reports.js';
@@ -17,6 +18,14 @@ export function readJournal(dir: string): Journal {
   return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Journal;
 }
 
+/** What differs between a records file and what report.json recorded of it, or null. */
+export function digestProblem(file: string, recorded: FileDigest, now: FileDigest): string | null {
+  if (now.lines < recorded.lines) return `${now.lines} records, the run wrote ${recorded.lines}: the file lost its tail from line ${now.lines + 1}`;
+  if (now.lines > recorded.lines) return `${now.lines} records, the run wrote ${recorded.lines}: lines were added after the run`;
+  if (now.sha256 !== recorded.sha256) return `its SHA-256 differs from the one the run recorded (${recorded.sha256.slice(0, 12)}…): ${file} was edited after the run`;
+  return null;
+}
+
 export function regenerate(dir: string): { journal: Journal; failures: string[]; records: number } {
   const journal = readJournal(dir);
   // Request records as columns (25 B each), not objects (~340 B): a million-record run regenerates in a few tens of MB.
@@ -26,13 +35,24 @@ export function regenerate(dir: string): { journal: Journal; failures: string[];
   let count = 0;
   for (const file of journal.records.files) {
     const path = join(dir, file);
-    if (!existsSync(path)) continue;
-    readNdjson<RequestRecord | ControlPlaneRecord>(path, (r) => {
-      count++;
-      if ('client' in r) requests.push(r);
-      else if (r.probe === 'status') statuses.push(r);
-      else probes.push(r);
-    });
+    const recorded = journal.records.digests?.[file];
+    if (!existsSync(path)) {
+      throw new UsageError(`${path}: missing; report.json lists it as one of the run's records`, 'restore the file from the run (or its CI artifact); nothing was regenerated');
+    }
+    let digest: FileDigest;
+    try {
+      digest = readNdjson<RequestRecord | ControlPlaneRecord>(path, (r) => {
+        count++;
+        if ('client' in r) requests.push(r);
+        else if (r.probe === 'status') statuses.push(r);
+        else probes.push(r);
+      });
+    } catch (error) {
+      if (error instanceof TornLineError) throw new UsageError(error.message, 'the file was cut or edited after the run; restore it from the run (or its CI artifact); nothing was regenerated');
+      throw error;
+    }
+    const problem = recorded && digestProblem(file, recorded, digest);
+    if (problem) throw new UsageError(`${path}: ${problem}`, 'restore the file from the run (or its CI artifact); nothing was regenerated');
   }
   const first = journal.clients[0];
   if (first) {

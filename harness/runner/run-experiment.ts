@@ -9,6 +9,8 @@ import type { PhaseWindows } from '../analysis/phase-windows.js';
 import type { RecoveryOptions } from '../analysis/time-metrics.js';
 import type { Provider } from '../providers/provider.js';
 import type { RequestRecord } from '../traffic/record.js';
+import { digestFile } from '../traffic/ndjson-file.js';
+import { existsSync } from 'node:fs';
 import { analyseRun } from './analyse-run.js';
 import { FaultsInFlight } from './faults-in-flight.js';
 import { capacityResult, predictCapacity } from '../analysis/capacity.js';
@@ -241,7 +243,11 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       assertionsFailed: failed,
     },
     environment: provider.facts(),
-    records: { files: files.map((f) => `records/${basename(f)}`), count: records.length + probes.length + statuses.length },
+    records: {
+      files: files.map((f) => `records/${basename(f)}`),
+      count: records.length + probes.length + statuses.length,
+      digests: Object.fromEntries(files.filter((f) => existsSync(f)).map((f) => [`records/${basename(f)}`, digestFile(f)])),
+    },
   };
   return { journal, failure: aborted ? undefined : failure };
 }

@@ -69,3 +69,30 @@ export function readNdjson<T>(path: string, each: (value: T, line: number) => vo
   }
   return { lines, sha256: hash.digest('hex') };
 }
+
+/** Line count and SHA-256 of a records file as it is on disk now, without parsing it. */
+export function digestFile(path: string): FileDigest {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  let lines = 0;
+  let inLine = false;
+  try {
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, CHUNK, null);
+      if (n === 0) break;
+      hash.update(chunk.subarray(0, n));
+      for (let i = 0; i < n; i++) {
+        const byte = chunk[i]!;
+        if (byte === 0x0a) {
+          if (inLine) lines++;
+          inLine = false;
+        } else if (byte !== 0x20 && byte !== 0x0d && byte !== 0x09) inLine = true;
+      }
+    }
+    if (inLine) lines++;
+  } finally {
+    closeSync(fd);
+  }
+  return { lines, sha256: hash.digest('hex') };
+}

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAST, readJournal, runCli, tempDir } from '../helpers/cli.js';
+import { FAST, readJournal, REPO, runCli, tempDir } from '../helpers/cli.js';
 
 // Opens report.html and the run index in real headless Chromium (Debian's
 // package): no console errors, no network requests, the verdict, every
@@ -84,5 +85,36 @@ describe('report.html in Chromium', () => {
     expect(output).toMatch(/regenerated .* from \d+ records/);
     // Same inputs, same charts (the series are recomputed from the raw records).
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(before);
+  });
+
+  it('a records file cut, torn, edited or missing after the run: report and recompute.py exit 2 naming file and line, nothing regenerated', async () => {
+    const src = dirs[1]!;
+    const journal = JSON.parse(readFileSync(join(src, 'report.json'), 'utf8')) as { records: { files: string[]; digests: Record<string, { lines: number }> } };
+    const file = journal.records.files.find((f) => f.endsWith('.ndjson') && journal.records.digests[f]!.lines > 2)!;
+    expect(journal.records.digests[file]!.lines).toBeGreaterThan(2);
+    const cases: [string, (text: string) => string | undefined, RegExp][] = [
+      ['cut at a line', (t) => t.split('\n').slice(0, -2).join('\n') + '\n', /lost its tail from line/],
+      ['torn last line', (t) => t.slice(0, t.length - 20), /line \d+ is not a complete JSON record/],
+      ['edited', (t) => t.replace(/"latencyMs":(\d)/, '"latencyMs":9$1'), /SHA-256 differs|edited/],
+      ['missing', () => undefined, /missing/],
+    ];
+    for (const [name, change, message] of cases) {
+      const dir = tempDir('tamper');
+      cpSync(src, dir, { recursive: true });
+      const path = join(dir, file);
+      const changed = change(readFileSync(path, 'utf8'));
+      if (changed === undefined) rmSync(path);
+      else writeFileSync(path, changed);
+      const html = readFileSync(join(dir, 'report.html'), 'utf8');
+      const report = await runCli([dir], 'report');
+      expect(report.exitCode, name).toBe(2);
+      expect(report.output, name).toMatch(message);
+      expect(report.output, name).toContain(file);
+      expect(readFileSync(join(dir, 'report.html'), 'utf8'), name).toBe(html);
+      const py = await execa('python3', ['scripts/recompute.py', dir], { cwd: REPO, reject: false });
+      expect(py.exitCode, name).toBe(2);
+      expect(py.stderr, name).toContain(file);
+      expect(py.stderr, name).not.toContain('Traceback');
+    }
   });
 });
