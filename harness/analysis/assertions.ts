@@ -37,7 +37,7 @@ export function metricValue(client: ClientResult, metric: MetricRef, faults: rea
     }
     case 'client-time':
       if (metric.name === 'ejection') return client.ejectionTimeMs ?? null;
-      return metric.name === 'recovery' ? client.recoveryTimeMs : metric.name === 'failover' ? client.timeToFailoverMs : client.failbackTimeMs;
+      return (metric.name === 'recovery' ? client.recoveryTimeMs : metric.name === 'failover' ? client.timeToFailoverMs : client.failbackTimeMs) ?? null;
     case 'phase-value':
       return client.phases[metric.phase][metric.name];
     case 'latency':

@@ -3,13 +3,14 @@
 // the documented code.
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeIndex } from '../report/regenerate.js';
 import { removeStaleLocks } from '../providers/local/subnet-lock.js';
 import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { METRIC_PATHS } from '../core/assertion-expr.js';
+import { prepareReportDir } from './report-dir.js';
 import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import { errorJournal } from '../runner/error-journal.js';
@@ -23,6 +24,7 @@ import { isLive } from '../providers/local/proc-scan.js';
 import { cleanupLedgers } from '../providers/local/cleanup.js';
 import { writeReports } from '../report/write-reports.js';
 import { formatActual } from '../report/format.js';
+import { controlPlaneCells, failoverSummary, summaryCells } from '../report/failover-summary.js';
 import { runExperiment } from '../runner/run-experiment.js';
 import { reportError } from './exit.js';
 import { RunConsole } from './console.js';
@@ -123,23 +125,6 @@ function checkOutstanding(cleanupFirst: boolean): Promise<void> | void {
   throw new EnvironmentError(`an earlier run died and left resources behind: ${what}`, 'run `npm run cleanup` (or pass --cleanup-first), then try again');
 }
 
-function prepareReportDir(dir: string | undefined, experiment: string): string {
-  const path = resolve(dir ?? `reports/${new Date().toISOString().replace(/[:.]/g, '-')}-${experiment}`);
-  // Kernel pseudo filesystems take writes they never keep (or hang on them): refuse them by name.
-  if (/^\/(proc|sys|dev)(\/|$)/.test(path)) throw new UsageError(`--report-dir ${path} is on a kernel pseudo filesystem`, 'choose a folder on a real filesystem, e.g. --report-dir /tmp/my-run');
-  if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`--report-dir ${path} exists and is not a directory`);
-  try {
-    mkdirSync(path, { recursive: true });
-    // Written and removed now, before anything is provisioned: a read-only folder fails here, not after the run.
-    const probe = join(path, `.fh-write-test-${process.pid}`);
-    writeFileSync(probe, '');
-    rmSync(probe);
-  } catch (error) {
-    throw new UsageError(`cannot write reports to ${path}: ${(error as Error).message}`, 'choose a writable folder with --report-dir');
-  }
-  return path;
-}
-
 function recoveryOptions(o: Options): { windowMs: number; threshold: number } {
   const windowMs = parseDuration(o.recoveryWindow ?? '') ?? Number.NaN;
   if (!(windowMs > 0)) throw new UsageError(`expected --recovery-window to be a duration like 1s, got "${o.recoveryWindow}"`);
@@ -148,18 +133,31 @@ function recoveryOptions(o: Options): { windowMs: number; threshold: number } {
   return { windowMs, threshold };
 }
 
+/**
+ * The end of a run on the console: failed assertions first (value and
+ * threshold), then the clients the fault touched, then the verdict with its
+ * count, and last the report to open.
+ */
 function printSummary(j: Journal, dir: string): void {
   console.log('');
-  for (const c of j.clients) {
-    console.log(
-      `  ${c.name.padEnd(20)} fault: ${c.phases.fault.failed}/${c.phases.fault.requests} failed, recovery ${formatActual(c.recoveryTimeMs, 'timeMs')}, failover ${formatActual(c.timeToFailoverMs, 'timeMs')}, failback ${formatActual(c.failbackTimeMs, 'timeMs')}`,
-    );
-  }
-  console.log('');
-  for (const a of j.assertions) console.log(`  ${a.passed ? '✓' : '✗'} ${a.name}  (actual ${formatActual(a.actual, a.metric)})`);
+  const failed = j.assertions.filter((a) => !a.passed);
+  const paint = runConsole.paint;
+  for (const a of failed) console.log(`  ${paint('red', '✗')} ${a.name}  (actual ${paint('bold', formatActual(a.actual, a.metric))}, expected ${a.op} ${formatActual(a.expected, a.metric)})`);
+  for (const a of j.assertions.filter((x) => x.passed)) console.log(`  ${paint('green', '✓')} ${a.name}  (actual ${formatActual(a.actual, a.metric)})`);
   if (j.status === 'unverified') console.log('  (no assertions: nothing was verified; add some with --assert or in the experiment)');
-  console.log(`\n${j.experiment}: ${j.status.toUpperCase()}${j.error ? `: ${j.error}` : ''}`);
-  console.log(`report: ${dir}/report.md`);
+  const summary = failoverSummary(j);
+  if (summary.rows.length > 0 || summary.untouched.length > 0) console.log('');
+  for (const r of summary.rows) {
+    const c = summaryCells(r);
+    console.log(`  ${r.client}: ${c.destination}`);
+    console.log(`    failover ${c.failover} · recovery ${c.recovery} · ${c.cost} · failback ${c.failback}`);
+  }
+  if (summary.untouched.length > 0) console.log(`  untouched by the fault: ${summary.untouched.join(', ')}`);
+  if (summary.controlPlane) console.log(`  control plane: ${controlPlaneCells(summary.controlPlane)}`);
+  const count = j.assertions.length > 0 ? `: ${failed.length > 0 ? `${failed.length} of ${j.assertions.length} assertions failed` : `${j.assertions.length} assertions passed`}` : '';
+  const verdictColour = j.status === 'passed' ? 'green' : j.status === 'failed' || j.status === 'error' ? 'red' : 'yellow';
+  console.log(`\n${j.experiment}: ${paint(verdictColour, j.status.toUpperCase())}${count}${j.error ? ` (${j.error})` : ''}`);
+  console.log(`report: ${dir}/report.html`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -234,7 +232,8 @@ async function main(argv: string[]): Promise<number> {
     makeProvider = ({ runId, reportDir, ledger, signal }) => createLocalProvider({ experiment, isolation: local, runId, reportDir, exec: realExecutor, clock: systemClock, signal, log, ledger });
   }
   await checkOutstanding(o.cleanupFirst ?? false);
-  const reportDir = prepareReportDir(o.reportDir, experiment.name);
+  const prepared = prepareReportDir(o.reportDir, experiment.name);
+  const reportDir = prepared.path;
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -252,13 +251,13 @@ async function main(argv: string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const ledger = new Ledger(stateDir(), runId);
   ledger.begin(experiment.name, process.pid, processStartTicks(process.pid), systemClock.now());
-  log(`run ${runId}: ${experiment.name} → ${reportDir}`);
+  log(`run ${runId}: ${experiment.name} → ${reportDir}${prepared.replaced ? ' (replacing the earlier run there)' : ''}`);
   let journal: Journal;
   let failure: unknown;
-  runConsole.watch(reportDir, experiment.topology.clients.map((c) => c.name));
+  runConsole.watch(reportDir, experiment.topology.clients.map((c) => c.name), experiment.phases);
   try {
     const provider = await makeProvider({ runId, reportDir, ledger, signal: controller.signal });
-    ({ journal, failure } = await runExperiment({ runId, experiment, provider, clock: systemClock, signal: controller.signal, recovery, log }));
+    ({ journal, failure } = await runExperiment({ runId, experiment, provider, clock: systemClock, signal: controller.signal, recovery, log, onStage: runConsole.stage }));
   } catch (error) {
     // A report is never lost: even a run that could not start says why.
     failure = error;
@@ -268,6 +267,7 @@ async function main(argv: string[]): Promise<number> {
   ledger.close();
   const reportFailures = writeReports(reportDir, journal);
   for (const f of reportFailures) console.error(`error: could not write ${f}`);
+  prepared.release();
   try {
     // The run history of the default reports folder, or of any folder that already keeps one.
     const parent = dirname(reportDir);

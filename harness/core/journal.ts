@@ -70,9 +70,14 @@ export interface ClientResult {
   /** The largest gap between this client's sends: no time metric is finer. */
   resolutionMs: number;
   phases: Record<Phase, PhaseMetrics>;
-  recoveryTimeMs: number | null;
-  timeToFailoverMs: number | null;
-  failbackTimeMs: number | null;
+  /**
+   * Time figures: null when the event never happened within the run (never
+   * recovered, never failed over, never came back); absent when no fault was
+   * injected (a run aborted or failed before it): nothing to measure.
+   */
+  recoveryTimeMs?: number | null;
+  timeToFailoverMs?: number | null;
+  failbackTimeMs?: number | null;
   /** From t_f to the last request a faulted instance answered; null when no instance was faulted or it was never ejected. */
   ejectionTimeMs?: number | null;
   /** Requests over time, for the report's charts. */
@@ -275,7 +280,8 @@ export interface Journal {
   /** When every instance declares a capacity: predicted and measured. */
   capacity?: CapacityResult;
   assertions: AssertionResult[];
-  metrics: { requests: number; failed: number; worstRecoveryTimeMs: number | null; assertionsPassed: number; assertionsFailed: number };
+  /** `worstRecoveryTimeMs`: null when a client never recovered; absent when nothing was measured (no fault injected). */
+  metrics: { requests: number; failed: number; worstRecoveryTimeMs?: number | null; assertionsPassed: number; assertionsFailed: number };
   environment: Record<string, string>;
   /**
    * The raw records, relative to the run folder. `digests`: each file's line

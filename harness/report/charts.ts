@@ -43,14 +43,18 @@ export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t
   const rps = 1000 / s.binMs;
   const x = (i: number) => sec(s.start + (i + 0.5) * s.binMs, t0);
   const injected = phaseInjectedAt(faults);
+  // Absent (no fault injected) draws and says nothing; null is "never".
+  const failoverMs = c.timeToFailoverMs;
+  const recoveryMs = c.recoveryTimeMs;
   const extra = [
-    { at: injected !== null && c.timeToFailoverMs !== null ? injected + c.timeToFailoverMs : null, label: `failover ${Math.round(c.timeToFailoverMs ?? 0)} ms`, color: '#ff7f0e' },
-    { at: injected !== null && c.recoveryTimeMs !== null && c.phases.fault.failed > 0 ? injected + c.recoveryTimeMs : null, label: `recovered ${Math.round(c.recoveryTimeMs ?? 0)} ms`, color: '#2ca02c' },
+    { at: injected !== null && typeof failoverMs === 'number' ? injected + failoverMs : null, label: `failover ${Math.round(failoverMs ?? 0)} ms`, color: '#ff7f0e' },
+    { at: injected !== null && typeof recoveryMs === 'number' && c.phases.fault.failed > 0 ? injected + recoveryMs : null, label: `recovered ${Math.round(recoveryMs ?? 0)} ms`, color: '#2ca02c' },
   ];
   const notes = [
-    ...(c.timeToFailoverMs !== null ? [`first failover (orange) ${Math.round(c.timeToFailoverMs)} ms after the fault`] : []),
-    ...(c.recoveryTimeMs !== null && c.phases.fault.failed > 0 ? [`recovered (green) ${Math.round(c.recoveryTimeMs)} ms after the fault`] : []),
-    ...(c.recoveryTimeMs === null ? ['never recovered during the fault'] : []),
+    ...(typeof failoverMs === 'number' ? [`first failover (orange) ${Math.round(failoverMs)} ms after the fault`] : []),
+    ...(typeof recoveryMs === 'number' && c.phases.fault.failed > 0 ? [`recovered (green) ${Math.round(recoveryMs)} ms after the fault`] : []),
+    ...(recoveryMs === null ? ['never recovered during the fault'] : []),
+    ...(recoveryMs === undefined ? ['no fault was injected: nothing to recover from'] : []),
     `${c.phases.fault.failed} of ${c.phases.fault.requests} requests failed during the fault`,
   ];
   const series = [

@@ -36,7 +36,7 @@ export function summarize(dir: string, j: Journal): RunSummary {
     isolation: j.isolation,
     startedAt: j.startedAt,
     status: j.status,
-    worstRecoveryTimeMs: j.metrics.worstRecoveryTimeMs,
+    worstRecoveryTimeMs: j.metrics.worstRecoveryTimeMs ?? null,
     requests: j.metrics.requests,
     failedRequests: j.metrics.failed,
     assertionsFailed: j.metrics.assertionsFailed,

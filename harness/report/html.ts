@@ -3,6 +3,7 @@ import { formatLocality } from '../core/locality.js';
 import { escapeXml } from './escape.js';
 import { controlPlaneChart, latencyChart, timelineChart } from './charts.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
+import { controlPlaneCells, failoverSummary, summaryCells, type Figure } from './failover-summary.js';
 
 // report.html: one self-contained file (inline CSS, inline SVG charts, no
 // script, no external resource) a reviewer can open offline.
@@ -23,6 +24,7 @@ tr.fail td{background:#fde8e8} tr.pass td:first-child{color:#2ca02c} tr.fail td:
 .chip{display:inline-block;border-radius:3px;padding:0 4px;margin:1px;font-size:11px;background:#e8f0fe}
 .down{background:#fde8e8!important;border-color:#d62728!important;color:#a00} .client{background:#fff7e0}
 .chart svg{max-width:100%;height:auto} .small{font-size:12px;color:#666}
+#failover-summary td.missed{background:#fde8e8;font-weight:600} #failover-summary .destination{font-weight:600} .untouched{color:#555}
 `;
 
 function assertionRows(assertions: readonly AssertionResult[]): string {
@@ -80,6 +82,24 @@ function topology(j: Journal): string {
   return `<div id="topology">${regions.join('')}</div><p class="small">Red: taken down by the fault.</p>`;
 }
 
+/** The failover summary: the first thing under the verdict, before any chart. */
+function summaryHtml(j: Journal): string {
+  const s = failoverSummary(j);
+  const cls = (passed: boolean | undefined) => (passed === false ? 'fail' : passed === true ? 'pass' : '');
+  const rows = s.rows.map((r) => {
+    const c = summaryCells(r);
+    const cell = (f: Figure, text: string) => `<td class="${f.passed === false ? 'missed' : ''}">${esc(text)}</td>`;
+    return `<tr class="client ${cls(r.passed)}" data-client="${esc(r.client)}"><td>${r.passed === false ? '✗' : r.passed === true ? '✓' : ''} <b>${esc(r.client)}</b></td><td class="destination">${esc(c.destination)}</td>${cell(r.failover, c.failover)}${cell(r.recovery, c.recovery)}<td>${esc(c.cost)}</td>${cell(r.failback, c.failback)}</tr>`;
+  });
+  const parts = ['<section id="failover-summary"><h2>Failover summary</h2>'];
+  if (rows.length > 0) parts.push(`<table><tr><th>client</th><th>home → served during the fault</th><th>time to failover</th><th>recovery</th><th>cost</th><th>failback</th></tr>${rows.join('')}</table>`);
+  if (s.untouched.length > 0) parts.push(`<p class="untouched">Untouched by the fault (no failed request, served where they always were): ${esc(s.untouched.join(', '))}</p>`);
+  if (s.controlPlane) parts.push(`<p class="control-plane ${cls(s.controlPlane.passed)}"><b>control plane</b>: ${esc(controlPlaneCells(s.controlPlane))}</p>`);
+  if (rows.length === 0 && s.untouched.length === 0 && !s.controlPlane) parts.push('<p>No client traffic was measured.</p>');
+  parts.push('</section>');
+  return parts.join('');
+}
+
 export function renderHtml(j: Journal): string {
   const t0 = j.clients[0]?.phases.baseline.start ?? Date.parse(j.startedAt);
   const parts: string[] = [];
@@ -90,7 +110,9 @@ export function renderHtml(j: Journal): string {
   );
   if (j.error) parts.push(`<p class="verdict error">Error: ${esc(j.error)}</p>`);
   if (j.status === 'unverified') parts.push('<p class="verdict unverified" id="unverified">No assertions: nothing was verified.</p>');
-  parts.push('<h2>Assertions</h2>', assertionRows(j.assertions));
+  parts.push(summaryHtml(j));
+  // Failed assertions first: what needs the reviewer's attention.
+  parts.push('<h2>Assertions</h2>', assertionRows([...j.assertions].sort((a, b) => Number(a.passed) - Number(b.passed))));
   parts.push(
     '<h2>Faults</h2><table id="faults"><tr><th>#</th><th>fault</th><th>target</th><th>affected</th><th>injected</th><th>reverted</th><th>back</th></tr>',
     ...j.faults.map((f, i) => `<tr><td>${i}</td><td>${esc(f.kind)}${f.mode ? ` (${esc(f.mode)})` : ''}</td><td>${esc(f.target)}</td><td>${esc(f.affected.join(', '))}</td><td>${relative(j, f.injectedAtMs)}</td><td>${relative(j, f.revertedAtMs)}</td><td>${relative(j, f.revertReadyAtMs ?? f.revertedAtMs)}</td></tr>`),

@@ -1,4 +1,23 @@
+import type { ProbeRecord } from '../probes/record.js';
 import type { RequestRecord } from '../traffic/record.js';
+
+/** Where the run is: the phase and how far into it ("[fault 3.0/8.0 s]"), or nothing before traffic. */
+export function phaseLabel(phase: { name: string; startedAt: number; durationMs: number } | undefined, now: number): string {
+  if (!phase) return '';
+  const into = Math.max(0, Math.min(now - phase.startedAt, phase.durationMs)) / 1000;
+  return `[${phase.name} ${into.toFixed(1)}/${(phase.durationMs / 1000).toFixed(1)} s]`;
+}
+
+/** Control-plane probes of the interval as one line: write and read availability (etcd runs). Pure. */
+export function controlPlaneLine(probes: readonly ProbeRecord[]): string | undefined {
+  if (probes.length === 0) return undefined;
+  const share = (op: ProbeRecord['probe']) => {
+    const mine = probes.filter((p) => p.probe === op);
+    if (mine.length === 0) return '—';
+    return `${Math.round((mine.filter((p) => p.ok).length / mine.length) * 100)}% of ${mine.length}`;
+  };
+  return `${'control plane'.padEnd(20)} writes ${share('write')}  linearizable reads ${share('read-linearizable')}  serializable reads ${share('read-serializable')}`;
+}
 
 /** One console line per client for the last interval: rate, errors and where traffic was served. Pure. */
 export function liveLines(records: readonly RequestRecord[], clients: readonly string[], intervalMs: number): string[] {

@@ -1,6 +1,7 @@
 import type { CapacityResult, ControlPlaneResult, Journal, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
+import { controlPlaneCells, failoverSummary, summaryCells } from './failover-summary.js';
 
 // report.md: the pull-request summary a reviewer reads in a minute.
 
@@ -68,18 +69,38 @@ function capacitySection(c: CapacityResult): string[] {
   return out;
 }
 
+function summaryMarkdown(j: Journal): string[] {
+  const s = failoverSummary(j);
+  const out = ['## Failover summary', ''];
+  if (s.rows.length > 0) {
+    out.push('| client | home → served during the fault | time to failover | recovery | cost | failback |', '|---|---|---|---|---|---|');
+    for (const r of s.rows) {
+      const c = summaryCells(r);
+      out.push(`| ${r.passed === false ? '❌ ' : r.passed === true ? '✅ ' : ''}**${r.client}** | ${c.destination} | ${c.failover} | ${c.recovery} | ${c.cost} | ${c.failback} |`);
+    }
+    out.push('');
+  }
+  if (s.untouched.length > 0) out.push(`Untouched by the fault (no failed request, served where they always were): ${s.untouched.join(', ')}`, '');
+  if (s.controlPlane) out.push(`**Control plane**: ${controlPlaneCells(s.controlPlane)}`, '');
+  return out;
+}
+
 export function renderMarkdown(j: Journal): string {
   const out: string[] = [];
   out.push(`# ${j.experiment}: ${VERDICT[j.status]}`, '', `${j.description}`, '');
   out.push(`Provider \`${j.provider}\` (${j.isolation} isolation) · run \`${j.runId}\` · ${j.startedAt} · ${j.settings.ratePerClient} req/s per client · phases ${fmtMs(j.settings.phasesMs.baseline)} / ${fmtMs(j.settings.phasesMs.fault)} / ${fmtMs(j.settings.phasesMs.recovery)}`, '');
   if (j.error) out.push(`**Error:** ${j.error}`, '');
+  out.push(...summaryMarkdown(j));
   out.push('## Assertions', '');
   if (j.assertions.length === 0) out.push('_No assertions were evaluated._', '');
   else {
     out.push('| | assertion | actual |', '|---|---|---|');
-    for (const a of j.assertions) out.push(`| ${a.passed ? '✅' : '❌'} | \`${a.name}\` | ${formatActual(a.actual, a.metric)} |`);
+    // Failed first: what needs the reviewer's attention.
+    for (const a of [...j.assertions].sort((x, y) => Number(x.passed) - Number(y.passed))) out.push(`| ${a.passed ? '✅' : '❌'} | \`${a.name}\` | ${formatActual(a.actual, a.metric)} |`);
     out.push('');
   }
+  // The rest is detail: collapsed, so the summary fits a PR comment or a job summary.
+  out.push('<details><summary>Faults, clients and files</summary>', '');
   out.push('## Faults', '', '| # | fault | target | affected | injected | reverted | back |', '|---|---|---|---|---|---|---|');
   j.faults.forEach((f, i) => out.push(`| ${i} | ${f.kind}${f.mode ? ` (${f.mode})` : ''} | ${f.target} | ${f.affected.join(', ')} | ${relative(j, f.injectedAtMs)} | ${relative(j, f.revertedAtMs)} | ${relative(j, f.revertReadyAtMs ?? f.revertedAtMs)} |`));
   out.push('');
@@ -98,5 +119,6 @@ export function renderMarkdown(j: Journal): string {
   }
   out.push('## Files', '', '- `report.json`: the full journal', '- `junit.xml`: one test case per assertion', `- ${j.records.files.map((f) => `\`${f}\``).join(', ')}: every request (${j.records.count}), one JSON object per line`, '- `sidecars/`: the rendered HAProxy configurations; `logs/`: process logs', '');
   out.push(`Time figures are bounded by the request interval (${fmtMs(1000 / j.settings.ratePerClient)}); recovery uses ${fmtMs(j.settings.recoveryWindowMs)} windows at a ${fmtPct(j.settings.recoveryThreshold)} success threshold.`, '');
+  out.push('</details>', '');
   return out.join('\n');
 }

@@ -22,7 +22,7 @@ export function errorJournal(o: { runId: string; experiment: Experiment; provide
     faults: [],
     clients: [],
     assertions: [],
-    metrics: { requests: 0, failed: 0, worstRecoveryTimeMs: null, assertionsPassed: 0, assertionsFailed: 0 },
+    metrics: { requests: 0, failed: 0, assertionsPassed: 0, assertionsFailed: 0 },
     environment: {},
     records: { files: [], count: 0 },
   };

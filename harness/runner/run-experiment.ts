@@ -32,6 +32,8 @@ export interface RunContext {
   signal: AbortSignal;
   recovery: RecoveryOptions;
   log: (line: string) => void;
+  /** Told each stage as it is marked (the console's phase progress). */
+  onStage?: (event: string) => void;
 }
 
 export interface RunOutcome {
@@ -53,6 +55,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   const mark = (event: string, detail?: string) => {
     timeline.push({ at: clock.now(), event, ...(detail ? { detail } : {}) });
     log(`${event}${detail ? `: ${detail}` : ''}`);
+    ctx.onStage?.(event);
   };
   let failure: unknown;
   const injections = expandTimeline(ex.faults, ex.phases.fault);
@@ -175,6 +178,14 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       end,
     };
     clients = analyseRun(ex, records, windows, ctx.recovery);
+    if (!Number.isFinite(injectedAt)) {
+      // No fault was injected (aborted or failed before it): time figures were never measured, which is not 0 ms.
+      for (const c of clients) {
+        delete c.recoveryTimeMs;
+        delete c.timeToFailoverMs;
+        delete c.failbackTimeMs;
+      }
+    }
     // Each injection's own figures, per client, over its own window; the ejection time is the slowest injection's.
     for (const [record, impact] of faultImpacts(ex, records, faults.records, end, ctx.recovery)) record.impact = impact;
     for (const c of clients) c.ejectionTimeMs = runEjectionTimeMs(faults.records.map((r) => r.impact?.[c.name]));
@@ -207,7 +218,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   }
   const failed = assertions.filter((a) => !a.passed).length;
   const status: RunStatus = aborted ? 'aborted' : failure !== undefined ? 'error' : failed > 0 ? 'failed' : assertions.length === 0 ? 'unverified' : 'passed';
-  const recoveryTimes = clients.map((c) => c.recoveryTimeMs);
+  const recoveryTimes = clients.map((c) => c.recoveryTimeMs).filter((t) => t !== undefined);
   const journal: Journal = {
     schemaVersion: 1,
     runId: ctx.runId,
@@ -238,7 +249,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     metrics: {
       requests: clients.reduce((n, c) => n + c.phases.baseline.requests + c.phases.fault.requests + c.phases.recovery.requests, 0),
       failed: clients.reduce((n, c) => n + c.phases.baseline.failed + c.phases.fault.failed + c.phases.recovery.failed, 0),
-      worstRecoveryTimeMs: recoveryTimes.includes(null) ? null : Math.max(0, ...(recoveryTimes as number[])),
+      ...(recoveryTimes.length === 0 ? {} : { worstRecoveryTimeMs: recoveryTimes.includes(null) ? null : Math.max(0, ...(recoveryTimes as number[])) }),
       assertionsPassed: assertions.length - failed,
       assertionsFailed: failed,
     },

@@ -1,13 +1,23 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProbeRecord } from '../probes/record.js';
 import type { RequestRecord } from './record.js';
 
-/** Reads the request records appended to a folder's *.ndjson files since the last call. */
+/** Reads the request records (and control-plane probes) appended to a folder's *.ndjson files since the last call. */
 export class RecordTail {
   private readonly offsets = new Map<string, number>();
   private readonly partial = new Map<string, string>();
 
   constructor(private readonly dir: string) {}
+
+  /** Probe records seen by the last read() calls, until taken. */
+  private probes: ProbeRecord[] = [];
+
+  takeProbes(): ProbeRecord[] {
+    const out = this.probes;
+    this.probes = [];
+    return out;
+  }
 
   read(): RequestRecord[] {
     let files: string[];
@@ -36,8 +46,9 @@ export class RecordTail {
       for (const line of lines) {
         if (!line) continue;
         try {
-          const r = JSON.parse(line) as RequestRecord;
+          const r = JSON.parse(line) as RequestRecord | ProbeRecord;
           if ('client' in r) out.push(r);
+          else if ('probe' in r && r.probe !== ('status' as string)) this.probes.push(r);
         } catch {
           // a line cut mid-write is completed on the next read
         }

@@ -31,6 +31,9 @@ export interface SenderOptions {
  */
 const MAX_CONNECTING = 2;
 
+/** Up to this rate the schedule loop spins (setImmediate); above it, timers and answers drive it (see tick). */
+export const SPIN_MAX_RATE = Number(process.env.FH_SPIN_MAX ?? 4000);
+
 /** The driver's own figures are also given without its first second, when connections are still being opened. */
 export const STEADY_AFTER_MS = 1000;
 
@@ -163,6 +166,7 @@ export class Sender {
   private sweeper: NodeJS.Timeout | undefined;
   private stopped: (() => void) | undefined;
   private maxDurationMs = Infinity;
+  private readonly spin: boolean;
 
   constructor(private readonly o: SenderOptions) {
     this.client = o.client;
@@ -170,6 +174,7 @@ export class Sender {
     this.origin = o.target.origin;
     this.path = `${o.target.pathname}${o.target.search}`;
     this.headers = o.headers ?? {};
+    this.spin = o.rate <= SPIN_MAX_RATE;
     this.connectOptions = {
       pipelining: 1,
       connectTimeout: o.timeoutMs,
@@ -229,22 +234,31 @@ export class Sender {
       this.waitingHead = 0;
     }
     this.idle.push(conn);
+    // Each answer is also a moment to send what has fallen due: at high rates answers come far more often than timers.
+    if (this.running && this.spin === false) this.sendDue(now);
   }
 
-  private tick(): void {
-    if (!this.running) return;
-    const now = this.clock.now();
-    if (now - this.start >= this.maxDurationMs) return void this.stop();
+  /** Sends every request due by `now`; returns when the next one is due. */
+  private sendDue(now: number): number {
     let due = dueAt(this.start, this.scheduled, this.o.rate);
     while (due <= now) {
       this.scheduled++;
       this.send(due, now);
       due = dueAt(this.start, this.scheduled, this.o.rate);
     }
-    const wait = due - this.clock.now();
-    // Below 2 ms a timer (1 ms granularity, often late) cannot hold the schedule:
-    // yield with setImmediate instead, keeping a core busy at high rates.
-    this.timer = wait < 2 ? setImmediate(() => this.tick()) : setTimeout(() => this.tick(), wait - 1);
+    return due;
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    const now = this.clock.now();
+    if (now - this.start >= this.maxDurationMs) return void this.stop();
+    const wait = this.sendDue(now) - this.clock.now();
+    if (wait >= 2) this.timer = setTimeout(() => this.tick(), wait - 1);
+    // Below 2 ms a timer (1 ms granularity, often late) cannot hold the schedule alone.
+    // Up to SPIN_MAX_RATE the loop yields with setImmediate (a busy core, gaps under an interval);
+    // above it, a 1 ms timer plus every answer (sendDue in connectionFree) keep it, leaving the core to the requests.
+    else this.timer = this.spin ? setImmediate(() => this.tick()) : setTimeout(() => this.tick(), 1);
   }
 
   private send(due: number, now: number): void {

@@ -1,7 +1,10 @@
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLEAN, machineState } from '../helpers/machine.js';
-import { readJournal, startCli, tempDir } from '../helpers/cli.js';
+import { readJournal, REPO, startCli, tempDir } from '../helpers/cli.js';
 
 afterEach(async () => {
   expect(await machineState()).toEqual(CLEAN);
@@ -42,5 +45,70 @@ describe('Ctrl-C', () => {
     const j = readJournal(dir);
     expect(j.status).toBe('aborted');
     expect(j.faults.map((f) => [f.target, f.revertedAtMs !== null])).toEqual([['zone=zone-a,region=eu-west-1', true]]);
+  });
+
+  it('SIGTERM to the process group of `npm run experiment` (what CI runners, timeout and systemd send): npm returns only after revert and teardown, report written', async () => {
+    const dir = tempDir('int-term');
+    // detached: npm leads its own process group, as under a CI runner or `timeout`.
+    const npm = execa('npm', ['run', '-s', 'experiment', '--', 'zone-outage', '--report-dir', dir, '--baseline', '2s', '--duration', '30s'], { cwd: REPO, reject: false, all: true, detached: true });
+    let output = '';
+    npm.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (let i = 0; i < 300 && !output.includes('injected:'); i++) await delay(100);
+    expect(output).toContain('injected:');
+    process.kill(-npm.pid!, 'SIGTERM');
+    const result = await npm;
+    // The moment npm returns, the run has finished its teardown: report written, nothing left running.
+    expect(existsSync(join(dir, 'report.json'))).toBe(true);
+    expect(readJournal(dir).status).toBe('aborted');
+    expect(await machineState()).toEqual(CLEAN);
+    expect(String(result.all)).toContain('tearing down');
+    expect(result.exitCode === 130 || result.exitCode === 143 || result.signal === 'SIGTERM').toBe(true);
+  });
+
+  it('during the baseline, before any fault: the figures that never happened are absent, not 0 ms', async () => {
+    const dir = tempDir('int-early');
+    const child = startCli(['zone-outage', '--report-dir', dir, '--baseline', '20s']);
+    let output = '';
+    child.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (let i = 0; i < 300 && !output.includes('baseline:'); i++) await delay(100);
+    await delay(1500);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    const j = readJournal(dir);
+    expect(j.status).toBe('aborted');
+    expect(j.faults).toEqual([]);
+    expect(j.clients.length).toBeGreaterThan(0);
+    for (const c of j.clients) {
+      expect(c.phases.baseline.requests).toBeGreaterThan(0);
+      expect(c).not.toHaveProperty('recoveryTimeMs');
+      expect(c).not.toHaveProperty('timeToFailoverMs');
+      expect(c).not.toHaveProperty('failbackTimeMs');
+    }
+    expect(j.metrics).not.toHaveProperty('worstRecoveryTimeMs');
+    const all = String(result.all);
+    expect(all).not.toMatch(/\bnull\b|undefined|NaN/);
+    expect(all).toContain('not measured');
+  });
+});
+
+
+describe('the console in CI mode', () => {
+  it('CI=true without a TTY: no null/undefined/NaN, every second of traffic in the live lines, ends naming report.html', async () => {
+    const dir = tempDir('ci-console');
+    const r = await execa(process.execPath, ['--import', 'tsx', 'harness/cli/experiment.ts', 'zone-outage', '--report-dir', dir, '--baseline', '3s', '--recovery', '4s'], { cwd: REPO, reject: false, all: true, env: { CI: 'true', NO_COLOR: '' } });
+    const out = String(r.all);
+    expect(r.exitCode, out).toBe(0);
+    expect(out).not.toMatch(/\bnull\b|undefined|NaN/);
+    expect(out).not.toContain('\x1b[');
+    expect(out.trim().split('\n').at(-1)).toBe(`report: ${dir}/report.html`);
+    expect(out).toMatch(/\[fault \d+\.\d\/\d+\.\d s\] client-a/);
+    // Live lines cover 3 s each, back to back: what they add up to is (nearly) every request the client sent.
+    const j = readJournal(dir);
+    const a = j.clients.find((c) => c.name === 'client-a')!;
+    const sent = a.phases.baseline.requests + a.phases.fault.requests + a.phases.recovery.requests;
+    const shown = [...out.matchAll(/\] client-a\s+(\d+) req\/s/g)].reduce((n, m) => n + Number(m[1]) * 3, 0);
+    expect(shown).toBeGreaterThan(sent * 0.75);
+    expect(shown).toBeLessThanOrEqual(sent + j.settings.ratePerClient);
   });
 });

@@ -1,7 +1,8 @@
 import { execa } from 'execa';
 import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { fmtTime } from '../../harness/report/format.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST, readJournal, REPO, runCli, tempDir } from '../helpers/cli.js';
 
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 async function open(file: string) {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
   const requests: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -32,6 +33,17 @@ async function open(file: string) {
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(`file://${file}`);
   return { page, errors, requests };
+}
+
+/** #failover-summary exists and comes before the first chart in the document. */
+async function expectSummaryFirst(page: Page): Promise<void> {
+  expect(await page.locator('#failover-summary').count()).toBe(1);
+  const first = await page.evaluate(() => {
+    const summary = document.getElementById('failover-summary');
+    const chart = document.querySelector('.chart');
+    return summary !== null && chart !== null && (summary.compareDocumentPosition(chart) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+  });
+  expect(first).toBe(true);
 }
 
 describe('report.html in Chromium', () => {
@@ -60,10 +72,37 @@ describe('report.html in Chromium', () => {
     // Bars were drawn for the served zones.
     expect(await page.locator('.chart.timeline[data-client="client-a"] svg path').count()).toBeGreaterThan(20);
     expect(await page.locator('#topology .node.down').count()).toBeGreaterThan(0);
+    // The failover summary: before any chart, the right client, where it went, its times.
+    await expectSummaryFirst(page);
+    const rowA = (await page.locator('#failover-summary tr.client[data-client="client-a"]').textContent()) ?? '';
+    expect(rowA).toMatch(/zone-a → eu-west-1\/zone-[bc] \d+(\.\d)?%, eu-west-1\/zone-[bc]/);
+    expect(rowA).toContain(fmtTime(clientA.recoveryTimeMs));
+    expect(rowA).toContain(fmtTime(clientA.timeToFailoverMs));
+    expect(rowA).toContain(`${clientA.phases.fault.failed}/${clientA.phases.fault.requests} failed`);
+    expect(rowA).toMatch(/budget < /);
+    expect(await page.locator('#failover-summary tr.client').count()).toBe(1);
+    expect(await page.locator('#failover-summary .untouched').textContent()).toMatch(/client-b, client-c/);
+    await page.screenshot({ path: join(dir, 'summary.png') });
     await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
     expect(statSync(join(dir, 'report.html')).size).toBeLessThan(3_000_000);
+  });
+
+  it('drain-listeners: the summary names the drained client and where it went', async () => {
+    const dir = tempDir('dl-summary');
+    const { exitCode } = await runCli(['drain-listeners', '--isolation', 'process', '--report-dir', dir, ...FAST]);
+    expect(exitCode).toBe(0);
+    const client = readJournal(dir).clients[0]!;
+    const { page, errors } = await open(join(dir, 'report.html'));
+    await expectSummaryFirst(page);
+    const row = (await page.locator(`#failover-summary tr.client[data-client="${client.name}"]`).textContent()) ?? '';
+    expect(row).toContain('tianjin →');
+    expect(row).toContain('beijing');
+    expect(row).toContain('shenyang');
+    expect(row).toContain(fmtTime(client.recoveryTimeMs));
+    await page.screenshot({ path: join(dir, 'summary.png') });
+    expect(errors).toEqual([]);
   });
 
   it('the run index lists both runs with their recovery times', async () => {
