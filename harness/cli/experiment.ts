@@ -11,10 +11,14 @@ import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { METRIC_PATHS } from '../core/assertion-expr.js';
 import { prepareReportDir } from './report-dir.js';
+import { availableParallelism } from 'node:os';
+import { machineFit } from '../providers/local/machine-fit.js';
+import { READY_TIMEOUT_MS } from '../providers/local/provider.js';
+import { memAvailable, renderLocalPlan } from '../providers/local/plan.js';
 import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import { errorJournal } from '../runner/error-journal.js';
-import { checkTimeline, parseExperiment, type Experiment } from '../core/experiment.js';
+import { checkTimeline, experimentJsonSchema, parseExperiment, type Experiment } from '../core/experiment.js';
 import { processStartTicks, realExecutor } from '../exec/index.js';
 import { Ledger, listLedgers, stateDir } from '../faults/ledger.js';
 import type { Isolation } from '../providers/local/address-plan.js';
@@ -24,7 +28,7 @@ import { isLive } from '../providers/local/proc-scan.js';
 import { cleanupLedgers } from '../providers/local/cleanup.js';
 import { writeReports } from '../report/write-reports.js';
 import { formatActual } from '../report/format.js';
-import { controlPlaneCells, failoverSummary, summaryCells } from '../report/failover-summary.js';
+import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells } from '../report/failover-summary.js';
 import { runExperiment } from '../runner/run-experiment.js';
 import { reportError } from './exit.js';
 import { RunConsole } from './console.js';
@@ -56,6 +60,7 @@ interface Options {
   recoveryThreshold?: string;
   install: boolean;
   dryRun?: boolean;
+  schema?: boolean;
   keep?: boolean;
   istioVersion: string;
   image: string;
@@ -72,7 +77,8 @@ function program(): Command {
     .argument('[experiment]', 'experiment name (see --list) or path to a .ts, .yaml or .json experiment file')
     .option('--list', 'list the experiments and exit')
     .addOption(new Option('--provider <name>', 'environment provider: local (embedded) or kind (Docker + kind + Istio)').default('local'))
-    .option('--dry-run', 'kind: print every command and manifest of the run without running anything')
+    .option('--schema', "print the experiment file's JSON Schema (generated from the schemas the harness validates with) and exit")
+    .option('--dry-run', 'print the plan of the run (kind: every command and manifest; local: namespaces, addresses, processes, sidecar configs, faults) and touch nothing')
     .option('--keep', 'kind: leave the clusters up after the run (a later run reuses a cluster whose config hash matches)')
     .option('--istio-version <v>', 'kind: the Istio minor version the run pins (any patch of it fits; the installed istioctl\'s exact version is installed)', DEFAULT_ISTIO_VERSION)
     .option('--image <name>', 'kind: the echo/driver image to build and load', DEFAULT_IMAGE)
@@ -146,7 +152,8 @@ function printSummary(j: Journal, dir: string): void {
   for (const a of j.assertions.filter((x) => x.passed)) console.log(`  ${paint('green', '✓')} ${a.name}  (actual ${formatActual(a.actual, a.metric)})`);
   if (j.status === 'unverified') console.log('  (no assertions: nothing was verified; add some with --assert or in the experiment)');
   const summary = failoverSummary(j);
-  if (summary.rows.length > 0 || summary.untouched.length > 0) console.log('');
+  if (summary.rows.length > 0 || summary.untouched.length > 0 || summary.notInjected) console.log('');
+  if (summary.notInjected) console.log(`  ${NOT_INJECTED}`);
   for (const r of summary.rows) {
     const c = summaryCells(r);
     console.log(`  ${r.client}: ${c.destination}`);
@@ -174,11 +181,14 @@ async function main(argv: string[]): Promise<number> {
     await listExperiments();
     return ExitCode.ok;
   }
+  if (o.schema) {
+    console.log(JSON.stringify(experimentJsonSchema(), null, 2));
+    return ExitCode.ok;
+  }
   if (!ref) throw new UsageError('name an experiment', 'list them with: npm run experiment -- --list');
   if (o.provider !== 'local' && o.provider !== 'kind') {
     throw new UsageError(`unknown provider "${o.provider}"${didYouMean(o.provider, ['local', 'kind'])}`, 'providers: local, kind');
   }
-  if (o.dryRun && o.provider !== 'kind') throw new UsageError('--dry-run prints the plan of a kind run: add --provider kind');
 
   const { raw, source } = await loadExperiment(ref);
   let experiment: Experiment = parseExperiment(raw, source);
@@ -227,6 +237,15 @@ async function main(argv: string[]): Promise<number> {
     if (refused.length > 0) throw new UsageError(refused.map((r) => `${source}: ${r.field}: ${r.message}`).join('\n'), 'change the policy, or run it with --provider kind');
     const partition = experiment.faults.some((f) => f.kind === 'partition');
     if (local === 'process' && partition) throw new UsageError('a partition drops packets between namespaces and needs --isolation netns (run as root)');
+    if (local === 'netns' && experiment.topology.nodes.length > 240) {
+      throw new UsageError(`${source}: topology: ${experiment.topology.nodes.length} nodes, and one run's /24 subnet holds 240 namespaces`, 'use fewer nodes, or --isolation process');
+    }
+    const misfit = machineFit(experiment.topology, { cores: availableParallelism(), memAvailable: memAvailable() }, READY_TIMEOUT_MS);
+    if (misfit) throw new EnvironmentError(`${source}: topology too big for this machine: ${misfit}`, 'use fewer instances or clients, or a bigger machine (or --provider kind)');
+    if (o.dryRun) {
+      console.log(renderLocalPlan(experiment, local));
+      return ExitCode.ok;
+    }
     await ensurePrerequisites(local, { install: o.install, controlPlane: experiment.topology.members.length > 0, partition, k6: experiment.traffic.driver === 'k6', exec: realExecutor, log });
     isolation = local;
     makeProvider = ({ runId, reportDir, ledger, signal }) => createLocalProvider({ experiment, isolation: local, runId, reportDir, exec: realExecutor, clock: systemClock, signal, log, ledger });

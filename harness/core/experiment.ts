@@ -309,3 +309,18 @@ export function parseExperiment(raw: unknown, source: string): Experiment {
     ...(checked.kind ? { providerAssertions: { kind: checked.kind } } : {}),
   };
 }
+
+/**
+ * The experiment file's JSON Schema, generated from `experimentSchema` itself
+ * (what a file is checked against), for editors: YAML files get completion and
+ * checking with `# yaml-language-server: $schema=…` (docs/writing-experiments.md).
+ * Refinements that JSON Schema cannot say (durations past 24 h, timelines that
+ * do not fit) are still checked when the file is loaded.
+ */
+export function experimentJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(experimentSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'failover-harness experiment',
+    description: 'An experiment file for npm run experiment (YAML, JSON, or the default export of a .ts module).',
+  };
+}

@@ -43,7 +43,11 @@ export interface FailoverSummary {
   /** Clients the fault never touched: no failed request, no new destination. */
   untouched: string[];
   controlPlane?: ControlPlaneRow;
+  /** No fault was injected (the run ended before it): nothing to summarise but that. */
+  notInjected?: boolean;
 }
+
+export const NOT_INJECTED = 'No fault was injected (the run ended before it): failover, recovery and failback were not measured.';
 
 const FIGURE_METRICS = { failover: 'failover.timeMs', recovery: 'recovery.timeMs', failback: 'failback.timeMs' } as const;
 
@@ -68,6 +72,7 @@ function touched(c: ClientResult): boolean {
 }
 
 export function failoverSummary(j: Journal): FailoverSummary {
+  if (j.faults.length === 0) return { rows: [], untouched: [], notInjected: true };
   const rows: SummaryRow[] = [];
   const untouched: string[] = [];
   for (const c of j.clients) {

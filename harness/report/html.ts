@@ -3,7 +3,7 @@ import { formatLocality } from '../core/locality.js';
 import { escapeXml } from './escape.js';
 import { controlPlaneChart, latencyChart, timelineChart } from './charts.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
-import { controlPlaneCells, failoverSummary, summaryCells, type Figure } from './failover-summary.js';
+import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells, type Figure } from './failover-summary.js';
 
 // report.html: one self-contained file (inline CSS, inline SVG charts, no
 // script, no external resource) a reviewer can open offline.
@@ -93,9 +93,10 @@ function summaryHtml(j: Journal): string {
   });
   const parts = ['<section id="failover-summary"><h2>Failover summary</h2>'];
   if (rows.length > 0) parts.push(`<table><tr><th>client</th><th>home → served during the fault</th><th>time to failover</th><th>recovery</th><th>cost</th><th>failback</th></tr>${rows.join('')}</table>`);
+  if (s.notInjected) parts.push(`<p class="not-injected">${esc(NOT_INJECTED)}</p>`);
   if (s.untouched.length > 0) parts.push(`<p class="untouched">Untouched by the fault (no failed request, served where they always were): ${esc(s.untouched.join(', '))}</p>`);
   if (s.controlPlane) parts.push(`<p class="control-plane ${cls(s.controlPlane.passed)}"><b>control plane</b>: ${esc(controlPlaneCells(s.controlPlane))}</p>`);
-  if (rows.length === 0 && s.untouched.length === 0 && !s.controlPlane) parts.push('<p>No client traffic was measured.</p>');
+  if (rows.length === 0 && s.untouched.length === 0 && !s.controlPlane && !s.notInjected) parts.push('<p>No client traffic was measured.</p>');
   parts.push('</section>');
   return parts.join('');
 }

@@ -1,7 +1,7 @@
 import type { CapacityResult, ControlPlaneResult, Journal, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
-import { controlPlaneCells, failoverSummary, summaryCells } from './failover-summary.js';
+import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells } from './failover-summary.js';
 
 // report.md: the pull-request summary a reviewer reads in a minute.
 
@@ -80,6 +80,7 @@ function summaryMarkdown(j: Journal): string[] {
     }
     out.push('');
   }
+  if (s.notInjected) out.push(NOT_INJECTED, '');
   if (s.untouched.length > 0) out.push(`Untouched by the fault (no failed request, served where they always were): ${s.untouched.join(', ')}`, '');
   if (s.controlPlane) out.push(`**Control plane**: ${controlPlaneCells(s.controlPlane)}`, '');
   return out;

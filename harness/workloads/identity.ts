@@ -11,3 +11,8 @@ export function isIdentity(value: unknown): value is Identity {
   const v = value as Record<string, unknown>;
   return ['instance', 'node', 'cluster', 'region', 'zone', 'subzone'].every((k) => typeof v[k] === 'string');
 }
+
+/** What an instance answers: its name, its node and its locality. */
+export function instanceIdentity(plan: { instance: string; node: string; locality: Locality }): Identity {
+  return { instance: plan.instance, node: plan.node, ...plan.locality };
+}

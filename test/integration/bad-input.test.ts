@@ -114,6 +114,8 @@ const cases: [string, () => string[], number, RegExp][] = [
   ['--recovery-threshold out of range', () => ['zone-outage', '--recovery-threshold', '1.5'], 2, /expected --recovery-threshold to be a ratio/],
   ['report dir is a file', () => { const p = join(dir, 'a-file'); writeFileSync(p, ''); return ['zone-outage', '--report-dir', p]; }, 2, /exists and is not a directory/],
   ['no experiment named', () => [], 2, /name an experiment/],
+  // 8 nodes × 20 instances: far more Node.js processes than 2 cores start within the readiness limit.
+  ['topology too big for this machine', () => [file((e) => (zone1(e).nodes = [...Array.from({ length: 8 }, (_, i) => ({ name: `svc-big-${i}`, instances: 20 })), { name: 'client-1', client: true }]))], 3, /topology too big for this machine: \d+ Node\.js processes .* at most \d+ here/],
 ];
 
 describe('bad input catalogue', () => {

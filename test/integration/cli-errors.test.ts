@@ -98,3 +98,18 @@ describe('exit codes and messages', () => {
     for (const option of ['--provider', '--isolation', '--mode', '--report-dir', '--rate', '--duration', '--assert', 'Exit codes']) expect(help.output).toContain(option);
   });
 });
+
+describe('--dry-run on the local provider', () => {
+  it('prints namespaces, addresses, every process, the sidecar configs and the faults, and touches nothing', async () => {
+    const { exitCode, output } = await runCli(['zone-outage', '--dry-run']);
+    expect(exitCode).toBe(0);
+    expect(output).toContain('local plan');
+    expect(output).toMatch(/- svc-a \(eu-west-1\/zone-a\): (namespace fh-RUNID-svc-a|127\.0\.0\.1)/);
+    expect(output).toMatch(/instance svc-a-1: .*echo-server\.ts --identity/);
+    expect(output).toMatch(/sidecar of client-a: .*haproxy -db -f/);
+    expect(output).toMatch(/traffic of client-a \(20 req\/s/);
+    expect(output).toContain('backend');
+    expect(output).toMatch(/\+0\.0 s into the fault phase: zone-outage/);
+    expect(output).not.toContain('report:');
+  });
+});

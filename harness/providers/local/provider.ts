@@ -10,6 +10,7 @@ import type { ChildHandle, Executor } from '../../exec/index.js';
 import { RUN_MARKER_ENV } from '../../faults/ledger.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderHaproxyConfig } from '../../mesh/haproxy-config.js';
+import { instanceIdentity } from '../../workloads/identity.js';
 import { formatRecords, parseRecords, type RequestRecord } from '../../traffic/record.js';
 import type { ControlPlaneAccess, InjectedFault, Provider, TrafficPlan } from '../provider.js';
 import { EtcdMembers, PROBE } from './etcd-members.js';
@@ -33,7 +34,7 @@ export interface LocalProviderOptions {
   signal: AbortSignal;
 }
 
-const READY_TIMEOUT_MS = 20_000;
+export const READY_TIMEOUT_MS = 20_000;
 
 /** The embedded environment: real echo processes, real HAProxy sidecars, network namespaces or loopback ports. */
 export class LocalProvider implements Provider {
@@ -116,9 +117,8 @@ export class LocalProvider implements Provider {
   /** Starts (or restarts) an instance's process without waiting for it. */
   spawnInstance(plan: InstancePlan): void {
     const node = this.nodes.get(plan.node)!;
-    const identity = { instance: plan.instance, node: plan.node, ...plan.locality };
     const capacity = this.o.experiment.topology.instances.find((i) => i.name === plan.instance)?.capacity;
-    const child = this.spawn(node, echoArgv(plan, identity, capacity), `instance-${plan.instance}`);
+    const child = this.spawn(node, echoArgv(plan, instanceIdentity(plan), capacity), `instance-${plan.instance}`);
     this.instances.set(plan.instance, { plan, child });
   }
 

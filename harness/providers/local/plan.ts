@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import type { Experiment } from '../../core/experiment.js';
+import { describeFault } from '../../core/fault-spec.js';
+import { expandTimeline } from '../../core/timeline.js';
+import { formatArgv } from '../../exec/run-error.js';
+import { renderHaproxyConfig } from '../../mesh/haproxy-config.js';
+import { instanceIdentity } from '../../workloads/identity.js';
+import { planNetns, planProcess, type Isolation } from './address-plan.js';
+import { netnsPrefix } from './network.js';
+import { driverArgv, echoArgv, etcdArgv, haproxyArgv, k6Argv } from './processes.js';
+
+// `--dry-run` for the local provider: what a run would create and start,
+// rendered from the same pure planners the run uses, without touching the
+// machine (no namespace, no process, no file, no ledger entry). Addresses
+// that are chosen at run time (the /24 subnet, free ports) are shown with
+// placeholders and said to be so.
+
+const REPORT = '<report-dir>';
+
+export function renderLocalPlan(ex: Experiment, isolation: Isolation): string {
+  let port = 40000;
+  const plan = isolation === 'netns' ? planNetns(ex.topology, 'RUNID', 0) : planProcess(ex.topology, () => port++);
+  const out: string[] = [];
+  out.push(`# ${ex.name}: local plan (${isolation} isolation), nothing was run`, '');
+  if (isolation === 'netns') {
+    out.push(`Addresses: 198.18.0.x stands for the run's own /24 of 198.18.0.0/15, the first one free when the run starts; RUNID for the run id.`);
+    out.push(`Bridge ${plan.bridge!.name} ${plan.bridge!.ip}/24, with an iptables FORWARD accept for it while a Docker engine's DROP policy is in force.`, '');
+  } else out.push('Everything on 127.0.0.1; the ports shown stand for free ports chosen when the run starts.', '');
+  out.push('## Nodes', '');
+  for (const n of plan.nodes) out.push(`- ${n.name} (${[n.locality.region, n.locality.zone, n.locality.subzone].filter(Boolean).join('/')}): ${n.netns ? `namespace ${n.netns}, veth ${n.hostVeth}/${n.nsVeth}, ` : ''}${n.ip}`);
+  out.push('', '## Processes', '');
+  const on = (node: string) => netnsPrefix(plan.nodes.find((n) => n.name === node)!);
+  for (const i of plan.instances) {
+    const capacity = ex.topology.instances.find((x) => x.name === i.instance)?.capacity;
+    out.push(`- instance ${i.instance}: ${formatArgv([...on(i.node), ...echoArgv(i, instanceIdentity(i), capacity)])}`);
+  }
+  for (const c of plan.clients) out.push(`- sidecar of ${c.client}: ${formatArgv([...on(c.node), ...haproxyArgv(`${REPORT}/sidecars/${c.client}.cfg`)])}`);
+  const durationMs = ex.phases.baseline + ex.phases.fault + ex.phases.recovery;
+  for (const c of plan.clients) {
+    const common = { rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs: durationMs + 30_000, startAt: 0 };
+    const argv = ex.traffic.driver === 'k6' ? k6Argv(c, { ...common, jsonOut: `${REPORT}/records/${c.client}.k6.json` }) : driverArgv(c, { ...common, out: `${REPORT}/records/${c.client}.ndjson` });
+    out.push(`- traffic of ${c.client} (${ex.traffic.rate} req/s, start agreed at run time): ${formatArgv([...on(c.node), ...argv])}`);
+  }
+  for (const m of plan.members) out.push(`- etcd member ${m.name}: ${formatArgv([...on(m.node), ...etcdArgv(m, plan.members, `${REPORT}/etcd/${m.name}`, 'fh-RUNID')])}`);
+  out.push('', '## Sidecar configurations', '');
+  const endpoints = plan.instances.map((i) => ({ instance: i.instance, locality: i.locality, host: i.host, port: i.port }));
+  for (const c of plan.clients) {
+    out.push(`### ${REPORT}/sidecars/${c.client}.cfg`, '', '```');
+    out.push(renderHaproxyConfig({ client: c.client, clientLocality: c.locality, endpoints, policy: ex.policy, listen: c.listen, admin: c.admin }).trimEnd());
+    out.push('```', '');
+  }
+  out.push('## Phases and faults', '');
+  out.push(`baseline ${ex.phases.baseline} ms, fault ${ex.phases.fault} ms, recovery ${ex.phases.recovery} ms`);
+  for (const inj of expandTimeline(ex.faults, ex.phases.fault)) {
+    const f = ex.faults[inj.fault]!;
+    out.push(`- +${(inj.at / 1000).toFixed(1)} s into the fault phase: ${f.kind}${'mode' in f && f.mode ? ` (${f.mode})` : ''} ${describeFault(f)}${inj.repetition > 0 ? ` (repetition ${inj.repetition})` : ''}, reverted at +${(inj.until / 1000).toFixed(1)} s`);
+  }
+  out.push('', '## Assertions', '', ...(ex.assertions.length > 0 ? ex.assertions.map((a) => `- ${a.source}`) : ['(none: the run would be unverified)']), '');
+  return out.join('\n');
+}
+
+/** MemAvailable from /proc/meminfo, bytes (what the kernel can give without swapping). */
+export function memAvailable(): number {
+  try {
+    const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return Number.POSITIVE_INFINITY;
+}
