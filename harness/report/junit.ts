@@ -2,7 +2,18 @@ import type { Journal } from '../core/journal.js';
 import { escapeXml } from './escape.js';
 import { formatActual } from './format.js';
 
-// junit.xml: one test case per assertion, for CI test tabs.
+// junit.xml: one test case per assertion, for CI test tabs. Each case is
+// classed by experiment and client, carries its figure (value, unit,
+// threshold, client) as properties, and, for a time figure, takes that time as
+// its duration, so a CI tab's durations column reads as recovery and failover
+// times. Other cases take no time.
+
+/** The unit a metric is in, for readers of the XML. */
+function unitOf(metric: string): string {
+  if (/Ms$|latency/.test(metric)) return 'ms';
+  if (/errorRate|locality|servedBy|tier|Availability|Headroom/.test(metric)) return 'ratio';
+  return 'count';
+}
 
 const esc = escapeXml;
 
@@ -11,10 +22,24 @@ export function renderJunit(j: Journal): string {
   const failures = j.assertions.filter((a) => !a.passed).length;
   const errors = j.status === 'error' || j.status === 'aborted' ? 1 : 0;
   const cases = j.assertions.map((a) => {
-    const open = `    <testcase classname="${esc(j.experiment)}" name="${esc(a.name)}" time="0">`;
-    if (a.passed) return `${open}</testcase>`;
-    const msg = `expected ${a.metric} ${a.op} ${a.expected ?? 'null'}, got ${formatActual(a.actual, a.metric)}`;
-    return `${open}\n      <failure message="${esc(msg)}" type="AssertionFailed">${esc(`actual: ${a.actual}\nexpected: ${a.op} ${a.expected}`)}</failure>\n    </testcase>`;
+    const unit = unitOf(a.metric);
+    const time = unit === 'ms' && typeof a.actual === 'number' ? (a.actual / 1000).toFixed(3) : '0';
+    const actual = formatActual(a.actual, a.metric);
+    const expected = `${a.op} ${formatActual(a.expected, a.metric)}`;
+    const props = [
+      ['client', a.client || '(run)'],
+      ['metric', a.metric],
+      ['value', a.actual === null ? 'never' : String(a.actual)],
+      ['unit', unit],
+      ['threshold', expected],
+    ]
+      .map(([name, value]) => `        <property name="${name}" value="${esc(value!)}"/>`)
+      .join('\n');
+    const open = `    <testcase classname="${esc(j.experiment)}.${esc(a.client || 'run')}" name="${esc(a.name)}" time="${time}">\n      <properties>\n${props}\n      </properties>`;
+    const out = `      <system-out>${esc(`${a.metric}: ${actual} (expected ${expected})`)}</system-out>`;
+    if (a.passed) return `${open}\n${out}\n    </testcase>`;
+    const msg = `expected ${a.metric} ${expected}, got ${actual}`;
+    return `${open}\n      <failure message="${esc(msg)}" type="AssertionFailed">${esc(`actual: ${actual}\nexpected: ${expected}${a.client ? `\nclient: ${a.client}` : ''}`)}</failure>\n${out}\n    </testcase>`;
   });
   if (j.status === 'unverified') {
     cases.push(`    <testcase classname="${esc(j.experiment)}" name="run" time="${seconds}">\n      <skipped message="no assertions: nothing was verified"/>\n    </testcase>`);

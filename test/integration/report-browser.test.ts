@@ -116,6 +116,23 @@ describe('report.html in Chromium', () => {
     expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
   });
 
+  it('the nightly glue (zx) merges matrix artifacts into one history and writes the job summary', async () => {
+    const artifacts = tempDir('artifacts');
+    cpSync(dirs[0]!, join(artifacts, 'report-kind-zone-outage', 'kind-zone-outage'), { recursive: true });
+    cpSync(dirs[1]!, join(artifacts, 'report-kind-other', 'kind-zone-outage'), { recursive: true });
+    const out = join(tempDir('merged'), 'reports');
+    const summaryFile = join(tempDir('summary'), 'summary.md');
+    writeFileSync(summaryFile, '');
+    const r = await execa('npx', ['zx', 'scripts/nightly-merge.mjs', artifacts, out], { cwd: REPO, reject: false, all: true, env: { GITHUB_STEP_SUMMARY: summaryFile } });
+    expect(r.exitCode, String(r.all)).toBe(0);
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { experiments: Record<string, unknown[]> };
+    expect(index.experiments['zone-outage']).toHaveLength(2);
+    const summary = readFileSync(summaryFile, 'utf8');
+    expect(summary).toMatch(/^# Nightly: 2 of 2 runs passed/);
+    expect(summary.match(/## Failover summary/g)).toHaveLength(2);
+    expect(summary).not.toContain('<details>');
+  });
+
   it('npm run report regenerates every output from report.json and the records', async () => {
     const dir = dirs[1]!;
     const before = readFileSync(join(dir, 'report.html'), 'utf8');
