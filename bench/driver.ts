@@ -71,7 +71,7 @@ interface DriverRun extends SendSummary {
 async function runDriver(url: string, rate: number, durationS: number): Promise<DriverRun> {
   const out = join(dir, `records-${rate}.ndjson`);
   const summary = join(dir, `summary-${rate}.json`);
-  const argv = [process.execPath, '--import', TSX, join(ROOT, 'harness/traffic/driver.ts'), '--client', 'bench', '--target', url, '--rate', String(rate), '--timeout-ms', '2000', '--max-duration-ms', String(durationS * 1000), '--start-at', String(Date.now() + 1500), '--out', out, '--summary', summary];
+  const argv = [process.execPath, '--import', TSX, join(ROOT, 'harness/traffic/driver.ts'), '--client', 'bench', '--target', url, '--rate', String(rate), '--timeout-ms', '2000', '--max-duration-ms', String(durationS * 1000), '--start-at', String(Date.now() + 5000), '--out', out, '--summary', summary];
   const child = realExecutor.spawn(argv, { logFile: join(dir, 'driver.log') });
   children.push(child);
   const { exitCode } = await child.exited;

@@ -47,6 +47,9 @@ const MAX_NOT_SENT_SHARE = 0.01;
 
 /** Time the drivers get to start before the agreed first request. */
 const TRAFFIC_LEAD_MS = 1500;
+/** From this rate per client the driver warms up before its first request (traffic/driver.ts), which needs a longer lead. */
+const WARM_UP_RATE = 500;
+const WARM_UP_LEAD_MS = 4000;
 
 export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   const { experiment: ex, provider, clock, signal, log } = ctx;
@@ -82,7 +85,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     mark('deploy', `${ex.topology.instances.length} instances, ${ex.topology.clients.length} clients`);
     await provider.deploy();
     signal.throwIfAborted();
-    baselineStart = clock.now() + (provider.trafficLeadMs ?? TRAFFIC_LEAD_MS);
+    baselineStart = clock.now() + Math.max(provider.trafficLeadMs ?? TRAFFIC_LEAD_MS, ex.traffic.rate >= WARM_UP_RATE && ex.traffic.driver === 'node' ? WARM_UP_LEAD_MS : 0);
     const total = ex.phases.baseline + ex.phases.fault + ex.phases.recovery;
     await provider.startTraffic({ startAt: baselineStart, maxDurationMs: total + 30_000 });
     trafficStarted = true;

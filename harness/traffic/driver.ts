@@ -137,8 +137,9 @@ if (stopFile) {
 // All clients start at one agreed instant so their phases line up.
 const start = Math.max(clock.now(), Number(values['start-at'] ?? 0));
 info(`scheduled ${client} ${start}`);
-// Only rates that need it, and only when the start leaves time: a warm-up never delays the agreed start.
-if (rate >= 500) await warmUp(Math.min(1500, start - clock.now() - 300));
+// Only rates that need it (the harness gives those a 4 s lead), and only when the start leaves time:
+// a warm-up never delays the agreed start.
+if (rate >= 500) await warmUp(Math.min(3000, start - clock.now() - 300));
 const flushTimer = setInterval(flush, 20);
 await sender.run(start, maxDuration);
 clearInterval(flushTimer);

@@ -18,6 +18,15 @@ const nobody: ServedBy = { instance: null, cluster: null, region: null, zone: nu
 /** Bytes each record takes in the columns (excluding spare capacity and the interned names). */
 export const BYTES_PER_RECORD = 8 + 8 + 2 + 1 + 2 + 4;
 
+/**
+ * A copy of a string that shares no memory with where it came from: V8 may
+ * hand out a slice of a whole parsed chunk (megabytes) for a short value, and
+ * an interned slice would keep that chunk alive for as long as the columns.
+ */
+function detach<T extends string | null>(s: T): T {
+  return (s === null ? s : Buffer.from(s, 'utf8').toString('utf8')) as T;
+}
+
 export class RecordColumns implements Iterable<RequestRecord> {
   private sentAt = new Float64Array(INITIAL);
   private latencyMs = new Float64Array(INITIAL);
@@ -156,8 +165,9 @@ export class RecordColumns implements Iterable<RequestRecord> {
     if (id === undefined) {
       id = this.clients.length;
       if (id > 0xffff) throw new RangeError('more than 65,536 client names');
-      this.clients.push(name);
-      this.clientIndex.set(name, id);
+      const own = detach(name);
+      this.clients.push(own);
+      this.clientIndex.set(own, id);
     }
     return id;
   }
@@ -169,8 +179,8 @@ export class RecordColumns implements Iterable<RequestRecord> {
     let id = this.serverIndex.get(key);
     if (id === undefined) {
       id = this.servers.length;
-      this.servers.push({ instance: r.instance, cluster: r.cluster, region: r.region, zone: r.zone, subzone: r.subzone });
-      this.serverIndex.set(key, id);
+      this.servers.push({ instance: detach(r.instance), cluster: detach(r.cluster), region: detach(r.region), zone: detach(r.zone), subzone: detach(r.subzone) });
+      this.serverIndex.set(detach(key), id);
     }
     return id;
   }
