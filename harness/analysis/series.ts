@@ -11,9 +11,17 @@ export type ControlPlaneSeries = ControlPlaneSeriesData;
 
 const BIN_CHOICES = [100, 250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000];
 
-/** The smallest bin that keeps a run within `maxBins` bins. */
-export function binSize(durationMs: number, maxBins = 600): number {
-  return BIN_CHOICES.find((b) => durationMs / b <= maxBins) ?? BIN_CHOICES[BIN_CHOICES.length - 1]!;
+/** Requests a bin should hold at least, so a bar is a rate and not the noise of one or two requests. */
+const MIN_PER_BIN = 5;
+
+/**
+ * The smallest bin that keeps a run within `maxBins` bins and, given the
+ * request rate, holds at least MIN_PER_BIN requests (20 req/s: 250 ms bins;
+ * 1000 req/s: 100 ms).
+ */
+export function binSize(durationMs: number, maxBins = 600, ratePerSecond = Infinity): number {
+  const minForRate = (MIN_PER_BIN * 1000) / ratePerSecond;
+  return BIN_CHOICES.find((b) => durationMs / b <= maxBins && b >= minForRate) ?? BIN_CHOICES[BIN_CHOICES.length - 1]!;
 }
 
 /** The coarsest locality level at which successful requests differ; one pass, stops early. */

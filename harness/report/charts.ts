@@ -9,6 +9,11 @@ type Option = Record<string, unknown>;
 
 export const PALETTE = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#aec7e8', '#98df8a'];
 export const FAILED_COLOR = '#d62728';
+/** Fixed meanings, the same in every chart of every run: the client's home is always this blue, failures always red. */
+export const HOME_COLOR = '#1f77b4';
+/** Everywhere else a client was served, in the order of their names (stable across runs of one experiment). */
+const AWAY_COLORS = ['#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#98df8a'];
+const FAULT_WINDOW = 'rgba(214,39,40,0.08)';
 
 function render(option: Option, width = 960, height = 300): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
@@ -37,8 +42,32 @@ function markers(faults: readonly FaultRecord[], t0: number, extra: { at: number
   return { symbol: 'none', silent: true, data: lines, label: { fontSize: 11 } };
 }
 
-/** Requests per second stacked by serving locality, failures in red, fault and recovery marked. */
-export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t0: number): string {
+/** The key a series group has when it is the client's own home at the chart's level. */
+function homeKey(c: ClientResult, groupBy: string): string | undefined {
+  // Series group by the record's own field (series.ts): a plain zone or subzone name.
+  const l = c.locality;
+  if (groupBy === 'region') return l.region;
+  if (groupBy === 'zone') return l.zone;
+  if (groupBy === 'subzone') return l.subzone;
+  return undefined;
+}
+
+/** Fault windows as shaded bands. */
+function faultWindows(faults: readonly FaultRecord[], t0: number, end: number): Option {
+  return {
+    silent: true,
+    itemStyle: { color: FAULT_WINDOW },
+    data: faults.map((f) => [{ xAxis: sec(f.injectedAtMs, t0) }, { xAxis: sec(f.revertedAtMs ?? end, t0) }]),
+  };
+}
+
+/**
+ * Requests per second stacked by serving locality (home in blue, elsewhere in
+ * fixed colours, failures red), the fault window shaded, fault and revert
+ * marked, failover and recovery pinned, and the recovery budget drawn when an
+ * assertion sets one.
+ */
+export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t0: number, recoveryBudgetMs?: number): string {
   const s = c.series!;
   const rps = 1000 / s.binMs;
   const x = (i: number) => sec(s.start + (i + 0.5) * s.binMs, t0);
@@ -49,24 +78,33 @@ export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t
   const extra = [
     { at: injected !== null && typeof failoverMs === 'number' ? injected + failoverMs : null, label: `failover ${Math.round(failoverMs ?? 0)} ms`, color: '#ff7f0e' },
     { at: injected !== null && typeof recoveryMs === 'number' && c.phases.fault.failed > 0 ? injected + recoveryMs : null, label: `recovered ${Math.round(recoveryMs ?? 0)} ms`, color: '#2ca02c' },
+    { at: injected !== null && recoveryBudgetMs !== undefined ? injected + recoveryBudgetMs : null, label: `budget ${Math.round(recoveryBudgetMs ?? 0)} ms`, color: FAILED_COLOR },
   ];
   const notes = [
     ...(typeof failoverMs === 'number' ? [`first failover (orange) ${Math.round(failoverMs)} ms after the fault`] : []),
     ...(typeof recoveryMs === 'number' && c.phases.fault.failed > 0 ? [`recovered (green) ${Math.round(recoveryMs)} ms after the fault`] : []),
     ...(recoveryMs === null ? ['never recovered during the fault'] : []),
     ...(recoveryMs === undefined ? ['no fault was injected: nothing to recover from'] : []),
+    ...(recoveryBudgetMs !== undefined ? [`recovery budget (red, dotted) ${Math.round(recoveryBudgetMs)} ms`] : []),
     `${c.phases.fault.failed} of ${c.phases.fault.requests} requests failed during the fault`,
+    ...(faults.length > 0 ? ['shaded: the fault window'] : []),
   ];
+  const home = homeKey(c, s.groupBy);
+  const away = s.groups.filter((g) => g !== home).sort();
+  const colourOf = (g: string) => (g === home ? HOME_COLOR : AWAY_COLORS[away.indexOf(g) % AWAY_COLORS.length]);
+  const end = s.start + s.failed.length * s.binMs;
   const series = [
-    ...s.groups.map((g, gi) => ({ name: g || '(none)', type: 'bar', stack: 'rps', barCategoryGap: '0%', itemStyle: { color: PALETTE[gi % PALETTE.length] }, data: s.served[gi]!.map((n, i) => [x(i), n * rps]) })),
-    { name: 'failed', type: 'bar', stack: 'rps', itemStyle: { color: FAILED_COLOR }, data: s.failed.map((n, i) => [x(i), n * rps]), markLine: markers(faults, t0, extra) },
+    ...s.groups.map((g, gi) => ({ name: g || '(none)', type: 'bar', stack: 'rps', barCategoryGap: '0%', itemStyle: { color: colourOf(g) }, data: s.served[gi]!.map((n, i) => [x(i), n * rps]) })),
+    { name: 'failed', type: 'bar', stack: 'rps', itemStyle: { color: FAILED_COLOR }, data: s.failed.map((n, i) => [x(i), n * rps]), markLine: markers(faults, t0, extra), markArea: faultWindows(faults, t0, end) },
   ];
   return render({
-    title: { text: `${c.name}: requests per second by serving ${s.groupBy}`, subtext: notes.join(' · '), left: 10, top: 4, textStyle: { fontSize: 14 }, subtextStyle: { fontSize: 12, color: '#333' } },
+    // Two notes a line: a long run of notes must not run off the chart.
+    title: { text: `${c.name}: requests per second by serving ${s.groupBy}`, subtext: notes.reduce((lines: string[], n, i) => (i % 2 === 0 ? [...lines, n] : [...lines.slice(0, -1), `${lines.at(-1)} · ${n}`]), []).join('\n'), left: 10, top: 4, textStyle: { fontSize: 14 }, subtextStyle: { fontSize: 12, color: '#333', lineHeight: 16 } },
     legend: { top: 4, right: 10, data: [...s.groups.map((g) => g || '(none)'), 'failed'] },
-    grid: { left: 50, right: 30, top: 72, bottom: 40 },
+    grid: { left: 50, right: 30, top: 40 + 16 * Math.ceil(notes.length / 2) + 16, bottom: 40 },
     xAxis: { type: 'value', name: 's', min: 0, max: sec(s.start + s.failed.length * s.binMs, t0) },
-    yAxis: { type: 'value', name: 'req/s' },
+    // Headroom above the bars, where the shaded fault window shows.
+    yAxis: { type: 'value', name: 'req/s', max: (v: { max: number }) => Math.max(1, Math.ceil(v.max * 1.25)) },
     series,
   });
 }

@@ -152,7 +152,8 @@ export function renderHtml(j: Journal): string {
       `<p class="figures"><span>recovery time <b>${fmtMs(c.recoveryTimeMs)}</b></span><span>time to failover <b>${fmtMs(c.timeToFailoverMs)}</b></span><span>failback <b>${fmtMs(c.failbackTimeMs)}</b></span><span class="small">resolution ±${fmtMs(c.resolutionMs)}</span></p>`,
     );
     if (c.series) {
-      parts.push(`<div class="chart timeline" data-client="${esc(c.name)}">${timelineChart(c, j.faults, t0)}</div>`);
+      const budget = j.assertions.find((a) => a.client === c.name && a.metric === 'recovery.timeMs' && (a.op === '<' || a.op === '<=') && a.expected !== null)?.expected ?? undefined;
+      parts.push(`<div class="chart timeline" data-client="${esc(c.name)}">${timelineChart(c, j.faults, t0, budget)}</div>`);
       parts.push(`<div class="chart latency" data-client="${esc(c.name)}">${latencyChart(c, j.faults, t0)}</div>`);
     }
     parts.push(phaseRows(c.phases));

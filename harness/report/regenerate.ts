@@ -58,7 +58,7 @@ export function regenerate(dir: string): { journal: Journal; failures: string[];
   if (first) {
     const start = first.phases.baseline.start;
     const end = first.phases.recovery.end;
-    const binMs = binSize(end - start);
+    const binMs = binSize(end - start, undefined, journal.settings.ratePerClient);
     for (const c of journal.clients) {
       c.series = clientSeries({ [Symbol.iterator]: () => requests.ofClient(c.name) }, start, end, binMs);
     }

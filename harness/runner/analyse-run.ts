@@ -12,7 +12,7 @@ export function analyseRun(experiment: Experiment, records: readonly RequestReco
   // Split and sort once; metrics and series read the same slice.
   const byClient = new Map<string, RequestRecord[]>();
   for (const r of records) (byClient.get(r.client) ?? byClient.set(r.client, []).get(r.client)!).push(r);
-  const binMs = binSize(windows.end - windows.baselineStart);
+  const binMs = binSize(windows.end - windows.baselineStart, undefined, experiment.traffic.rate);
   return experiment.topology.clients.map((client) => {
     const mine = (byClient.get(client.name) ?? []).sort((a, b) => a.sentAt - b.sentAt);
     const result = analyseClient({

@@ -29,10 +29,8 @@ const CHUNK = 4 * 1024 * 1024;
 
 /** Calls `each` with every parsed line and its 1-based number; returns the file's line count and SHA-256. */
 export function readNdjson<T>(path: string, each: (value: T, line: number) => void): FileDigest {
-  const hash = createHash('sha256');
   // Decodes whole chunks (a character split across two chunks is held back by the decoder).
   const decoder = new StringDecoder('utf8');
-  const fd = openSync(path, 'r');
   let lineNo = 0;
   let lines = 0;
   let carry = '';
@@ -48,51 +46,48 @@ export function readNdjson<T>(path: string, each: (value: T, line: number) => vo
     lines++;
     each(value, lineNo);
   };
+  const sha256 = eachChunk(path, (data) => {
+    const text = carry + decoder.write(data);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      take(text.slice(start, nl));
+      start = nl + 1;
+    }
+    carry = text.slice(start);
+  });
+  carry += decoder.end();
+  if (carry.length > 0) take(carry);
+  return { lines, sha256 };
+}
+
+/** Reads a file in CHUNK-sized pieces (one buffer, reused: `each` must not keep it); returns its SHA-256. */
+function eachChunk(path: string, each: (data: Buffer) => void): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
   try {
     const chunk = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const n = readSync(fd, chunk, 0, CHUNK, null);
-      if (n === 0) break;
-      hash.update(chunk.subarray(0, n));
-      const text = carry + decoder.write(chunk.subarray(0, n));
-      let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        take(text.slice(start, nl));
-        start = nl + 1;
-      }
-      carry = text.slice(start);
+    for (let n = readSync(fd, chunk, 0, CHUNK, null); n > 0; n = readSync(fd, chunk, 0, CHUNK, null)) {
+      const data = chunk.subarray(0, n);
+      hash.update(data);
+      each(data);
     }
-    carry += decoder.end();
-    if (carry.length > 0) take(carry);
   } finally {
     closeSync(fd);
   }
-  return { lines, sha256: hash.digest('hex') };
+  return hash.digest('hex');
 }
 
 /** Line count and SHA-256 of a records file as it is on disk now, without parsing it. */
 export function digestFile(path: string): FileDigest {
-  const hash = createHash('sha256');
-  const fd = openSync(path, 'r');
   let lines = 0;
   let inLine = false;
-  try {
-    const chunk = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const n = readSync(fd, chunk, 0, CHUNK, null);
-      if (n === 0) break;
-      hash.update(chunk.subarray(0, n));
-      for (let i = 0; i < n; i++) {
-        const byte = chunk[i]!;
-        if (byte === 0x0a) {
-          if (inLine) lines++;
-          inLine = false;
-        } else if (byte !== 0x20 && byte !== 0x0d && byte !== 0x09) inLine = true;
-      }
+  const sha256 = eachChunk(path, (data) => {
+    for (const byte of data) {
+      if (byte === 0x0a) {
+        if (inLine) lines++;
+        inLine = false;
+      } else if (byte !== 0x20 && byte !== 0x0d && byte !== 0x09) inLine = true;
     }
-    if (inLine) lines++;
-  } finally {
-    closeSync(fd);
-  }
-  return { lines, sha256: hash.digest('hex') };
+  });
+  return { lines: inLine ? lines + 1 : lines, sha256 };
 }
