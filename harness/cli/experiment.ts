@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeIndex } from '../report/regenerate.js';
-import { removeStaleLocks } from '../providers/local/subnet-lock.js';
+import { lockOwnersToKeep, removeStaleLocks } from '../providers/local/subnet-lock.js';
 import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { METRIC_PATHS } from '../core/assertion-expr.js';
 import { prepareReportDir } from './report-dir.js';
+import { MESHES, policyNotInForce, type Mesh } from '../mesh/choice.js';
 import { availableParallelism } from 'node:os';
 import { machineFit } from '../providers/local/machine-fit.js';
 import { READY_TIMEOUT_MS } from '../providers/local/provider.js';
@@ -63,6 +64,7 @@ interface Options {
   schema?: boolean;
   keep?: boolean;
   istioVersion: string;
+  mesh?: string;
   image: string;
   cleanupFirst?: boolean;
   debug?: boolean;
@@ -80,6 +82,7 @@ function program(): Command {
     .option('--schema', "print the experiment file's JSON Schema (generated from the schemas the harness validates with) and exit")
     .option('--dry-run', 'print the plan of the run (kind: every command and manifest; local: namespaces, addresses, processes, sidecar configs, faults) and touch nothing')
     .option('--keep', 'kind: leave the clusters up after the run (a later run reuses a cluster whose config hash matches)')
+    .addOption(new Option('--mesh <mesh>', 'kind: the data plane: istio (the whole failover policy), or none (plain Kubernetes Services with trafficDistribution: PreferSameZone; what it cannot honour is listed before the run)').choices([...MESHES]).default('istio'))
     .option('--istio-version <v>', 'kind: the Istio minor version the run pins (any patch of it fits; the installed istioctl\'s exact version is installed)', DEFAULT_ISTIO_VERSION)
     .option('--image <name>', 'kind: the echo/driver image to build and load', DEFAULT_IMAGE)
     .addOption(new Option('--isolation <mode>', 'local provider: netns (root; a network namespace per node) or process (loopback ports)').choices(['netns', 'process']))
@@ -123,7 +126,7 @@ async function listExperiments(): Promise<void> {
 function checkOutstanding(cleanupFirst: boolean): Promise<void> | void {
   const ledgers = listLedgers();
   const live = ledgers.filter(isLive);
-  removeStaleLocks(join(stateDir(), 'locks'), new Set(live.map((l) => l.runId)));
+  removeStaleLocks(join(stateDir(), 'locks'), lockOwnersToKeep(ledgers, (l) => live.includes(l)));
   const dead = ledgers.filter((l) => l.outstanding.length > 0 && !live.includes(l));
   if (dead.length === 0) return;
   if (cleanupFirst) return cleanupLedgers(dead, realExecutor, log).then(() => undefined);
@@ -198,13 +201,23 @@ async function main(argv: string[]): Promise<number> {
   const recovery = recoveryOptions(o);
   let makeProvider: (ctx: { runId: string; reportDir: string; ledger: Ledger; signal: AbortSignal }) => Promise<Provider>;
   let isolation: string;
+  const mesh = (o.mesh ?? 'istio') as Mesh;
+  if (o.provider !== 'kind' && mesh !== 'istio') {
+    throw new UsageError(`--mesh ${mesh} applies to --provider kind`, "the local provider's data plane is HAProxy sidecars; add --provider kind");
+  }
   if (o.provider === 'kind') {
-    if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, istioVersion: o.istioVersion, image: o.image, print: (s) => console.log(s) });
+    if (mesh === 'none' && renderKindClusters(experiment.topology).length > 1) {
+      throw new UsageError(`${source}: --mesh none: plain Kubernetes Services do not span clusters, and this topology has ${renderKindClusters(experiment.topology).length}`, 'run it with --mesh istio');
+    }
+    if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, istioVersion: o.istioVersion, image: o.image, mesh, print: (s) => console.log(s) });
+    // What the chosen data plane cannot honour is said before anything starts (and recorded in the report's environment).
+    for (const part of policyNotInForce(mesh, experiment.policy)) log(`--mesh ${mesh}: not in force: ${part}`);
     const rendered = renderKindClusters(experiment.topology);
     const nodes = rendered.flatMap((c) => c.config.nodes);
     const prerequisites = await checkKindPrerequisites(realExecutor, {
       multiCluster: rendered.length > 1,
       istioVersion: o.istioVersion,
+      mesh,
       isolate: experiment.faults.some((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage') && f.mode === 'isolate'),
       controlPlaneNodes: nodes.filter((n) => n.role === 'control-plane').length,
       // kind adds a load-balancer container to each cluster with several control-plane nodes; sized like a worker.
@@ -218,7 +231,7 @@ async function main(argv: string[]): Promise<number> {
       new KindProvider({
         experiment, runId, reportDir, exec: realExecutor, clock: systemClock, log,
         scope: new ResourceScope(ledger, undoAny(realExecutor), systemClock),
-        repoRoot: REPO_ROOT, keep: o.keep ?? false, istioVersion, image: o.image,
+        repoRoot: REPO_ROOT, keep: o.keep ?? false, istioVersion, image: o.image, mesh,
       });
   } else {
     let local: Isolation;

@@ -1,3 +1,4 @@
+import { describeMesh, policyNotInForce, type Mesh } from '../mesh/choice.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ function dryAnswers(ex: Experiment, clusters: readonly RenderedCluster[]): (argv
  * --provider kind --dry-run: every command and manifest of the run, printed in
  * order, by the same provider code a real run uses. Needs no Docker.
  */
-export async function printKindPlan(o: { experiment: Experiment; clock: Clock; keep: boolean; istioVersion: string; image: string; print: (s: string) => void }): Promise<number> {
+export async function printKindPlan(o: { experiment: Experiment; clock: Clock; keep: boolean; istioVersion: string; image: string; mesh?: Mesh; print: (s: string) => void }): Promise<number> {
   const { print } = o;
   const rendered = renderKindClusters(o.experiment.topology);
   const exec = new DryRunExecutor(print, dryAnswers(o.experiment, rendered));
@@ -74,14 +75,17 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     keep: o.keep,
     istioVersion,
     image: o.image,
+    mesh: o.mesh ?? 'istio',
     dryRun: true,
     show: (title, body) => print(`# ${title}\n${body.trimEnd().replace(/^/gm, '#   ')}`),
   });
   try {
     const ex = o.experiment;
     const section = (title: string) => print(`\n## ${title}`);
-    print(`# dry run: ${ex.name} on kind (${provider.clusters.length} cluster${provider.clusters.length > 1 ? 's' : ''}, Istio ${o.istioVersion}: shown as ${istioVersion}, a run installs the installed istioctl's patch); nothing is executed`);
-    for (const c of provider.clusters) print(`# ${c.name}: infrastructure (istiod, CoreDNS, MetalLB, gateways) pinned to ${c.mapping.infraNode}, a node no fault touches`);
+    const meshLine = (o.mesh ?? 'istio') === 'istio' ? `Istio ${o.istioVersion}: shown as ${istioVersion}, a run installs the installed istioctl's patch` : `mesh: ${describeMesh('none', istioVersion)}`;
+    print(`# dry run: ${ex.name} on kind (${provider.clusters.length} cluster${provider.clusters.length > 1 ? 's' : ''}, ${meshLine}); nothing is executed`);
+    for (const part of policyNotInForce(o.mesh ?? 'istio', ex.policy)) print(`# not in force without a mesh: ${part}`);
+    for (const c of provider.clusters) print(`# ${c.name}: infrastructure (${(o.mesh ?? 'istio') === 'istio' ? 'istiod, CoreDNS, MetalLB, gateways' : 'CoreDNS'}) pinned to ${c.mapping.infraNode}, a node no fault touches`);
     section('provision');
     await provider.provision();
     section('deploy');

@@ -20,6 +20,8 @@ export interface RunSummary {
   assertionsFailed: number;
   writeUnavailableMs: number | null;
   lostAcknowledgedWrites: number | null;
+  /** Where and how it ran ("local/netns kill"): runs are compared only within one mode. */
+  mode: string;
 }
 
 export interface HistoryIndex {
@@ -42,8 +44,20 @@ export function summarize(dir: string, j: Journal): RunSummary {
     assertionsFailed: j.metrics.assertionsFailed,
     writeUnavailableMs: j.controlPlane?.writeUnavailableMs ?? null,
     lostAcknowledgedWrites: j.controlPlane?.lostAcknowledgedWrites ?? null,
+    mode: [`${j.provider}/${j.isolation}`, ...new Set(j.faults.map((f) => f.mode).filter((m): m is NonNullable<typeof m> => Boolean(m)))].join(' '),
   };
 }
+
+/** A run's own headline figure: write unavailability for control-plane runs, the worst recovery time otherwise. */
+function headline(r: RunSummary): { label: string; value: number | null } {
+  return r.writeUnavailableMs !== null ? { label: 'writes unavailable', value: r.writeUnavailableMs } : { label: 'worst recovery', value: r.worstRecoveryTimeMs };
+}
+
+const byMode = (runs: readonly RunSummary[]) => {
+  const out = new Map<string, RunSummary[]>();
+  for (const r of runs) (out.get(r.mode) ?? out.set(r.mode, []).get(r.mode)!).push(r);
+  return out;
+};
 
 export function buildIndex(runs: readonly RunSummary[], generatedAt: string): HistoryIndex {
   const experiments: Record<string, RunSummary[]> = {};
@@ -56,18 +70,19 @@ const STATUS_COLOR: Record<string, string> = { passed: '#2ca02c', failed: '#d627
 
 function trend(runs: readonly RunSummary[]): string {
   const chronological = [...runs].reverse();
+  const label = headline(runs[0]!).label;
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 900, height: 220 });
   chart.setOption({
     animation: false,
     grid: { left: 60, right: 20, top: 30, bottom: 50 },
-    title: { text: 'worst recovery time per run (ms)', left: 'center', textStyle: { fontSize: 13 } },
+    title: { text: `${label} per run (ms)`, left: 'center', textStyle: { fontSize: 13 } },
     xAxis: { type: 'category', data: chronological.map((r) => r.startedAt.slice(5, 16).replace('T', ' ')) },
     yAxis: { type: 'value', name: 'ms' },
     series: [
       {
         type: 'line',
-        name: 'recovery',
-        data: chronological.map((r) => ({ value: r.worstRecoveryTimeMs, itemStyle: { color: STATUS_COLOR[r.status] } })),
+        name: label,
+        data: chronological.map((r) => ({ value: headline(r).value, itemStyle: { color: STATUS_COLOR[r.status] } })),
         symbolSize: 8,
         lineStyle: { color: '#999' },
       },
@@ -79,15 +94,25 @@ function trend(runs: readonly RunSummary[]): string {
 }
 
 export function renderIndexHtml(index: HistoryIndex): string {
+  const row = (r: RunSummary) =>
+    `<tr class="run ${r.status}"><td><a href="${esc(r.dir)}/report.html">${esc(r.startedAt)}</a></td><td style="color:${STATUS_COLOR[r.status]}">${r.status}</td><td>${fmtMs(r.worstRecoveryTimeMs)}</td><td>${r.failedRequests} / ${r.requests}</td><td>${r.assertionsFailed}</td><td>${r.writeUnavailableMs === null ? '—' : fmtMs(r.writeUnavailableMs)}</td><td>${r.lostAcknowledgedWrites ?? '—'}</td><td>${esc(r.mode)}</td></tr>`;
+  // The overview: every experiment and mode, its latest verdict and headline figure, and the last ten verdicts oldest first.
+  const overview = Object.entries(index.experiments).flatMap(([name, runs]) =>
+    [...byMode(runs)].map(([mode, mine]) => {
+      const latest = mine[0]!;
+      const h = headline(latest);
+      const last = [...mine.slice(0, 10)].reverse().map((r) => `<span title="${esc(r.startedAt)}" style="color:${STATUS_COLOR[r.status]}">${r.status === 'passed' ? '✓' : '✗'}</span>`).join('');
+      return `<tr class="overview ${latest.status}" data-experiment="${esc(name)}"><td><a href="#${esc(name)}">${esc(name)}</a></td><td>${esc(mode)}</td><td style="color:${STATUS_COLOR[latest.status]}"><a href="${esc(latest.dir)}/report.html">${latest.status}</a></td><td>${h.label} ${fmtMs(h.value)}</td><td class="trend">${last}</td></tr>`;
+    }),
+  );
   const sections = Object.entries(index.experiments).map(([name, runs]) => {
     const latest = runs[0]!;
-    const rows = runs
-      .map(
-        (r) =>
-          `<tr class="run ${r.status}"><td><a href="${esc(r.dir)}/report.html">${esc(r.startedAt)}</a></td><td style="color:${STATUS_COLOR[r.status]}">${r.status}</td><td>${fmtMs(r.worstRecoveryTimeMs)}</td><td>${r.failedRequests} / ${r.requests}</td><td>${r.assertionsFailed}</td><td>${r.writeUnavailableMs === null ? '—' : fmtMs(r.writeUnavailableMs)}</td><td>${r.lostAcknowledgedWrites ?? '—'}</td><td>${esc(r.provider)}/${esc(r.isolation)}</td></tr>`,
-      )
-      .join('');
-    return `<section class="experiment" data-experiment="${esc(name)}"><h2>${esc(name)}</h2><p>latest: <a href="${esc(latest.dir)}/report.html">${esc(latest.startedAt)}</a> <b style="color:${STATUS_COLOR[latest.status]}">${latest.status}</b> · ${runs.length} run${runs.length === 1 ? '' : 's'}</p>${runs.length > 1 ? `<div class="chart">${trend(runs)}</div>` : ''}<table><tr><th>run</th><th>verdict</th><th>worst recovery</th><th>failed requests</th><th>failed assertions</th><th>write unavailability</th><th>lost writes</th><th>where</th></tr>${rows}</table></section>`;
+    const modes = [...byMode(runs)].map(
+      ([mode, mine]) =>
+        `<h3>${esc(mode)}</h3>${mine.length > 1 ? `<div class="chart">${trend(mine)}</div>` : ''}<table><tr><th>run</th><th>verdict</th><th>worst recovery</th><th>failed requests</th><th>failed assertions</th><th>write unavailability</th><th>lost writes</th><th>mode</th></tr>${mine.map(row).join('')}</table>`,
+    );
+    return `<section class="experiment" id="${esc(name)}" data-experiment="${esc(name)}"><h2>${esc(name)}</h2><p>latest: <a href="${esc(latest.dir)}/report.html">${esc(latest.startedAt)}</a> <b style="color:${STATUS_COLOR[latest.status]}">${latest.status}</b> · ${runs.length} run${runs.length === 1 ? '' : 's'}</p>${modes.join('')}</section>`;
   });
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>failover-harness runs</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:0 auto;padding:16px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px}h2{border-bottom:1px solid #ddd}svg{max-width:100%;height:auto}</style></head><body><h1>failover-harness: run history</h1><p>generated ${esc(index.generatedAt)}</p>${sections.join('\n') || '<p>No runs yet.</p>'}</body></html>\n`;
+  const table = overview.length > 0 ? `<table id="overview"><tr><th>experiment</th><th>mode</th><th>latest</th><th>headline</th><th>last runs</th></tr>${overview.join('')}</table>` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>failover-harness runs</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:0 auto;padding:16px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px}h2{border-bottom:1px solid #ddd}svg{max-width:100%;height:auto}.trend{letter-spacing:2px}</style></head><body><h1>failover-harness: run history</h1><p>generated ${esc(index.generatedAt)}</p>${table}${sections.join('\n') || '<p>No runs yet.</p>'}</body></html>\n`;
 }

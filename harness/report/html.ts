@@ -140,7 +140,7 @@ export function renderHtml(j: Journal): string {
     const placement = cp.placement;
     parts.push(
       '<h2>Control plane</h2>',
-      `<ul>${placement.findings.map((f) => `<li>${f.quorumLost ? '⚠️' : '✅'} ${esc(f.message)}</li>`).join('')}${placement.overheadOneZone ? `<li>Service over ${placement.serviceZones} zones: surviving one zone needs <b>${placement.overheadOneZone.toFixed(2)}×</b> capacity</li>` : ''}</ul>`,
+      `<ul>${placement.findings.map((f) => `<li>${f.quorumLost ? '<b class="lost">quorum lost:</b>' : 'ok:'} ${esc(f.message)}</li>`).join('')}${placement.overheadOneZone ? `<li>Service over ${placement.serviceZones} zones: surviving one zone needs <b>${placement.overheadOneZone.toFixed(2)}×</b> capacity</li>` : ''}</ul>`,
       `<p class="figures"><span>write unavailability <b>${fmtMs(cp.writeUnavailableMs)}</b></span><span>leader ${esc(cp.initialLeader ?? '—')} → ${esc(cp.finalLeader ?? '—')} (${cp.leaderChanges} changes)</span><span>read-only <b>${cp.readOnly ? 'yes' : 'no'}</b></span><span>lost acknowledged writes <b>${cp.lostAcknowledgedWrites ?? 'not verified'}</b> of ${cp.acknowledgedWrites}</span></p>`,
     );
     if (cp.series) parts.push(`<div class="chart" id="chart-control-plane">${controlPlaneChart(cp, j.faults, t0)}</div>`);

@@ -3,14 +3,15 @@ import { formatLocality } from '../core/locality.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
 import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells } from './failover-summary.js';
 
-// report.md: the pull-request summary a reviewer reads in a minute.
+// report.md: the pull-request summary a reviewer reads in a minute. Plain
+// text marks (✓ ✗) only: no emoji, which need a colour font.
 
 const VERDICT: Record<Journal['status'], string> = {
-  passed: '✅ PASSED',
-  failed: '❌ FAILED',
-  unverified: '⚪ UNVERIFIED: the experiment has no assertion, nothing was verified',
-  aborted: '⚠️ ABORTED',
-  error: '💥 ERROR',
+  passed: 'PASSED',
+  failed: 'FAILED',
+  unverified: 'UNVERIFIED: the experiment has no assertion, nothing was verified',
+  aborted: 'ABORTED',
+  error: 'ERROR',
 };
 
 function topShares(shares: Record<string, number>, n = 3): string {
@@ -27,7 +28,7 @@ function controlPlaneSection(cp: ControlPlaneResult): string[] {
   const out = ['## Control plane', ''];
   out.push(`${cp.members.length} etcd members (quorum ${p.quorum}): ${Object.entries(p.membersByZone).map(([zone, names]) => `${zone}: ${names.join(', ')}`).join(' · ')}`, '');
   out.push('**Placement check (before injecting):**', '');
-  for (const f of p.findings) out.push(`- ${f.quorumLost ? '⚠️' : '✅'} ${f.message}`);
+  for (const f of p.findings) out.push(`- ${f.quorumLost ? '**quorum lost:**' : 'ok:'} ${f.message}`);
   if (p.overheadOneZone !== null) {
     out.push(`- Service spread over ${p.serviceZones} zones: surviving one zone needs ${p.serviceZones}/${p.serviceZones - 1} = **${p.overheadOneZone.toFixed(2)}×** capacity${p.zonesLost > 1 && p.overheadForFault !== null ? `; surviving the ${p.zonesLost} zones this run takes down needs ${p.serviceZones}/${p.serviceZones - p.zonesLost} = **${p.overheadForFault.toFixed(2)}×**` : ''}.`);
   }
@@ -76,7 +77,7 @@ function summaryMarkdown(j: Journal): string[] {
     out.push('| client | home → served during the fault | time to failover | recovery | cost | failback |', '|---|---|---|---|---|---|');
     for (const r of s.rows) {
       const c = summaryCells(r);
-      out.push(`| ${r.passed === false ? '❌ ' : r.passed === true ? '✅ ' : ''}**${r.client}** | ${c.destination} | ${c.failover} | ${c.recovery} | ${c.cost} | ${c.failback} |`);
+      out.push(`| ${r.passed === false ? '✗ ' : r.passed === true ? '✓ ' : ''}**${r.client}** | ${c.destination} | ${c.failover} | ${c.recovery} | ${c.cost} | ${c.failback} |`);
     }
     out.push('');
   }
@@ -97,7 +98,7 @@ export function renderMarkdown(j: Journal): string {
   else {
     out.push('| | assertion | actual |', '|---|---|---|');
     // Failed first: what needs the reviewer's attention.
-    for (const a of [...j.assertions].sort((x, y) => Number(x.passed) - Number(y.passed))) out.push(`| ${a.passed ? '✅' : '❌'} | \`${a.name}\` | ${formatActual(a.actual, a.metric)} |`);
+    for (const a of [...j.assertions].sort((x, y) => Number(x.passed) - Number(y.passed))) out.push(`| ${a.passed ? '✓' : '✗ **failed**'} | \`${a.name}\` | ${formatActual(a.actual, a.metric)} |`);
     out.push('');
   }
   // The rest is detail: collapsed, so the summary fits a PR comment or a job summary.

@@ -89,8 +89,10 @@ describe('report.html in Chromium', () => {
     expect(statSync(join(dir, 'report.html')).size).toBeLessThan(3_000_000);
   });
 
+  let drainDir = '';
   it('drain-listeners: the summary names the drained client and where it went', async () => {
     const dir = tempDir('dl-summary');
+    drainDir = dir;
     const { exitCode } = await runCli(['drain-listeners', '--isolation', 'process', '--report-dir', dir, ...FAST]);
     expect(exitCode).toBe(0);
     const client = readJournal(dir).clients[0]!;
@@ -114,6 +116,29 @@ describe('report.html in Chromium', () => {
     await page.screenshot({ path: join(parent, 'index.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+  });
+
+  it('--compare puts runs of one experiment side by side (compare.html in Chromium); refuses one run or mixed experiments', async () => {
+    const out = tempDir('compare');
+    const r = await runCli(['--compare', dirs[0]!, dirs[1]!, '--out', out], 'report');
+    expect(r.exitCode, r.output).toBe(0);
+    const { page, errors, requests } = await open(join(out, 'compare.html'));
+    expect(await page.locator('#compare tr:first-child th').count()).toBe(4);
+    expect(await page.locator('#compare tr[data-client="client-a"]').count()).toBeGreaterThanOrEqual(7);
+    const recovery = (await page.locator('#compare tr[data-client="client-a"]', { hasText: 'recovery' }).first().textContent()) ?? '';
+    for (const dir of dirs) expect(recovery).toContain(fmtTime(readJournal(dir).clients.find((c) => c.name === 'client-a')!.recoveryTimeMs));
+    expect(await page.textContent('#compare')).toContain('local HAProxy sidecars');
+    await page.screenshot({ path: join(out, 'compare.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+    expect(readFileSync(join(out, 'compare.md'), 'utf8')).toMatch(/^# zone-outage: 2 runs side by side/);
+
+    const one = await runCli(['--compare', dirs[0]!], 'report');
+    expect(one.exitCode).toBe(2);
+    expect(one.output).toMatch(/at least two run folders/);
+    const mixed = await runCli(['--compare', dirs[0]!, drainDir], 'report');
+    expect(mixed.exitCode).toBe(2);
+    expect(mixed.output).toMatch(/runs of one experiment side by side; these are of zone-outage, drain-listeners/);
   });
 
   it('the nightly glue (zx) merges matrix artifacts into one history and writes the job summary', async () => {

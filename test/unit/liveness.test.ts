@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { processStat, realExecutor } from '../../harness/exec/index.js';
 import { isLive } from '../../harness/providers/local/proc-scan.js';
+import { lockOwnersToKeep, removeStaleLocks } from '../../harness/providers/local/subnet-lock.js';
 
 const childrenOf = (ppid: number) =>
   readdirSync('/proc')
@@ -35,6 +36,25 @@ it('a killed harness that nobody reaped (a zombie) is dead to cleanup; a running
   } finally {
     parent.signal('SIGKILL');
     await parent.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('a run refused for a dead run\'s leftovers keeps that run\'s subnet lock; locks of runs that left nothing go', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-locks-'));
+  try {
+    const ledgers = [
+      { runId: 'live01', outstanding: [{}] },
+      { runId: 'dead01', outstanding: [{ kind: 'bridge' }] },
+      { runId: 'dead02', outstanding: [] },
+    ];
+    for (const [i, l] of ledgers.entries()) writeFileSync(join(dir, `subnet-${i}.lock`), `${l.runId}\n`);
+    writeFileSync(join(dir, 'subnet-9.lock'), 'gone99\n');
+    const keep = lockOwnersToKeep(ledgers, (l) => l.runId === 'live01');
+    expect([...keep].sort()).toEqual(['dead01', 'live01']);
+    expect(removeStaleLocks(dir, keep).sort()).toEqual(['subnet-2.lock', 'subnet-9.lock']);
+    expect(readdirSync(dir).sort()).toEqual(['subnet-0.lock', 'subnet-1.lock']);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -31,8 +31,8 @@ describe('clientSeries', () => {
 });
 
 describe('run history', () => {
-  const run = (dir: string, startedAt: string, status: RunSummary['status'], worst: number | null): RunSummary => ({
-    dir, runId: dir, experiment: 'zone-outage', provider: 'local', isolation: 'netns', startedAt, status, worstRecoveryTimeMs: worst, requests: 100, failedRequests: 2, assertionsFailed: status === 'failed' ? 1 : 0, writeUnavailableMs: null, lostAcknowledgedWrites: null,
+  const run = (dir: string, startedAt: string, status: RunSummary['status'], worst: number | null, mode = 'local/netns kill', writeUnavailableMs: number | null = null): RunSummary => ({
+    dir, runId: dir, experiment: 'zone-outage', provider: 'local', isolation: 'netns', startedAt, status, worstRecoveryTimeMs: worst, requests: 100, failedRequests: 2, assertionsFailed: status === 'failed' ? 1 : 0, writeUnavailableMs, lostAcknowledgedWrites: null, mode,
   });
 
   it('orders runs newest first per experiment and renders a trend chart', () => {
@@ -42,6 +42,25 @@ describe('run history', () => {
     expect(html).toContain('href="r2/report.html"');
     expect(html).toContain('<svg');
     expect(html).not.toContain('<script');
+  });
+
+  it('opens with an overview per experiment and mode; modes are not mixed in one trend; control-plane runs headline write unavailability', () => {
+    const index = buildIndex(
+      [
+        run('k1', '2026-11-20T00:00:00Z', 'passed', 120),
+        run('k2', '2026-11-21T00:00:00Z', 'passed', 130),
+        run('f1', '2026-11-21T01:00:00Z', 'failed', 9000, 'local/netns freeze'),
+        { ...run('e1', '2026-11-21T02:00:00Z', 'passed', 0, 'local/netns kill', 1800), experiment: 'etcd-member-loss' },
+      ],
+      'now',
+    );
+    const html = renderIndexHtml(index);
+    expect(html.match(/<tr class="overview /g)).toHaveLength(3);
+    expect(html).toMatch(/<td>local\/netns kill<\/td><td style="color:#2ca02c"><a href="k2\/report.html">passed<\/a><\/td><td>worst recovery 130 ms<\/td>/);
+    expect(html).toMatch(/<td>local\/netns freeze<\/td>.*failed.*worst recovery 9000 ms/);
+    expect(html).toContain('writes unavailable 1800 ms');
+    // One trend chart: only the kill mode of zone-outage has two runs.
+    expect(html.match(/<svg/g)).toHaveLength(1);
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { EnvironmentError } from '../../core/errors.js';
 import { which, type Executor } from '../../exec/index.js';
 import { metallbFetchHint, metallbManifestProblem } from './mesh-install.js';
+import type { Mesh } from '../../mesh/choice.js';
 import { hostCapacityFindings, istioVersionFits, parseIstioVersion } from './preflight.js';
 
 // What --provider kind needs, and how to get each piece (exit 3 when missing).
@@ -24,6 +25,8 @@ export interface KindNeeds {
   isolate: boolean;
   controlPlaneNodes: number;
   workerNodes: number;
+  /** Without a mesh, istioctl is not needed. */
+  mesh?: Mesh;
 }
 
 export interface KindPrerequisites {
@@ -56,11 +59,12 @@ function how(binary: string, pin: string): string {
 
 export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): Promise<KindPrerequisites> {
   const missing: { what: string; how: string }[] = [];
-  for (const binary of ['docker', 'kind', 'kubectl', 'istioctl', ...(needs.multiCluster ? ['openssl'] : [])]) {
+  const istio = (needs.mesh ?? 'istio') === 'istio';
+  for (const binary of ['docker', 'kind', 'kubectl', ...(istio ? ['istioctl'] : []), ...(needs.multiCluster ? ['openssl'] : [])]) {
     if (!which(binary)) missing.push({ what: binary, how: how(binary, needs.istioVersion) });
   }
   let istioVersion: string | undefined;
-  if (which('istioctl')) {
+  if (istio && which('istioctl')) {
     const { stdout } = await exec.run(['istioctl', 'version', '--remote=false', '--short'], { timeoutMs: 20_000, context: 'istioctl version' }).catch(() => ({ stdout: '' }));
     const installed = parseIstioVersion(stdout);
     if (!installed) missing.push({ what: `an istioctl that tells its version (istioctl version --remote=false --short said "${stdout.trim()}")`, how: how('istioctl', needs.istioVersion) });

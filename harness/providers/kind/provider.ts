@@ -7,6 +7,7 @@ import { describeFault, faultSelector, pickMembers, type FaultSpec, type Selecto
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio.js';
+import { describeMesh, policyNotInForce, PREFER_SAME_ZONE, type Mesh } from '../../mesh/choice.js';
 import { formatRecords, type RequestRecord } from '../../traffic/record.js';
 import { K6_SCRIPT } from '../../traffic/k6/run.js';
 import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
@@ -43,6 +44,8 @@ export interface KindProviderOptions {
   keep: boolean;
   /** The exact Istio version installed (the image tag): the installed istioctl's. */
   istioVersion: string;
+  /** The data plane: Istio (default) or none (plain Kubernetes Services). */
+  mesh?: Mesh;
   image: string;
   dockerHost?: string;
   /** A dry run: the control-plane probe prints what it would do instead of calling an API server. */
@@ -109,29 +112,30 @@ export class KindProvider implements Provider {
     const k6 = experiment.traffic.driver === 'k6';
     // Every image a pod needs is in the cluster before the run: a pull at Job start would eat the baseline.
     if (k6) await exec.run(this.docker.argv('pull', K6_IMAGE), { context: `pull ${K6_IMAGE}`, timeoutMs: 600_000 });
-    const istio = renderIstio(experiment.policy, SERVICE_HOST, NAMESPACE);
-    validateIstio(istio);
-    if (this.istio.multiCluster) await this.istio.installMeshCa();
+    const mesh = this.o.mesh ?? 'istio';
+    const istio = mesh === 'istio' ? renderIstio(experiment.policy, SERVICE_HOST, NAMESPACE) : undefined;
+    if (istio) validateIstio(istio);
+    if (istio && this.istio.multiCluster) await this.istio.installMeshCa();
     await Promise.all(
       this.clusters.map(async (c) => {
         for (const img of [image, ...(k6 ? [K6_IMAGE] : [])]) {
           await exec.run(['kind', 'load', 'docker-image', img, '--name', c.name], { context: `load ${img} into ${c.name}`, timeoutMs: 600_000 });
         }
         await this.istio.pinClusterInfra(c);
-        await this.istio.installControlPlane(c);
-        if (this.istio.multiCluster) await this.istio.installEastWest(c);
+        if (istio) await this.istio.installControlPlane(c);
+        if (istio && this.istio.multiCluster) await this.istio.installEastWest(c);
         const deployments = echoDeployments(experiment, c.cluster, image);
-        const objects = [namespace(), echoService(), ...deployments];
+        const objects = [namespace(mesh), echoService(mesh), ...deployments];
         validateAll(objects);
         const kube = this.kube(c);
-        await kube.apply([...objects, istio.destinationRule, istio.virtualService], 'the echo service and failover policy');
+        await kube.apply([...objects, ...(istio ? [istio.destinationRule, istio.virtualService] : [])], istio ? 'the echo service and failover policy' : `the echo service (trafficDistribution: ${PREFER_SAME_ZONE}, no mesh)`);
         for (const d of deployments) {
           const name = (d.metadata as { name: string }).name;
           await kube.run(['-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout', '180s'], { context: `wait for ${name}`, timeoutMs: 200_000 });
         }
       }),
     );
-    if (this.istio.multiCluster) {
+    if (istio && this.istio.multiCluster) {
       await this.istio.linkClusters();
       await this.istio.awaitRemotesSynced();
     }
@@ -402,7 +406,9 @@ export class KindProvider implements Provider {
     return {
       provider: 'kind',
       clusters: this.clusters.map((c) => `${c.name} (${c.config.nodes.length} nodes, infrastructure on ${c.mapping.infraNode}, hash ${c.hash})`).join('; '),
-      istio: this.o.istioVersion,
+      mesh: describeMesh(this.o.mesh ?? 'istio', this.o.istioVersion),
+      ...((this.o.mesh ?? 'istio') === 'istio' ? { istio: this.o.istioVersion } : {}),
+      ...(policyNotInForce(this.o.mesh ?? 'istio', this.o.experiment.policy).length ? { policyNotInForce: policyNotInForce(this.o.mesh ?? 'istio', this.o.experiment.policy).join('; ') } : {}),
       image: this.o.image,
       keep: String(this.o.keep),
       ...(this.clockFacts.length ? { nodeClockOffset: this.clockFacts.join('; ') } : {}),

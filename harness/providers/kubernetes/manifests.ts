@@ -5,6 +5,7 @@ import type { Experiment } from '../../core/experiment.js';
 import { k6Env, k6RunArgs } from '../../traffic/k6/run.js';
 import { LABEL_NODE } from './labels.js';
 import { capacityArgs } from '../../workloads/capacity.js';
+import { PREFER_SAME_ZONE, type Mesh } from '../../mesh/choice.js';
 
 // The workloads on kind as Kubernetes objects. Pure; every object is validated
 // against the Kubernetes OpenAPI schema (kubernetes-models) before use.
@@ -31,8 +32,9 @@ type Obj = Record<string, unknown>;
 // Workloads may sit on control-plane nodes (the nodes that carry etcd members).
 const tolerations = [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists' as const, effect: 'NoSchedule' as const }];
 
-export function namespace(): Obj {
-  return new Namespace({ metadata: { name: NAMESPACE, labels: { 'istio-injection': 'enabled' } } }).toJSON() as Obj;
+/** The workloads' namespace: Istio injects its sidecars there; without a mesh it is told not to. */
+export function namespace(mesh: Mesh = 'istio'): Obj {
+  return new Namespace({ metadata: { name: NAMESPACE, labels: { 'istio-injection': mesh === 'istio' ? 'enabled' : 'disabled' } } }).toJSON() as Obj;
 }
 
 /** The namespace of the control-plane probe's ConfigMaps: no sidecars there. */
@@ -40,10 +42,15 @@ export function probeNamespace(name: string): Obj {
   return new Namespace({ metadata: { name, labels: { 'istio-injection': 'disabled' } } }).toJSON() as Obj;
 }
 
-export function echoService(): Obj {
+/** The echo Service; without a mesh it carries the only locality preference plain Kubernetes has. */
+export function echoService(mesh: Mesh = 'istio'): Obj {
   return new Service({
     metadata: { name: 'echo', namespace: NAMESPACE, labels: { app: 'echo' } },
-    spec: { selector: { app: 'echo' }, ports: [{ name: 'http', port: ECHO_PORT, targetPort: ECHO_PORT }] },
+    spec: {
+      selector: { app: 'echo' },
+      ports: [{ name: 'http', port: ECHO_PORT, targetPort: ECHO_PORT }],
+      ...(mesh === 'none' ? { trafficDistribution: PREFER_SAME_ZONE } : {}),
+    },
   }).toJSON() as Obj;
 }
 

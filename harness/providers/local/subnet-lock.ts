@@ -38,6 +38,16 @@ export function subnetsInUse(ipJson: string): Set<number> {
   return used;
 }
 
+/**
+ * Runs whose subnet locks must stay: the live ones, and dead ones that left
+ * resources behind (their bridge and namespaces may still hold the subnet
+ * until `npm run cleanup` removes them; a run refused for those leftovers
+ * must not hand their subnet to the next run).
+ */
+export function lockOwnersToKeep<L extends { runId: string; outstanding: readonly unknown[] }>(ledgers: readonly L[], isLive: (l: L) => boolean): Set<string> {
+  return new Set(ledgers.filter((l) => isLive(l) || l.outstanding.length > 0).map((l) => l.runId));
+}
+
 /** Removes subnet locks whose run is not live (a run killed between claiming and recording its lock). */
 export function removeStaleLocks(lockDir: string, liveRunIds: ReadonlySet<string>): string[] {
   let names: string[];

@@ -1,0 +1,89 @@
+import type { Journal, PhaseMetrics } from '../core/journal.js';
+import { escapeXml } from './escape.js';
+import { fmtMs, fmtPct, fmtTime } from './format.js';
+
+// `npm run report -- --compare DIR...`: runs of one experiment side by side,
+// on different data planes or providers (or the same one twice): per client,
+// time to failover, recovery, failback, failed requests and locality per
+// phase, and what ran the data plane. Pure: the CLI reads the journals.
+
+export interface CompareColumn {
+  dir: string;
+  label: string;
+  /** What carried the traffic: local HAProxy sidecars, or the kind provider's mesh. */
+  dataPlane: string;
+  journal: Journal;
+}
+
+export interface CompareRow {
+  client: string;
+  figure: string;
+  /** One cell per column, formatted. */
+  cells: string[];
+  /** Whether the columns disagree (a reviewer's eye goes there first). */
+  differs: boolean;
+}
+
+export function dataPlaneOf(j: Journal): string {
+  if (j.provider === 'local') return `local HAProxy sidecars (${j.isolation})`;
+  const mesh = j.environment.mesh ?? (j.environment.istio ? `Istio ${j.environment.istio}` : 'unknown mesh');
+  return `${j.provider}: ${mesh}`;
+}
+
+/** Checks the runs can be compared: at least two, all of one experiment. Returns what is wrong, or null. */
+export function compareProblem(columns: readonly { dir: string; journal: Journal }[]): string | null {
+  if (columns.length < 2) return `--compare needs at least two run folders, got ${columns.length}`;
+  const names = new Set(columns.map((c) => c.journal.experiment));
+  if (names.size > 1) return `--compare puts runs of one experiment side by side; these are of ${[...names].join(', ')} (${columns.map((c) => `${c.dir}: ${c.journal.experiment}`).join('; ')})`;
+  return null;
+}
+
+const PHASES = ['baseline', 'fault', 'recovery'] as const;
+
+export function compareRows(columns: readonly CompareColumn[]): CompareRow[] {
+  const clients = [...new Set(columns.flatMap((c) => c.journal.clients.map((x) => x.name)))];
+  const rows: CompareRow[] = [];
+  const push = (client: string, figure: string, cells: string[]) => rows.push({ client, figure, cells, differs: new Set(cells).size > 1 });
+  push('', 'verdict', columns.map((c) => `${c.journal.status}${c.journal.assertions.length ? ` (${c.journal.metrics.assertionsFailed} of ${c.journal.assertions.length} assertions failed)` : ''}`));
+  for (const name of clients) {
+    const of = (c: CompareColumn) => c.journal.clients.find((x) => x.name === name);
+    const phase = (c: CompareColumn, p: (typeof PHASES)[number]): PhaseMetrics | undefined => of(c)?.phases[p];
+    push(name, 'time to failover', columns.map((c) => (of(c) ? fmtTime(of(c)!.timeToFailoverMs) : 'not in this run')));
+    push(name, 'recovery', columns.map((c) => (of(c) ? fmtTime(of(c)!.recoveryTimeMs) : 'not in this run')));
+    push(name, 'failback', columns.map((c) => (of(c) ? fmtTime(of(c)!.failbackTimeMs) : 'not in this run')));
+    push(name, 'failed during the fault', columns.map((c) => (phase(c, 'fault') ? `${phase(c, 'fault')!.failed}/${phase(c, 'fault')!.requests}, longest blackout ${fmtMs(phase(c, 'fault')!.blackoutMs)}` : 'not in this run')));
+    for (const p of PHASES) {
+      push(name, `${p}: same zone / region`, columns.map((c) => (phase(c, p) ? `${fmtPct(phase(c, p)!.locality.sameZone)} / ${fmtPct(phase(c, p)!.locality.sameRegion)}` : 'not in this run')));
+    }
+    push(
+      name,
+      'served during the fault (zone)',
+      columns.map((c) => {
+        const shares = Object.entries(phase(c, 'fault')?.servedBy.zone ?? {}).sort(([, a], [, b]) => b - a);
+        return shares.length ? shares.map(([z, s]) => `${z} ${fmtPct(s)}`).join(', ') : 'nowhere';
+      }),
+    );
+  }
+  return rows;
+}
+
+const esc = escapeXml;
+
+export function renderCompareHtml(columns: readonly CompareColumn[]): string {
+  const rows = compareRows(columns);
+  const head = columns.map((c) => `<th><a href="${esc(c.dir)}/report.html">${esc(c.label)}</a><br><span class="small">${esc(c.dataPlane)}</span></th>`).join('');
+  const body = rows
+    .map((r) => `<tr class="${r.differs ? 'differs' : ''}" data-client="${esc(r.client)}"><td>${esc(r.client || 'run')}</td><td>${esc(r.figure)}</td>${r.cells.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`)
+    .join('');
+  const experiment = columns[0]!.journal.experiment;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(experiment)}: compared</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:1300px;margin:0 auto;padding:16px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}tr.differs td{background:#fff7e0}.small{font-size:12px;color:#666}</style></head><body><h1>${esc(experiment)}: ${columns.length} runs side by side</h1><p class="small">Rows where the runs differ are highlighted. Times are from the injection of the fault; "never" means it did not happen within the run.</p><table id="compare"><tr><th>client</th><th>figure</th>${head}</tr>${body}</table></body></html>\n`;
+}
+
+export function renderCompareMarkdown(columns: readonly CompareColumn[]): string {
+  const rows = compareRows(columns);
+  const out = [`# ${columns[0]!.journal.experiment}: ${columns.length} runs side by side`, ''];
+  out.push(`| client | figure | ${columns.map((c) => `${c.label} (${c.dataPlane})`).join(' | ')} |`, `|---|---|${columns.map(() => '---').join('|')}|`);
+  for (const r of rows) out.push(`| ${r.client || 'run'} | ${r.differs ? `**${r.figure}**` : r.figure} | ${r.cells.join(' | ')} |`);
+  out.push('', 'Figures in bold differ between the runs.', '');
+  return out.join('\n');
+}
