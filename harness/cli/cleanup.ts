@@ -7,7 +7,7 @@ import { cleanupLedgers } from '../providers/local/cleanup.js';
 import { isLive } from '../providers/local/proc-scan.js';
 import { reportError } from './exit.js';
 import { join } from 'node:path';
-import { removeStaleLocks } from '../providers/local/subnet-lock.js';
+import { lockOwnersToKeep, removeStaleLocks } from '../providers/local/subnet-lock.js';
 
 async function main(): Promise<number> {
   const force = process.argv.includes('--force');
@@ -15,12 +15,18 @@ async function main(): Promise<number> {
   const live = ledgers.filter((l) => !force && isLive(l));
   for (const l of live) console.log(`run ${l.runId} (${l.experiment}) is still running as pid ${l.pid}: left alone (--force to clean it anyway)`);
   const dead = ledgers.filter((l) => !live.includes(l));
-  for (const lock of removeStaleLocks(join(stateDir(), 'locks'), new Set(live.map((l) => l.runId)))) console.log(`removed stale subnet lock ${lock}`);
+  // Subnet locks go once their run's resources are gone: after the cleanup, and only for runs that left nothing.
+  const removeLocks = () => {
+    const liveIds = new Set(live.map((l) => l.runId));
+    for (const lock of removeStaleLocks(join(stateDir(), 'locks'), lockOwnersToKeep(listLedgers(), (l) => liveIds.has(l.runId)))) console.log(`removed stale subnet lock ${lock}`);
+  };
   if (dead.length === 0) {
+    removeLocks();
     console.log(`nothing to clean up (ledger: ${stateDir()})`);
     return ExitCode.ok;
   }
   const { undone, failures } = await cleanupLedgers(dead, realExecutor, (line) => console.log(line));
+  removeLocks();
   for (const f of failures) console.error(`error: ${f}`);
   console.log(`cleanup: ${dead.length} run(s), ${undone} resource(s) undone, ${failures.length} failure(s)`);
   return failures.length > 0 ? ExitCode.environment : ExitCode.ok;

@@ -75,10 +75,15 @@ export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t
   // Absent (no fault injected) draws and says nothing; null is "never".
   const failoverMs = c.timeToFailoverMs;
   const recoveryMs = c.recoveryTimeMs;
+  const failbackMs = c.failbackTimeMs;
+  // Failback counts from the last revert (t_r).
+  const reverts = faults.map((f) => f.revertedAtMs).filter((t): t is number => t !== null);
+  const reverted = reverts.length ? Math.max(...reverts) : null;
   const extra = [
     { at: injected !== null && typeof failoverMs === 'number' ? injected + failoverMs : null, label: `failover ${Math.round(failoverMs ?? 0)} ms`, color: '#ff7f0e' },
     { at: injected !== null && typeof recoveryMs === 'number' && c.phases.fault.failed > 0 ? injected + recoveryMs : null, label: `recovered ${Math.round(recoveryMs ?? 0)} ms`, color: '#2ca02c' },
     { at: injected !== null && recoveryBudgetMs !== undefined ? injected + recoveryBudgetMs : null, label: `budget ${Math.round(recoveryBudgetMs ?? 0)} ms`, color: FAILED_COLOR },
+    { at: reverted !== null && typeof failbackMs === 'number' && failbackMs > 0 ? reverted + failbackMs : null, label: `back home ${Math.round(failbackMs ?? 0)} ms`, color: HOME_COLOR },
   ];
   const notes = [
     ...(typeof failoverMs === 'number' ? [`first failover (orange) ${Math.round(failoverMs)} ms after the fault`] : []),
@@ -86,6 +91,7 @@ export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t
     ...(recoveryMs === null ? ['never recovered during the fault'] : []),
     ...(recoveryMs === undefined ? ['no fault was injected: nothing to recover from'] : []),
     ...(recoveryBudgetMs !== undefined ? [`recovery budget (red, dotted) ${Math.round(recoveryBudgetMs)} ms`] : []),
+    ...(typeof failbackMs === 'number' && failbackMs > 0 ? [`back home (blue, dotted) ${Math.round(failbackMs)} ms after the revert`] : []),
     `${c.phases.fault.failed} of ${c.phases.fault.requests} requests failed during the fault`,
     ...(faults.length > 0 ? ['shaded: the fault window'] : []),
   ];

@@ -1,10 +1,11 @@
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLEAN, machineState } from '../helpers/machine.js';
-import { readJournal, REPO, startCli, tempDir } from '../helpers/cli.js';
+import { readJournal, REPO, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { processStat } from '../../harness/exec/index.js';
 
 afterEach(async () => {
   expect(await machineState()).toEqual(CLEAN);
@@ -110,5 +111,35 @@ describe('the console in CI mode', () => {
     const shown = [...out.matchAll(/\] client-a\s+(\d+) req\/s/g)].reduce((n, m) => n + Number(m[1]) * 3, 0);
     expect(shown).toBeGreaterThan(sent * 0.75);
     expect(shown).toBeLessThanOrEqual(sent + j.settings.ratePerClient);
+  });
+});
+
+describe('cleanup after a crash', () => {
+  it('a SIGKILLed harness its parent has not reaped (a zombie) is dead to `npm run cleanup`, which removes everything it left', async () => {
+    const dir = tempDir('zombie');
+    // A parent shell runs the harness and waits for it. Stopped, the parent cannot reap the harness once it is killed:
+    // the harness stays a zombie, deterministically (what a container without an init does for ever).
+    const parent = execa('sh', ['-c', `"${process.execPath}" --import tsx harness/cli/experiment.ts zone-outage --report-dir "${dir}" --baseline 2s --duration 30s > "${dir}/out.log" 2>&1 & echo $! > "${dir}/harness.pid"; wait`], { cwd: REPO, reject: false, detached: true });
+    try {
+      const log = () => (existsSync(join(dir, 'out.log')) ? readFileSync(join(dir, 'out.log'), 'utf8') : '');
+      for (let i = 0; i < 300 && !log().includes('injected:'); i++) await delay(100);
+      expect(log()).toContain('injected:');
+      const harness = Number(readFileSync(join(dir, 'harness.pid'), 'utf8'));
+      process.kill(parent.pid!, 'SIGSTOP');
+      process.kill(harness, 'SIGKILL');
+      let state = '';
+      for (let i = 0; i < 50 && state !== 'Z'; i++) {
+        await delay(50);
+        state = processStat(harness)?.state ?? '';
+      }
+      expect(state).toBe('Z');
+      const r = await runCli([], 'cleanup');
+      expect(r.output).not.toContain('still running');
+      expect(r.output).toMatch(/cleanup: 1 run\(s\), \d+ resource\(s\) undone, 0 failure\(s\)/);
+      expect(r.exitCode).toBe(0);
+    } finally {
+      process.kill(parent.pid!, 'SIGCONT');
+      await parent;
+    }
   });
 });
