@@ -16,7 +16,7 @@ export default defineConfig({
           // Real runs compete for 2 cores and share the host's network state.
           fileParallelism: false,
           // Only tests marked concurrent (the bad-input catalogue: CLI starts that touch nothing) overlap.
-          maxConcurrency: 3,
+          maxConcurrency: 6,
         },
       },
       {

@@ -33,13 +33,11 @@ import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells } from '
 import { runExperiment } from '../runner/run-experiment.js';
 import { reportError } from './exit.js';
 import { RunConsole } from './console.js';
-import { DEFAULT_IMAGE, DEFAULT_ISTIO_VERSION, printKindPlan, REPO_ROOT } from './kind-run.js';
-import { KindProvider } from '../providers/kind/provider.js';
+// The kind provider is loaded only for a kind run: it pulls in client-node and the Kubernetes models.
+import { DEFAULT_IMAGE, DEFAULT_ISTIO_VERSION, REPO_ROOT } from './kind-defaults.js';
 import { undoAny } from '../providers/undo.js';
 import { ResourceScope } from '../faults/scope.js';
 import type { Provider } from '../providers/provider.js';
-import { checkKindPrerequisites, prerequisitesError } from '../providers/kind/prerequisites.js';
-import { renderKindClusters } from '../providers/kind/kind-config.js';
 import { haproxyRefusals } from '../mesh/haproxy-config.js';
 import { experimentNames, loadExperiment } from './load-experiment.js';
 import { applyOverrides } from './overrides.js';
@@ -206,6 +204,12 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--mesh ${mesh} applies to --provider kind`, "the local provider's data plane is HAProxy sidecars; add --provider kind");
   }
   if (o.provider === 'kind') {
+    const [{ printKindPlan }, { KindProvider }, { checkKindPrerequisites, prerequisitesError }, { renderKindClusters }] = await Promise.all([
+      import('./kind-run.js'),
+      import('../providers/kind/provider.js'),
+      import('../providers/kind/prerequisites.js'),
+      import('../providers/kind/kind-config.js'),
+    ]);
     if (mesh === 'none' && renderKindClusters(experiment.topology).length > 1) {
       throw new UsageError(`${source}: --mesh none: plain Kubernetes Services do not span clusters, and this topology has ${renderKindClusters(experiment.topology).length}`, 'run it with --mesh istio');
     }

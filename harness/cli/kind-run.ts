@@ -2,7 +2,6 @@ import { describeMesh, policyNotInForce, type Mesh } from '../mesh/choice.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Clock } from '../core/clock.js';
 import type { Experiment } from '../core/experiment.js';
 import { DryRunExecutor } from '../exec/dry-run.js';
@@ -15,10 +14,8 @@ import { expandTimeline, timelineSteps } from '../core/timeline.js';
 import { renderKindClusters, type RenderedCluster } from '../providers/kind/kind-config.js';
 import { undoAny } from '../providers/undo.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The Istio minor the kind provider pins: any patch of it fits, and the installed istioctl's exact version is installed. */
-export const DEFAULT_ISTIO_VERSION = '1.30';
-export const DEFAULT_IMAGE = 'failover-harness/echo:dev';
+export { DEFAULT_IMAGE, DEFAULT_ISTIO_VERSION, REPO_ROOT } from './kind-defaults.js';
+import { REPO_ROOT } from './kind-defaults.js';
 
 /**
  * Plausible answers for a dry run, so the plan walks every step, shaped from

@@ -1,5 +1,11 @@
-import { Etcd3 } from 'etcd3';
-import { noop } from 'cockatiel';
+import { createRequire } from 'node:module';
+import type { Etcd3 } from 'etcd3';
+
+// etcd3 (gRPC, protobufjs) is loaded when the first client is made, not when
+// the CLI starts: runs without a control plane never pay for it.
+const load = createRequire(import.meta.url);
+const etcd3 = () => load('etcd3') as typeof import('etcd3');
+const cockatiel = () => load('cockatiel') as typeof import('cockatiel');
 import type { MemberStatus, OpResult, ProbeClient } from './probe-client.js';
 
 // A probe's view of etcd: one client per member with the library's own retries
@@ -28,7 +34,10 @@ export class EtcdProbeClient implements ProbeClient {
 
   constructor(private readonly members: readonly MemberEndpoint[]) {
     this.clients = new Map(
-      members.map((m) => [m.name, new Etcd3({ hosts: m.url, dialTimeout: 500, faultHandling: { host: () => noop, global: noop } })]),
+      members.map((m) => {
+        const { noop } = cockatiel();
+        return [m.name, new (etcd3().Etcd3)({ hosts: m.url, dialTimeout: 500, faultHandling: { host: () => noop, global: noop } })];
+      }),
     );
   }
 

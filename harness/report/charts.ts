@@ -1,4 +1,4 @@
-import * as echarts from 'echarts';
+import { echarts } from './echarts-lazy.js';
 import { phaseInjectedAt } from '../core/timeline.js';
 import type { ClientResult, ControlPlaneResult, FaultRecord } from '../core/journal.js';
 
@@ -16,7 +16,7 @@ const AWAY_COLORS = ['#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bc
 const FAULT_WINDOW = 'rgba(214,39,40,0.08)';
 
 function render(option: Option, width = 960, height = 300): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   chart.setOption({ animation: false, textStyle: { fontFamily: 'sans-serif' }, ...option });
   const svg = chart.renderToSVGString();
   chart.dispose();

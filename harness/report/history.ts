@@ -1,4 +1,4 @@
-import * as echarts from 'echarts';
+import { echarts } from './echarts-lazy.js';
 import type { Journal } from '../core/journal.js';
 import { escapeXml } from './escape.js';
 import { fmtMs } from './format.js';
@@ -71,7 +71,7 @@ const STATUS_COLOR: Record<string, string> = { passed: '#2ca02c', failed: '#d627
 function trend(runs: readonly RunSummary[]): string {
   const chronological = [...runs].reverse();
   const label = headline(runs[0]!).label;
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 900, height: 220 });
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width: 900, height: 220 });
   chart.setOption({
     animation: false,
     grid: { left: 60, right: 20, top: 30, bottom: 50 },
