@@ -14,7 +14,12 @@ export default defineExperiment({
   assertions: [
     'controlPlane.predictedQuorumLoss == 1',
     'controlPlane.readOnly == 1',
-    'controlPlane.writeRecoveryMs < 5s',
+    // The leader is most likely in zone-a, so the survivor has campaigned alone through the fault and
+    // its term ran ahead (etcd 3.4 has no pre-vote by default): after the revert the election can take
+    // a few 1–2 s rounds, and a restarted member serves clients only once it has published itself
+    // (up to its 7 s request timeout when its first proposal found no leader). Measured here 0–3.4 s,
+    // 5.7 s on a loaded CI machine; 10 s still fails a store that does not come back.
+    'controlPlane.writeRecoveryMs < 10s',
     'data.lostAcknowledgedWrites == 0',
     'client(client-b).fault.errorRate == 0',
     'client(client-c).fault.errorRate == 0',
