@@ -38,4 +38,26 @@ export default defineExperiment({
   providerAssertions: {
     kind: ['client(east-client).failback.timeMs < 120s'],
   },
+  meshAssertions: {
+    // A federated Service puts both clusters' endpoints in one balancer: no home cluster, failover by failure accrual.
+    linkerd: [
+      'client(east-client).baseline.errorRate == 0',
+      { notExpected: 'client(east-client).baseline.locality.sameRegion', why: "a federated Service balances over both clusters' endpoints by latency: east is not preferred" },
+      { notExpected: 'client(east-client).failback.timeMs', why: 'with both clusters in one balancer traffic never returns wholly to east' },
+      'client(east-client).recovery.servedBy.region(us-east-1) >= 10%',
+    ],
+    // The extension moves the TrafficSplit's weight only when east's Service has no ready endpoint: a stopped
+    // node's pods stay Ready until the node-monitor grace period (40–50 s), longer than this fault phase.
+    'linkerd-failover-extension': [
+      'client(east-client).fault.errorRate >= 50%',
+      { notExpected: 'client(east-client).recovery.timeMs', why: 'the TrafficSplit moves only when east has no ready endpoint (after the node-monitor grace period, 40–50 s); run with --duration 90s to see it' },
+      { notExpected: 'client(east-client).fault.servedBy.region(us-west-2)', why: 'the TrafficSplit moves only when east has no ready endpoint (after the node-monitor grace period, 40–50 s)' },
+    ],
+    // A Service spans one cluster: east's client has nowhere to go.
+    none: [
+      'client(east-client).fault.errorRate >= 95%',
+      { notExpected: 'client(east-client).fault.servedBy.region(us-west-2)', why: 'a Service spans one cluster: nothing in west serves east' },
+      { notExpected: 'client(east-client).recovery.timeMs', why: 'east has no endpoint anywhere until the revert' },
+    ],
+  },
 });

@@ -36,4 +36,18 @@ export default defineExperiment({
   providerAssertions: {
     kind: ['client(tianjin-client).failback.timeMs < 15s'],
   },
+  // Plain Kubernetes and Linkerd know zones, not subzones: the three subzones share one zone, so traffic is
+  // spread over them from the start and has no subzone to come home to.
+  meshAssertions: {
+    none: [
+      { notExpected: 'client(tianjin-client).baseline.servedBy.subzone(tianjin)', why: 'no subzone preference: a Service spreads over its zone\'s ready endpoints' },
+      { notExpected: 'client(tianjin-client).failback.timeMs', why: 'no subzone preference: there is no home subzone to return to' },
+      // kube-proxy keeps the drained endpoint until its readiness probe has failed 3 times, 1 s apart, and nothing retries.
+      'client(tianjin-client).recovery.timeMs < 10s',
+    ],
+    linkerd: [
+      { notExpected: 'client(tianjin-client).baseline.servedBy.subzone(tianjin)', why: 'Linkerd\'s zone hints know zones, not subzones: traffic spreads over the zone\'s endpoints by latency' },
+      { notExpected: 'client(tianjin-client).failback.timeMs', why: 'no subzone preference: there is no home subzone to return to' },
+    ],
+  },
 });

@@ -11,7 +11,8 @@ import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { METRIC_PATHS } from '../core/assertion-expr.js';
 import { prepareReportDir } from './report-dir.js';
-import { MESHES, policyNotInForce, type Mesh } from '../mesh/choice.js';
+import { MESHES, policyNotInForce, type Mesh, type MeshContext } from '../mesh/choice.js';
+import { LINKERD_MULTICLUSTER_MODES, type LinkerdMulticlusterMode } from '../mesh/linkerd.js';
 import { availableParallelism } from 'node:os';
 import { machineFit } from '../providers/local/machine-fit.js';
 import { READY_TIMEOUT_MS } from '../providers/local/provider.js';
@@ -19,7 +20,7 @@ import { memAvailable, renderLocalPlan } from '../providers/local/plan.js';
 import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import { errorJournal } from '../runner/error-journal.js';
-import { checkTimeline, experimentJsonSchema, parseExperiment, type Experiment } from '../core/experiment.js';
+import { checkTimeline, experimentJsonSchema, notExpectedFor, parseExperiment, type Experiment } from '../core/experiment.js';
 import { processStartTicks, realExecutor } from '../exec/index.js';
 import { Ledger, listLedgers, stateDir } from '../faults/ledger.js';
 import type { Isolation } from '../providers/local/address-plan.js';
@@ -34,7 +35,7 @@ import { runExperiment } from '../runner/run-experiment.js';
 import { reportError } from './exit.js';
 import { RunConsole } from './console.js';
 // The kind provider is loaded only for a kind run: it pulls in client-node and the Kubernetes models.
-import { DEFAULT_IMAGE, DEFAULT_ISTIO_VERSION, REPO_ROOT } from './kind-defaults.js';
+import { DEFAULT_IMAGE, DEFAULT_ISTIO_VERSION, DEFAULT_LINKERD_VERSION, REPO_ROOT } from './kind-defaults.js';
 import { undoAny } from '../providers/undo.js';
 import { ResourceScope } from '../faults/scope.js';
 import type { Provider } from '../providers/provider.js';
@@ -62,6 +63,8 @@ interface Options {
   schema?: boolean;
   keep?: boolean;
   istioVersion: string;
+  linkerdVersion: string;
+  linkerdMulticluster: string;
   mesh?: string;
   image: string;
   cleanupFirst?: boolean;
@@ -80,7 +83,9 @@ function program(): Command {
     .option('--schema', "print the experiment file's JSON Schema (generated from the schemas the harness validates with) and exit")
     .option('--dry-run', 'print the plan of the run (kind: every command and manifest; local: namespaces, addresses, processes, sidecar configs, faults) and touch nothing')
     .option('--keep', 'kind: leave the clusters up after the run (a later run reuses a cluster whose config hash matches)')
-    .addOption(new Option('--mesh <mesh>', 'kind: the data plane: istio (the whole failover policy), or none (plain Kubernetes Services with trafficDistribution: PreferSameZone; what it cannot honour is listed before the run)').choices([...MESHES]).default('istio'))
+    .addOption(new Option('--mesh <mesh>', 'kind: the data plane: istio (the whole failover policy), linkerd (failure accrual, retries, zone hints; federated Services across clusters), or none (plain Kubernetes Services with trafficDistribution: PreferSameZone); what a mesh cannot honour is listed before the run').choices([...MESHES]).default('istio'))
+    .option('--linkerd-version <v>', 'kind, --mesh linkerd: the Linkerd release the run pins (an installed linkerd CLI at least this recent, same channel, fits; its own version is installed)', DEFAULT_LINKERD_VERSION)
+    .addOption(new Option('--linkerd-multicluster <mode>', 'kind, --mesh linkerd, several clusters: federated (a federated Service, pod-to-pod; Linkerd ≥ 2.17) or failover-extension (linkerd-failover TrafficSplit through gateways, for older set-ups; needs helm)').choices([...LINKERD_MULTICLUSTER_MODES]).default('federated'))
     .option('--istio-version <v>', 'kind: the Istio minor version the run pins (any patch of it fits; the installed istioctl\'s exact version is installed)', DEFAULT_ISTIO_VERSION)
     .option('--image <name>', 'kind: the echo/driver image to build and load', DEFAULT_IMAGE)
     .addOption(new Option('--isolation <mode>', 'local provider: netns (root; a network namespace per node) or process (loopback ports)').choices(['netns', 'process']))
@@ -200,6 +205,11 @@ async function main(argv: string[]): Promise<number> {
   let makeProvider: (ctx: { runId: string; reportDir: string; ledger: Ledger; signal: AbortSignal }) => Promise<Provider>;
   let isolation: string;
   const mesh = (o.mesh ?? 'istio') as Mesh;
+  // A mesh's own options given for another mesh would be accepted and ignored: refused instead.
+  const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  for (const [option, flag, owner] of [['istioVersion', '--istio-version', 'istio'], ['linkerdVersion', '--linkerd-version', 'linkerd'], ['linkerdMulticluster', '--linkerd-multicluster', 'linkerd']] as const) {
+    if (given(option) && mesh !== owner) throw new UsageError(`${flag} applies to --mesh ${owner}, and this run's mesh is ${mesh}`, `add --mesh ${owner}, or drop ${flag}`);
+  }
   if (o.provider !== 'kind' && mesh !== 'istio') {
     throw new UsageError(`--mesh ${mesh} applies to --provider kind`, "the local provider's data plane is HAProxy sidecars; add --provider kind");
   }
@@ -210,17 +220,21 @@ async function main(argv: string[]): Promise<number> {
       import('../providers/kind/prerequisites.js'),
       import('../providers/kind/kind-config.js'),
     ]);
-    if (mesh === 'none' && renderKindClusters(experiment.topology).length > 1) {
-      throw new UsageError(`${source}: --mesh none: plain Kubernetes Services do not span clusters, and this topology has ${renderKindClusters(experiment.topology).length}`, 'run it with --mesh istio');
-    }
-    if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, istioVersion: o.istioVersion, image: o.image, mesh, print: (s) => console.log(s) });
-    // What the chosen data plane cannot honour is said before anything starts (and recorded in the report's environment).
-    for (const part of policyNotInForce(mesh, experiment.policy)) log(`--mesh ${mesh}: not in force: ${part}`);
     const rendered = renderKindClusters(experiment.topology);
+    const linkerdMode = o.linkerdMulticluster as LinkerdMulticlusterMode;
+    const meshContext: MeshContext = { multiCluster: rendered.length > 1, linkerdMode };
+    const versions = { istioVersion: o.istioVersion, linkerdVersion: o.linkerdVersion };
+    if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, ...versions, linkerdMode, image: o.image, mesh, print: (s) => console.log(s) });
+    // What the chosen data plane cannot honour is said before anything starts (and recorded in the report's environment).
+    for (const part of policyNotInForce(mesh, experiment.policy, meshContext)) log(`--mesh ${mesh}: not in force: ${part}`);
+    const dataPlane = mesh === 'linkerd' && meshContext.multiCluster && linkerdMode === 'failover-extension' ? 'linkerd-failover-extension' : mesh;
+    for (const n of notExpectedFor(experiment, 'kind', dataPlane)) log(`--mesh ${mesh}: not expected: ${n.metric} (${n.why})`);
     const nodes = rendered.flatMap((c) => c.config.nodes);
     const prerequisites = await checkKindPrerequisites(realExecutor, {
       multiCluster: rendered.length > 1,
       istioVersion: o.istioVersion,
+      linkerdVersion: o.linkerdVersion,
+      linkerdMode,
       mesh,
       isolate: experiment.faults.some((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage') && f.mode === 'isolate'),
       controlPlaneNodes: nodes.filter((n) => n.role === 'control-plane').length,
@@ -229,13 +243,14 @@ async function main(argv: string[]): Promise<number> {
     });
     if (prerequisites.missing.length > 0) throw prerequisitesError(prerequisites);
     const istioVersion = prerequisites.istioVersion ?? o.istioVersion;
+    const linkerdVersion = prerequisites.linkerdVersion ?? o.linkerdVersion;
     log('kind provider: experimental, not yet exercised against a live cluster by this project (docs/providers.md)');
     isolation = 'docker';
     makeProvider = async ({ runId, reportDir, ledger }) =>
       new KindProvider({
         experiment, runId, reportDir, exec: realExecutor, clock: systemClock, log,
         scope: new ResourceScope(ledger, undoAny(realExecutor), systemClock),
-        repoRoot: REPO_ROOT, keep: o.keep ?? false, istioVersion, image: o.image, mesh,
+        repoRoot: REPO_ROOT, keep: o.keep ?? false, istioVersion, linkerdVersion, linkerdMode, image: o.image, mesh,
       });
   } else {
     let local: Isolation;

@@ -8,3 +8,5 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The Istio minor a kind run pins by default; any patch of it fits. */
 export const DEFAULT_ISTIO_VERSION = '1.30';
 export const DEFAULT_IMAGE = 'failover-harness/echo:dev';
+/** The Linkerd release a kind run pins by default (2.18): an installed CLI at least this recent fits. Kept beside the renderers too (mesh/linkerd.ts). */
+export { DEFAULT_LINKERD_VERSION } from '../mesh/linkerd.js';

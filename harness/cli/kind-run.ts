@@ -1,9 +1,10 @@
 import { describeMesh, policyNotInForce, type Mesh } from '../mesh/choice.js';
+import { DEFAULT_LINKERD_VERSION, type LinkerdMulticlusterMode } from '../mesh/linkerd.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import type { Experiment } from '../core/experiment.js';
+import { assertionsFor, notExpectedFor, type Experiment } from '../core/experiment.js';
 import { DryRunExecutor } from '../exec/dry-run.js';
 import { Ledger } from '../faults/ledger.js';
 import { ResourceScope } from '../faults/scope.js';
@@ -39,6 +40,9 @@ function dryAnswers(ex: Experiment, clusters: readonly RenderedCluster[]): (argv
       return `172.18.0.${2 + Math.max(0, containers.indexOf(container))}`;
     }
     if (line.startsWith('docker') && line.endsWith('date +%s%N')) return `${BigInt(Date.now()) * 1_000_000n}`;
+    // The Deployments a mesh install made, for the steps that pin them to the infra node.
+    if (line.endsWith('-n linkerd get deployments -o name')) return ['destination', 'identity', 'proxy-injector'].map((d) => `deployment.apps/linkerd-${d}`).join('\n');
+    if (line.endsWith('-n linkerd-multicluster get deployments -o name')) return 'deployment.apps/linkerd-local-service-mirror';
     if (line.includes(' cat /records/summary.json')) return ex.traffic.driver === 'k6' ? '{"metrics":{"http_reqs":{"count":0}}}' : '{"sent":0,"recorded":0}';
     if (line.includes('/v3/kv/range')) return '{"header":{"revision":"1"}}';
     // Every member says it leads: the first one asked is taken as the leader.
@@ -51,7 +55,7 @@ function dryAnswers(ex: Experiment, clusters: readonly RenderedCluster[]): (argv
  * --provider kind --dry-run: every command and manifest of the run, printed in
  * order, by the same provider code a real run uses. Needs no Docker.
  */
-export async function printKindPlan(o: { experiment: Experiment; clock: Clock; keep: boolean; istioVersion: string; image: string; mesh?: Mesh; print: (s: string) => void }): Promise<number> {
+export async function printKindPlan(o: { experiment: Experiment; clock: Clock; keep: boolean; istioVersion: string; linkerdVersion?: string; linkerdMode?: LinkerdMulticlusterMode; image: string; mesh?: Mesh; print: (s: string) => void }): Promise<number> {
   const { print } = o;
   const rendered = renderKindClusters(o.experiment.topology);
   const exec = new DryRunExecutor(print, dryAnswers(o.experiment, rendered));
@@ -71,6 +75,8 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     repoRoot: REPO_ROOT,
     keep: o.keep,
     istioVersion,
+    linkerdVersion: o.linkerdVersion ?? DEFAULT_LINKERD_VERSION,
+    linkerdMode: o.linkerdMode ?? 'federated',
     image: o.image,
     mesh: o.mesh ?? 'istio',
     dryRun: true,
@@ -79,10 +85,18 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
   try {
     const ex = o.experiment;
     const section = (title: string) => print(`\n## ${title}`);
-    const meshLine = (o.mesh ?? 'istio') === 'istio' ? `Istio ${o.istioVersion}: shown as ${istioVersion}, a run installs the installed istioctl's patch` : `mesh: ${describeMesh('none', istioVersion)}`;
+    const mesh = provider.mesh;
+    const linkerdVersion = o.linkerdVersion ?? DEFAULT_LINKERD_VERSION;
+    const meshLine =
+      mesh === 'istio'
+        ? `Istio ${o.istioVersion}: shown as ${istioVersion}, a run installs the installed istioctl's patch`
+        : `mesh: ${describeMesh(mesh, { istio: istioVersion, linkerd: linkerdVersion }, provider.meshContext)}${mesh === 'linkerd' ? ` (a run installs the installed linkerd CLI's release, ${linkerdVersion} or later)` : ''}`;
     print(`# dry run: ${ex.name} on kind (${provider.clusters.length} cluster${provider.clusters.length > 1 ? 's' : ''}, ${meshLine}); nothing is executed`);
-    for (const part of policyNotInForce(o.mesh ?? 'istio', ex.policy)) print(`# not in force without a mesh: ${part}`);
-    for (const c of provider.clusters) print(`# ${c.name}: infrastructure (${(o.mesh ?? 'istio') === 'istio' ? 'istiod, CoreDNS, MetalLB, gateways' : 'CoreDNS'}) pinned to ${c.mapping.infraNode}, a node no fault touches`);
+    for (const part of policyNotInForce(mesh, ex.policy, provider.meshContext)) print(`# not in force with --mesh ${mesh}: ${part}`);
+    for (const n of notExpectedFor(ex, 'kind', provider.dataPlane)) print(`# not expected with --mesh ${mesh}: ${n.metric} (${n.why})`);
+    for (const a of assertionsFor(ex, 'kind', provider.dataPlane)) print(`# assertion: ${a.source}`);
+    const infra = { istio: 'istiod, CoreDNS, MetalLB, gateways', linkerd: `the Linkerd control plane${provider.clusters.length > 1 ? ' and multicluster controllers' : ''}, CoreDNS${provider.needsLoadBalancers ? ', MetalLB, gateways' : ''}`, none: 'CoreDNS' }[mesh];
+    for (const c of provider.clusters) print(`# ${c.name}: infrastructure (${infra}) pinned to ${c.mapping.infraNode}, a node no fault touches`);
     section('provision');
     await provider.provision();
     section('deploy');

@@ -1,7 +1,7 @@
 import { AssertionSyntaxError, parseAssertion } from '../core/assertion-expr.js';
 import { MAX_DURATION_MS, parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import { mergeAssertions, resolveAssertion, type Experiment } from '../core/experiment.js';
+import { assertionKey, mergeAssertions, resolveAssertion, type Experiment } from '../core/experiment.js';
 import { OUTAGE_MODES, type OutageMode } from '../core/fault-spec.js';
 
 // Command-line options that change an experiment, validated with messages that
@@ -65,6 +65,12 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
     out.assertions = mergeAssertions(ex.assertions, extra);
     // What the command line says wins over a provider's budget too.
     if (ex.providerAssertions?.kind) out.providerAssertions = { kind: mergeAssertions(ex.providerAssertions.kind, extra).filter((a) => !extra.includes(a)) };
+    if (ex.meshAssertions) {
+      const asked = new Set(extra.map(assertionKey));
+      out.meshAssertions = Object.fromEntries(
+        Object.entries(ex.meshAssertions).map(([mesh, m]) => [mesh, { replace: mergeAssertions(m.replace, extra).filter((a) => !extra.includes(a)), notExpected: m.notExpected.filter((n) => !asked.has(assertionKey(n.expr))) }]),
+      );
+    }
   }
   return out;
 }

@@ -13,6 +13,22 @@ import { didYouMean } from './suggest.js';
 // The experiment definition: the same schema for TypeScript modules
 // (experiments/*.ts) and YAML files given by path.
 
+/** The data planes a kind run offers (--mesh), and Linkerd's failover-extension variant, whose behaviour differs from its federated default. */
+export const MESH_NAMES = ['istio', 'linkerd', 'linkerd-failover-extension', 'none'] as const;
+export type MeshName = (typeof MESH_NAMES)[number];
+
+/** An assertion that replaces the one on its client and metric, or an assertion that does not hold on this data plane and why. */
+const meshAssertionSchema = z.union([
+  z.string(),
+  z.object({ notExpected: z.string().describe('the metric, as in an assertion without operator and value, e.g. client(c).failback.timeMs'), why: z.string().min(1) }).strict(),
+]);
+
+/** What a data plane's expectations do to the base assertions. */
+export interface MeshExpectations {
+  replace: AssertionExpr[];
+  notExpected: { expr: AssertionExpr; why: string }[];
+}
+
 export const experimentSchema = z
   .object({
     name: nameSchema,
@@ -44,30 +60,54 @@ export const experimentSchema = z
      * pods passing readiness, a write pause the API server's own etcd client.
      */
     providerAssertions: z.object({ kind: z.array(z.string()).optional() }).strict().optional(),
+    /**
+     * On kind, per data plane (--mesh), assertions that replace the one on the
+     * same client and metric (after providerAssertions): what a mesh that
+     * cannot express part of the policy is expected to do instead.
+     */
+    meshAssertions: z
+      .object(Object.fromEntries(MESH_NAMES.map((m) => [m, z.array(meshAssertionSchema).optional()])) as Record<MeshName, z.ZodOptional<z.ZodArray<typeof meshAssertionSchema>>>)
+      .strict()
+      .optional(),
   })
   .strict();
 
 export type ExperimentInput = z.input<typeof experimentSchema>;
 type ExperimentParsed = z.output<typeof experimentSchema>;
 
-export interface Experiment extends Omit<ExperimentParsed, 'topology' | 'assertions' | 'providerAssertions'> {
+export interface Experiment extends Omit<ExperimentParsed, 'topology' | 'assertions' | 'providerAssertions' | 'meshAssertions'> {
   topology: Topology;
   assertions: AssertionExpr[];
   providerAssertions?: { kind?: AssertionExpr[] };
+  meshAssertions?: Partial<Record<MeshName, MeshExpectations>>;
 }
 
 /** Base assertions with `extra` replacing any on the same client and metric. */
 export function mergeAssertions(base: readonly AssertionExpr[], extra: readonly AssertionExpr[]): AssertionExpr[] {
   // By the resolved metric, so "zone(zone-a)" and "zone(eu-west-1/zone-a)" are the same one.
-  const key = (a: AssertionExpr) => `${a.client ?? '*'}|${JSON.stringify(a.metric)}`;
-  const replaced = new Set(extra.map(key));
-  return [...base.filter((a) => !replaced.has(key(a))), ...extra];
+  const replaced = new Set(extra.map(assertionKey));
+  return [...base.filter((a) => !replaced.has(assertionKey(a))), ...extra];
 }
 
-/** The assertions a run on `provider` evaluates. */
-export function assertionsFor(ex: Experiment, provider: string): AssertionExpr[] {
+/** An assertion's client and resolved metric: what a replacement matches on. */
+export function assertionKey(a: AssertionExpr): string {
+  return `${a.client ?? '*'}|${JSON.stringify(a.metric)}`;
+}
+
+/** The assertions a run on `provider` (with data plane `mesh`, on kind) evaluates. */
+export function assertionsFor(ex: Experiment, provider: string, mesh?: string): AssertionExpr[] {
   const own = provider === 'kind' ? ex.providerAssertions?.kind : undefined;
-  return own ? mergeAssertions(ex.assertions, own) : ex.assertions;
+  const base = own ? mergeAssertions(ex.assertions, own) : ex.assertions;
+  const perMesh = provider === 'kind' && mesh ? ex.meshAssertions?.[mesh as MeshName] : undefined;
+  if (!perMesh) return base;
+  const dropped = new Set(perMesh.notExpected.map((n) => assertionKey(n.expr)));
+  return mergeAssertions(base, perMesh.replace).filter((a) => !dropped.has(assertionKey(a)));
+}
+
+/** The base assertions a data plane does not hold to, each with why: said before the run and recorded in the report. */
+export function notExpectedFor(ex: Experiment, provider: string, mesh?: string): { metric: string; why: string }[] {
+  const perMesh = provider === 'kind' && mesh ? ex.meshAssertions?.[mesh as MeshName] : undefined;
+  return (perMesh?.notExpected ?? []).map((n) => ({ metric: `${n.expr.client ? `client(${n.expr.client}).` : ''}${n.expr.metricPath}`, why: n.why }));
 }
 
 /** Identity helper giving experiment modules type checking and completion. */
@@ -202,7 +242,7 @@ export function resolveAssertion(expr: AssertionExpr, t: Topology): AssertionExp
   return { ...expr, metric: { ...expr.metric, name: r.key } };
 }
 
-function crossCheck(parsed: ExperimentParsed, topology: Topology): { issues: Issue[]; faults: FaultSpec[]; assertions: AssertionExpr[]; kind?: AssertionExpr[] } {
+function crossCheck(parsed: ExperimentParsed, topology: Topology): { issues: Issue[]; faults: FaultSpec[]; assertions: AssertionExpr[]; kind?: AssertionExpr[]; meshes?: Partial<Record<MeshName, MeshExpectations>> } {
   const issues: Issue[] = [];
   if (topology.clients.length === 0) issues.push({ path: ['topology'], message: 'no node has `client: true`; an experiment needs at least one client' });
   if (topology.instances.length === 0) issues.push({ path: ['topology'], message: 'no node has `instances`; an experiment needs at least one service instance' });
@@ -268,7 +308,23 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): { issues: Iss
   };
   const assertions = parsed.assertions.map((text, i) => check(text, ['assertions', i])).filter((a): a is AssertionExpr => a !== undefined);
   const kind = parsed.providerAssertions?.kind?.map((text, i) => check(text, ['providerAssertions', 'kind', i])).filter((a): a is AssertionExpr => a !== undefined);
-  return { issues, faults, assertions, ...(kind ? { kind } : {}) };
+  const meshes: Partial<Record<MeshName, MeshExpectations>> = {};
+  for (const [mesh, entries] of Object.entries(parsed.meshAssertions ?? {}) as [MeshName, (string | { notExpected: string; why: string })[] | undefined][]) {
+    if (!entries) continue;
+    const out: MeshExpectations = { replace: [], notExpected: [] };
+    entries.forEach((entry, i) => {
+      if (typeof entry === 'string') {
+        const expr = check(entry, ['meshAssertions', mesh, i]);
+        if (expr) out.replace.push(expr);
+        return;
+      }
+      // The metric is resolved as an assertion's would be, so it names the same client and metric.
+      const expr = check(`${entry.notExpected} >= 0`, ['meshAssertions', mesh, i, 'notExpected']);
+      if (expr) out.notExpected.push({ expr, why: entry.why });
+    });
+    meshes[mesh] = out;
+  }
+  return { issues, faults, assertions, ...(kind ? { kind } : {}), ...(Object.keys(meshes).length ? { meshes } : {}) };
 }
 
 /** What each fault acts on, for the timeline's overlap check (instances, members, zones). */
@@ -300,13 +356,14 @@ export function parseExperiment(raw: unknown, source: string): Experiment {
   const checked = crossCheck(result.data, topology);
   if (checked.issues.length > 0) throw new UsageError(formatIssues(source, checked.issues), 'fix the fields named above; see docs/writing-experiments.md');
   checkTimeline({ topology, faults: checked.faults, phases: result.data.phases }, source);
-  const { providerAssertions: _kindTexts, ...rest } = result.data;
+  const { providerAssertions: _kindTexts, meshAssertions: _meshTexts, ...rest } = result.data;
   return {
     ...rest,
     topology,
     faults: checked.faults,
     assertions: checked.assertions,
     ...(checked.kind ? { providerAssertions: { kind: checked.kind } } : {}),
+    ...(checked.meshes ? { meshAssertions: checked.meshes } : {}),
   };
 }
 

@@ -1,26 +1,43 @@
 import type { FailoverPolicy } from '../core/policy.js';
+import { linkerdNotInForce, type LinkerdMulticlusterMode } from './linkerd.js';
 
 // The data plane a kind run installs. Istio renders the whole failover policy;
-// plain Kubernetes (no mesh) keeps traffic in its zone with the Service's
-// trafficDistribution and nothing else. What a mesh cannot express is said
-// before anything starts and recorded with the run, never silently dropped.
+// Linkerd renders what it can express (failure accrual, retries, a federated
+// Service or the failover extension across clusters); plain Kubernetes (no
+// mesh) keeps traffic in its zone with the Service's trafficDistribution and
+// nothing else. What a mesh cannot express is said before anything starts and
+// recorded with the run, never silently dropped.
 
-export const MESHES = ['istio', 'none'] as const;
+export const MESHES = ['istio', 'linkerd', 'none'] as const;
 export type Mesh = (typeof MESHES)[number];
 
 /** The Service field plain Kubernetes uses instead of a mesh (GA in Kubernetes 1.35; kindest/node v1.36 has it). */
 export const PREFER_SAME_ZONE = 'PreferSameZone';
 
+export interface MeshContext {
+  multiCluster: boolean;
+  linkerdMode: LinkerdMulticlusterMode;
+}
+
+const SINGLE: MeshContext = { multiCluster: false, linkerdMode: 'federated' };
+
 /** Parts of the failover policy a mesh does not put in force, each with why; empty when all are. */
-export function policyNotInForce(mesh: Mesh, policy: FailoverPolicy): string[] {
+export function policyNotInForce(mesh: Mesh, policy: FailoverPolicy, ctx: MeshContext = SINGLE): string[] {
   if (mesh === 'istio') return [];
+  if (mesh === 'linkerd') return linkerdNotInForce(policy, ctx.multiCluster, ctx.linkerdMode);
   const out = ['outlier detection (kube-proxy has none: an endpoint leaves only when its pod goes unready, after the node-monitor grace period for a dead node)'];
-  if (policy.failover.length > 0) out.push(`failover order ${policy.failover.map((f) => `${f.from} → ${f.to}`).join(', ')} (a Service prefers the same zone, then spreads over every ready endpoint)`);
+  if (policy.failover.length > 0) out.push(`failover order ${policy.failover.map((f) => `${f.from} → ${f.to}`).join(', ')} (a Service prefers the same zone, then spreads over every ready endpoint${ctx.multiCluster ? ' of its own cluster' : ''})`);
+  if (ctx.multiCluster) out.push("failover to another cluster (a Service's endpoints are its own cluster's pods: clients whose cluster has none left fail)");
   out.push('region and subzone preference (trafficDistribution: PreferSameZone knows zones only)');
   out.push(`retries (${policy.retries.attempts}, ${policy.retries.perTryTimeout} ms per try) and connect timeout (${policy.connectTimeout} ms): no proxy to retry`);
   return out;
 }
 
-export function describeMesh(mesh: Mesh, istioVersion: string): string {
-  return mesh === 'istio' ? `Istio ${istioVersion}` : `none: Kubernetes Services with trafficDistribution: ${PREFER_SAME_ZONE}, kube-proxy, no sidecars`;
+export function describeMesh(mesh: Mesh, versions: { istio: string; linkerd: string }, ctx: MeshContext = SINGLE): string {
+  if (mesh === 'istio') return `Istio ${versions.istio}`;
+  if (mesh === 'linkerd') {
+    const across = ctx.multiCluster ? (ctx.linkerdMode === 'federated' ? ', clusters linked pod-to-pod, clients call the federated Service' : ', clusters linked pod-to-pod, the linkerd-failover extension (TrafficSplit) moves traffic') : '';
+    return `Linkerd ${versions.linkerd}: failure accrual and retries on the Service${across}`;
+  }
+  return `none: Kubernetes Services with trafficDistribution: ${PREFER_SAME_ZONE}, kube-proxy, no sidecars`;
 }

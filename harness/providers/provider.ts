@@ -50,6 +50,8 @@ export interface TrafficPlan {
 export interface Provider {
   readonly name: string;
   readonly isolation: string;
+  /** The data plane, where a provider offers several (kind: --mesh, and Linkerd's multicluster mode); picks the experiment's meshAssertions. */
+  readonly dataPlane?: string;
   /** Network and nodes. */
   provision(): Promise<void>;
   /** Service instances and client sidecars, ready to serve. */

@@ -207,7 +207,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       });
       controlPlane.series = controlPlaneSeries(probes, statuses, baselineStart, end, binSize(end - baselineStart));
     }
-    if (failure === undefined && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name), clients, controlPlane, faults.records, capacity);
+    if (failure === undefined && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name, provider.dataPlane), clients, controlPlane, faults.records, capacity);
     // Requests the driver could not send on time are its own failure, never the service's: past a small share the run measured nothing reliable.
     const notSent = clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + (c.phases[p].notSent ?? 0), 0), 0);
     const scheduled = notSent + clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + c.phases[p].requests, 0), 0);

@@ -25,7 +25,7 @@ describe('--mesh none', () => {
     expect(none).toContain('istio-injection: disabled');
     expect(none).not.toContain('istioctl');
     expect(none).not.toContain('DestinationRule');
-    expect(none).toMatch(/# not in force without a mesh: outlier detection/);
+    expect(none).toMatch(/# not in force with --mesh none: outlier detection/);
     // The same experiment with Istio installs it and renders the policy.
     const istio = await plan(raw, 'istio');
     expect(istio).toContain('istioctl install');

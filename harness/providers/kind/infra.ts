@@ -4,7 +4,7 @@ import { LABEL_INFRA } from './kind-config.js';
 // zone outage that stopped the node running istiod, CoreDNS or MetalLB would
 // measure their loss instead of the mesh's failover. Pure.
 
-export const INFRA_NAMESPACES = ['kube-system', 'istio-system', 'metallb-system'] as const;
+export const INFRA_NAMESPACES = ['kube-system', 'istio-system', 'metallb-system', 'linkerd', 'linkerd-multicluster', 'linkerd-smi', 'linkerd-failover'] as const;
 
 export const INFRA_SELECTOR = { [LABEL_INFRA]: 'true' };
 /** The infra node may be a control-plane node. */

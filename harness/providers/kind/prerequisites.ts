@@ -3,6 +3,7 @@ import { EnvironmentError } from '../../core/errors.js';
 import { which, type Executor } from '../../exec/index.js';
 import { metallbFetchHint, metallbManifestProblem } from './mesh-install.js';
 import type { Mesh } from '../../mesh/choice.js';
+import { DEFAULT_LINKERD_VERSION, linkerdVersionFits, parseLinkerdVersion, type LinkerdMulticlusterMode } from '../../mesh/linkerd.js';
 import { hostCapacityFindings, istioVersionFits, parseIstioVersion } from './preflight.js';
 
 // What --provider kind needs, and how to get each piece (exit 3 when missing).
@@ -14,7 +15,9 @@ const HOW: Record<string, string> = {
   kind: 'go install sigs.k8s.io/kind@v0.32.0, or the release binary from https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
   kubectl: 'apt-get install kubernetes-client (Debian), or https://kubernetes.io/docs/tasks/tools/#kubectl',
   istioctl: 'curl -L https://istio.io/downloadIstio | ISTIO_VERSION=<version> sh -, then put istio-<version>/bin on PATH (any <minor> patch will do)',
-  openssl: 'apt-get install openssl (it makes the shared root CA of a multi-cluster mesh)',
+  openssl: 'apt-get install openssl (it makes the mesh identity: the shared root CA of a multi-cluster Istio, Linkerd\'s trust anchor and issuers)',
+  linkerd: 'curl --proto =https -sSfL https://run.linkerd.io/install-edge | LINKERD2_VERSION=<linkerd> sh, then put ~/.linkerd2/bin on PATH (or the linkerd2-cli-<linkerd>-linux-amd64 binary from https://github.com/linkerd/linkerd2/releases/tag/<linkerd>)',
+  helm: 'the helm binary from https://github.com/helm/helm/releases (or apt-get install helm from Helm\'s Debian repository); the Linkerd failover extension is a Helm chart',
 };
 
 export interface KindNeeds {
@@ -27,12 +30,17 @@ export interface KindNeeds {
   workerNodes: number;
   /** Without a mesh, istioctl is not needed. */
   mesh?: Mesh;
+  /** The pinned Linkerd release (--mesh linkerd): an installed CLI of the same channel, at least this recent, fits. */
+  linkerdVersion?: string;
+  linkerdMode?: LinkerdMulticlusterMode;
 }
 
 export interface KindPrerequisites {
   missing: { what: string; how: string }[];
   /** The installed istioctl's exact version: the image tag the run installs. */
   istioVersion?: string;
+  /** The installed linkerd CLI's version: what `linkerd install` renders. */
+  linkerdVersion?: string;
 }
 
 function readNumber(path: string): number | null {
@@ -51,17 +59,30 @@ export function dockerKeepsAddressOnConnect(serverVersion: string): boolean {
 }
 
 /** The install hint for a pin: a minor pin (1.30) installs its .0 patch, any patch fits. */
-function how(binary: string, pin: string): string {
+function how(binary: string, pin: string, linkerd = DEFAULT_LINKERD_VERSION): string {
   const minor = pin.split('.').slice(0, 2).join('.');
   const version = /^\d+\.\d+$/.test(pin) ? `${pin}.0` : pin;
-  return HOW[binary]!.replaceAll('<version>', version).replaceAll('<minor>', minor);
+  return HOW[binary]!.replaceAll('<version>', version).replaceAll('<minor>', minor).replaceAll('<linkerd>', linkerd);
 }
 
 export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): Promise<KindPrerequisites> {
   const missing: { what: string; how: string }[] = [];
   const istio = (needs.mesh ?? 'istio') === 'istio';
-  for (const binary of ['docker', 'kind', 'kubectl', ...(istio ? ['istioctl'] : []), ...(needs.multiCluster ? ['openssl'] : [])]) {
-    if (!which(binary)) missing.push({ what: binary, how: how(binary, needs.istioVersion) });
+  const linkerd = needs.mesh === 'linkerd';
+  const linkerdPin = needs.linkerdVersion ?? DEFAULT_LINKERD_VERSION;
+  const extension = linkerd && needs.multiCluster && needs.linkerdMode === 'failover-extension';
+  const binaries = ['docker', 'kind', 'kubectl', ...(istio ? ['istioctl'] : []), ...(linkerd ? ['linkerd'] : []), ...(extension ? ['helm'] : []), ...((istio && needs.multiCluster) || linkerd ? ['openssl'] : [])];
+  for (const binary of binaries) {
+    if (!which(binary)) missing.push({ what: binary, how: how(binary, needs.istioVersion, linkerdPin) });
+  }
+  let linkerdVersion: string | undefined;
+  if (linkerd && which('linkerd')) {
+    const { stdout } = await exec.run(['linkerd', 'version', '--client', '--short'], { timeoutMs: 20_000, context: 'linkerd version' }).catch(() => ({ stdout: '' }));
+    const installed = parseLinkerdVersion(stdout);
+    if (!installed) missing.push({ what: `a linkerd CLI that tells its version (linkerd version --client --short said "${stdout.trim()}")`, how: how('linkerd', needs.istioVersion, linkerdPin) });
+    else if (!linkerdVersionFits(installed, linkerdPin)) {
+      missing.push({ what: `linkerd ${linkerdPin} or later on the same channel (installed: ${installed}; federated Services and multicluster link-gen need 2.18)`, how: `${how('linkerd', needs.istioVersion, linkerdPin)}; or run with --linkerd-version ${installed}` });
+    } else linkerdVersion = installed;
   }
   let istioVersion: string | undefined;
   if (istio && which('istioctl')) {
@@ -94,11 +115,12 @@ export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): 
       );
     }
   }
-  if (needs.multiCluster) {
+  // MetalLB gives the gateways their addresses: Istio's east-west gateways, the failover extension's Linkerd gateways.
+  if (needs.multiCluster && (istio || extension)) {
     const problem = metallbManifestProblem();
     if (problem) missing.push({ what: problem, how: metallbFetchHint() });
   }
-  return { missing, ...(istioVersion ? { istioVersion } : {}) };
+  return { missing, ...(istioVersion ? { istioVersion } : {}), ...(linkerdVersion ? { linkerdVersion } : {}) };
 }
 
 export function prerequisitesError(p: KindPrerequisites): EnvironmentError {

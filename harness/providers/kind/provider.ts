@@ -2,18 +2,20 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { EnvironmentError, UsageError } from '../../core/errors.js';
-import { matchesSelector, nodesInZone, type Experiment } from '../../core/experiment.js';
+import { matchesSelector, nodesInZone, notExpectedFor, type Experiment } from '../../core/experiment.js';
 import { describeFault, faultSelector, pickMembers, type FaultSpec, type Selector } from '../../core/fault-spec.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio.js';
-import { describeMesh, policyNotInForce, PREFER_SAME_ZONE, type Mesh } from '../../mesh/choice.js';
+import { describeMesh, policyNotInForce, PREFER_SAME_ZONE, type Mesh, type MeshContext } from '../../mesh/choice.js';
+import { DEFAULT_LINKERD_VERSION, type LinkerdMulticlusterMode } from '../../mesh/linkerd.js';
+import { LinkerdInstaller } from './linkerd-install.js';
 import { formatRecords, type RequestRecord } from '../../traffic/record.js';
 import { K6_SCRIPT } from '../../traffic/k6/run.js';
 import type { InjectedFault, Provider, TrafficPlan } from '../provider.js';
 import { awaitPodsReady, echoAdmin, echoState } from '../kubernetes/echo-admin.js';
 import { Kube } from '../kubernetes/kube.js';
-import { CLIENT_LABEL, clientJobs, echoDeployments, echoService, K6_IMAGE, k6ScriptConfigMap, namespace, NAMESPACE, SERVICE_HOST, validateAll } from '../kubernetes/manifests.js';
+import { CLIENT_LABEL, clientJobs, echoDeployments, echoService, K6_IMAGE, k6ScriptConfigMap, namespace, NAMESPACE, SERVICE_HOST, validateAll, type DataPlane } from '../kubernetes/manifests.js';
 import { awaitClientsReady, collectClientRecords, stopClientDriver } from '../kubernetes/records.js';
 import { checkNodeClock, provisionClusters } from './clusters.js';
 import { KindControlPlane } from './control-plane.js';
@@ -44,8 +46,12 @@ export interface KindProviderOptions {
   keep: boolean;
   /** The exact Istio version installed (the image tag): the installed istioctl's. */
   istioVersion: string;
-  /** The data plane: Istio (default) or none (plain Kubernetes Services). */
+  /** The data plane: Istio (default), Linkerd, or none (plain Kubernetes Services). */
   mesh?: Mesh;
+  /** The exact Linkerd release (the installed CLI's): `linkerd install` renders its own version. */
+  linkerdVersion?: string;
+  /** With Linkerd and several clusters: a federated Service (default) or the linkerd-failover extension. */
+  linkerdMode?: LinkerdMulticlusterMode;
   image: string;
   dockerHost?: string;
   /** A dry run: the control-plane probe prints what it would do instead of calling an API server. */
@@ -68,6 +74,9 @@ export class KindProvider implements Provider {
   readonly controlPlane?: KindControlPlane;
   private readonly docker: DockerCli;
   private readonly istio: IstioInstaller;
+  private readonly linkerd: LinkerdInstaller;
+  readonly mesh: Mesh;
+  private readonly plane: DataPlane;
   /** Set when provision found a cluster to reuse: its istiod already signs with the kept mesh CA. */
   private reusedCluster = false;
   private clockFacts: string[] = [];
@@ -77,6 +86,10 @@ export class KindProvider implements Provider {
     this.clusters = renderKindClusters(o.experiment.topology);
     this.docker = new DockerCli(o.dockerHost);
     this.istio = new IstioInstaller({ ...o, docker: this.docker, clusters: this.clusters, keepCa: () => o.keep || this.reusedCluster, dryRun: o.dryRun ?? false });
+    this.mesh = o.mesh ?? 'istio';
+    const linkerdMode = o.linkerdMode ?? 'federated';
+    this.linkerd = new LinkerdInstaller({ ...o, docker: this.docker, clusters: this.clusters, linkerdVersion: o.linkerdVersion ?? DEFAULT_LINKERD_VERSION, mode: linkerdMode, dryRun: o.dryRun ?? false });
+    this.plane = { mesh: this.mesh, policy: o.experiment.policy, multiCluster: this.clusters.length > 1, linkerdMode };
     if (o.experiment.topology.members.length > 0) {
       this.controlPlane = new KindControlPlane({ ...o, clusters: this.clusters, docker: this.docker, live: !o.dryRun });
     }
@@ -103,7 +116,7 @@ export class KindProvider implements Provider {
       const offset = await checkNodeClock(node, { ...this.o, docker: this.docker });
       this.clockFacts.push(`${node} ${offset.offsetMs.toFixed(1)} ms (±${offset.uncertaintyMs.toFixed(1)} ms)`);
     }
-    if (this.istio.multiCluster) await this.istio.installLoadBalancers();
+    if (this.needsLoadBalancers) await this.istio.installLoadBalancers();
   }
 
   async deploy(): Promise<void> {
@@ -112,10 +125,18 @@ export class KindProvider implements Provider {
     const k6 = experiment.traffic.driver === 'k6';
     // Every image a pod needs is in the cluster before the run: a pull at Job start would eat the baseline.
     if (k6) await exec.run(this.docker.argv('pull', K6_IMAGE), { context: `pull ${K6_IMAGE}`, timeoutMs: 600_000 });
-    const mesh = this.o.mesh ?? 'istio';
+    const mesh = this.mesh;
     const istio = mesh === 'istio' ? renderIstio(experiment.policy, SERVICE_HOST, NAMESPACE) : undefined;
     if (istio) validateIstio(istio);
     if (istio && this.istio.multiCluster) await this.istio.installMeshCa();
+    const linkerd = mesh === 'linkerd';
+    if (linkerd) {
+      await this.linkerd.installControlPlanes();
+      if (this.linkerd.multiCluster) {
+        if (this.podToPod) await this.linkerd.connectPodNetworks(await this.nodeNetworks());
+        await this.linkerd.linkClusters();
+      }
+    }
     await Promise.all(
       this.clusters.map(async (c) => {
         for (const img of [image, ...(k6 ? [K6_IMAGE] : [])]) {
@@ -125,10 +146,11 @@ export class KindProvider implements Provider {
         if (istio) await this.istio.installControlPlane(c);
         if (istio && this.istio.multiCluster) await this.istio.installEastWest(c);
         const deployments = echoDeployments(experiment, c.cluster, image);
-        const objects = [namespace(mesh), echoService(mesh), ...deployments];
+        const objects = [namespace(this.plane), echoService(this.plane), ...deployments];
         validateAll(objects);
         const kube = this.kube(c);
-        await kube.apply([...objects, ...(istio ? [istio.destinationRule, istio.virtualService] : [])], istio ? 'the echo service and failover policy' : `the echo service (trafficDistribution: ${PREFER_SAME_ZONE}, no mesh)`);
+        const what = istio ? 'the echo service and failover policy' : linkerd ? 'the echo service (Linkerd failure accrual and retries on it)' : `the echo service (trafficDistribution: ${PREFER_SAME_ZONE}, no mesh)`;
+        await kube.apply([...objects, ...(istio ? [istio.destinationRule, istio.virtualService] : [])], what);
         for (const d of deployments) {
           const name = (d.metadata as { name: string }).name;
           await kube.run(['-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout', '180s'], { context: `wait for ${name}`, timeoutMs: 200_000 });
@@ -138,6 +160,10 @@ export class KindProvider implements Provider {
     if (istio && this.istio.multiCluster) {
       await this.istio.linkClusters();
       await this.istio.awaitRemotesSynced();
+    }
+    if (linkerd && this.linkerd.multiCluster) {
+      await this.linkerd.awaitMirrors();
+      if (this.plane.linkerdMode === 'failover-extension') await this.linkerd.installFailoverExtension();
     }
     await this.checkInfraPlacement();
     if (this.controlPlane) await this.controlPlane.prepare((objects) => this.kube(this.controlPlane!.cluster).apply(objects, 'the probe namespace'));
@@ -173,7 +199,7 @@ export class KindProvider implements Provider {
     // The harness driver stops on the stop file; this bound only matters if the harness dies.
     const timing = { startAt: plan.startAt, maxDurationMs: total + REVERT_READY_S * 1000 + 60_000, k6DurationMs: this.k6DurationMs(total) };
     for (const c of this.clusters) {
-      const jobs = clientJobs(experiment, c.cluster, this.o.image, timing);
+      const jobs = clientJobs(experiment, c.cluster, this.o.image, timing, this.plane);
       if (!jobs.length) continue;
       validateAll([...script, ...jobs]);
       await this.kube(c).apply([...script, ...jobs], 'the traffic clients');
@@ -277,6 +303,8 @@ export class KindProvider implements Provider {
           revert,
           awaitRecovered: async () => {
             await this.awaitNodesBack(containers);
+            // A stopped or disconnected node lost the routes to the other clusters' pods (Linkerd links them pod-to-pod).
+            if (this.podToPod) await this.linkerd.connectPodNetworks(await this.nodeNetworks(), containers);
             for (const m of members) await this.controlPlane?.awaitMemberBack(m, REVERT_READY_S * 1000);
           },
         };
@@ -387,6 +415,25 @@ export class KindProvider implements Provider {
     return out;
   }
 
+  /** East-west gateways (Istio across clusters; Linkerd's failover extension, whose mirrors go through gateways) need LoadBalancer addresses. */
+  get needsLoadBalancers(): boolean {
+    return this.clusters.length > 1 && (this.mesh === 'istio' || (this.mesh === 'linkerd' && this.plane.linkerdMode === 'failover-extension'));
+  }
+
+  /** Linkerd's federated Services reach the other clusters' pods directly (no gateway): the nodes need routes. */
+  private get podToPod(): boolean {
+    return this.mesh === 'linkerd' && this.clusters.length > 1 && this.plane.linkerdMode === 'federated';
+  }
+
+  /** The key of the experiment's meshAssertions this run holds to. */
+  get dataPlane(): string {
+    return this.mesh === 'linkerd' && this.clusters.length > 1 && this.plane.linkerdMode === 'failover-extension' ? 'linkerd-failover-extension' : this.mesh;
+  }
+
+  get meshContext(): MeshContext {
+    return { multiCluster: this.clusters.length > 1, linkerdMode: this.plane.linkerdMode ?? 'federated' };
+  }
+
   async teardown(): Promise<string[]> {
     return this.o.scope.releaseAll();
   }
@@ -406,9 +453,11 @@ export class KindProvider implements Provider {
     return {
       provider: 'kind',
       clusters: this.clusters.map((c) => `${c.name} (${c.config.nodes.length} nodes, infrastructure on ${c.mapping.infraNode}, hash ${c.hash})`).join('; '),
-      mesh: describeMesh(this.o.mesh ?? 'istio', this.o.istioVersion),
-      ...((this.o.mesh ?? 'istio') === 'istio' ? { istio: this.o.istioVersion } : {}),
-      ...(policyNotInForce(this.o.mesh ?? 'istio', this.o.experiment.policy).length ? { policyNotInForce: policyNotInForce(this.o.mesh ?? 'istio', this.o.experiment.policy).join('; ') } : {}),
+      mesh: describeMesh(this.mesh, { istio: this.o.istioVersion, linkerd: this.o.linkerdVersion ?? DEFAULT_LINKERD_VERSION }, this.meshContext),
+      ...(this.mesh === 'istio' ? { istio: this.o.istioVersion } : {}),
+      ...(this.mesh === 'linkerd' ? { linkerd: this.o.linkerdVersion ?? DEFAULT_LINKERD_VERSION } : {}),
+      ...(policyNotInForce(this.mesh, this.o.experiment.policy, this.meshContext).length ? { policyNotInForce: policyNotInForce(this.mesh, this.o.experiment.policy, this.meshContext).join('; ') } : {}),
+      ...(notExpectedFor(this.o.experiment, 'kind', this.dataPlane).length ? { notExpected: notExpectedFor(this.o.experiment, 'kind', this.dataPlane).map((n) => `${n.metric}: ${n.why}`).join('; ') } : {}),
       image: this.o.image,
       keep: String(this.o.keep),
       ...(this.clockFacts.length ? { nodeClockOffset: this.clockFacts.join('; ') } : {}),

@@ -6,12 +6,15 @@ import { k6Env, k6RunArgs } from '../../traffic/k6/run.js';
 import { LABEL_NODE } from './labels.js';
 import { capacityArgs } from '../../workloads/capacity.js';
 import { PREFER_SAME_ZONE, type Mesh } from '../../mesh/choice.js';
+import type { FailoverPolicy } from '../../core/policy.js';
+import { LINKERD_NATIVE_SIDECAR, linkerdProxyAnnotations, linkerdServiceAnnotations, linkerdServiceLabels, linkerdServiceName, type LinkerdMulticlusterMode } from '../../mesh/linkerd.js';
 
 // The workloads on kind as Kubernetes objects. Pure; every object is validated
 // against the Kubernetes OpenAPI schema (kubernetes-models) before use.
 
 export const NAMESPACE = 'chaos';
-export const SERVICE_HOST = `echo.${NAMESPACE}.svc.cluster.local`;
+export const SERVICE = 'echo';
+export const SERVICE_HOST = `${SERVICE}.${NAMESPACE}.svc.cluster.local`;
 export const ECHO_PORT = 8080;
 export const ADMIN_PORT = 9080;
 export const CLIENT_LABEL = 'failover-harness.io/client';
@@ -32,9 +35,29 @@ type Obj = Record<string, unknown>;
 // Workloads may sit on control-plane nodes (the nodes that carry etcd members).
 const tolerations = [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists' as const, effect: 'NoSchedule' as const }];
 
-/** The workloads' namespace: Istio injects its sidecars there; without a mesh it is told not to. */
-export function namespace(mesh: Mesh = 'istio'): Obj {
-  return new Namespace({ metadata: { name: NAMESPACE, labels: { 'istio-injection': mesh === 'istio' ? 'enabled' : 'disabled' } } }).toJSON() as Obj;
+/** Which data plane the workloads are in, and what of it shapes their objects. */
+export interface DataPlane {
+  mesh: Mesh;
+  policy?: FailoverPolicy;
+  multiCluster?: boolean;
+  linkerdMode?: LinkerdMulticlusterMode;
+}
+
+const ISTIO: DataPlane = { mesh: 'istio' };
+const asPlane = (p: DataPlane | Mesh): DataPlane => (typeof p === 'string' ? { mesh: p } : p);
+
+/** The host clients call: the echo Service, or with Linkerd across clusters its federated Service. */
+export function serviceHost(plane: DataPlane | Mesh = ISTIO): string {
+  const p = asPlane(plane);
+  if (p.mesh !== 'linkerd') return SERVICE_HOST;
+  return `${linkerdServiceName(SERVICE, p.multiCluster ?? false, p.linkerdMode ?? 'federated')}.${NAMESPACE}.svc.cluster.local`;
+}
+
+/** The workloads' namespace: Istio injects its sidecars by label, Linkerd by annotation; without a mesh neither does. */
+export function namespace(plane: DataPlane | Mesh = ISTIO): Obj {
+  const p = asPlane(plane);
+  const annotations = p.mesh === 'linkerd' ? { 'linkerd.io/inject': 'enabled', ...(p.policy ? linkerdProxyAnnotations(p.policy) : {}) } : undefined;
+  return new Namespace({ metadata: { name: NAMESPACE, labels: { 'istio-injection': p.mesh === 'istio' ? 'enabled' : 'disabled' }, ...(annotations ? { annotations } : {}) } }).toJSON() as Obj;
 }
 
 /** The namespace of the control-plane probe's ConfigMaps: no sidecars there. */
@@ -42,14 +65,27 @@ export function probeNamespace(name: string): Obj {
   return new Namespace({ metadata: { name, labels: { 'istio-injection': 'disabled' } } }).toJSON() as Obj;
 }
 
-/** The echo Service; without a mesh it carries the only locality preference plain Kubernetes has. */
-export function echoService(mesh: Mesh = 'istio'): Obj {
+/**
+ * The echo Service. Without a mesh it carries the only locality preference
+ * plain Kubernetes has; with Linkerd, the failure accrual and retries, and
+ * across clusters the label that federates (or exports) it.
+ */
+export function echoService(plane: DataPlane | Mesh = ISTIO): Obj {
+  const p = asPlane(plane);
+  const mesh = p.mesh;
+  const linkerd = mesh === 'linkerd';
   return new Service({
-    metadata: { name: 'echo', namespace: NAMESPACE, labels: { app: 'echo' } },
+    metadata: {
+      name: SERVICE,
+      namespace: NAMESPACE,
+      labels: { app: 'echo', ...(linkerd ? linkerdServiceLabels(p.multiCluster ?? false, p.linkerdMode ?? 'federated') : {}) },
+      ...(linkerd && p.policy ? { annotations: linkerdServiceAnnotations(p.policy) } : {}),
+    },
     spec: {
       selector: { app: 'echo' },
       ports: [{ name: 'http', port: ECHO_PORT, targetPort: ECHO_PORT }],
-      ...(mesh === 'none' ? { trafficDistribution: PREFER_SAME_ZONE } : {}),
+      // kube-proxy honours it; Linkerd's destination controller honours the zone hints it puts on the EndpointSlices.
+      ...(mesh === 'none' || linkerd ? { trafficDistribution: PREFER_SAME_ZONE } : {}),
     },
   }).toJSON() as Obj;
 }
@@ -105,10 +141,10 @@ const recordsMount = { name: 'records', mountPath: RECORDS_DIR };
  * The harness driver stops when the harness writes the stop file; k6 cannot
  * watch a file, so it runs for exactly the run's length (`k6DurationMs`).
  */
-function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number, k6DurationMs: number): Obj {
-  const target = `http://${SERVICE_HOST}:${ECHO_PORT}/`;
+function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number, k6DurationMs: number, host: string): Obj {
+  const target = `http://${host}:${ECHO_PORT}/`;
   if (ex.traffic.driver === 'k6') {
-    const env = k6Env({ client, target, allowTarget: SERVICE_HOST, rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs: k6DurationMs, startAt });
+    const env = k6Env({ client, target, allowTarget: host, rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs: k6DurationMs, startAt });
     return {
       name: 'driver',
       image: K6_IMAGE,
@@ -127,7 +163,7 @@ function driverContainer(ex: Experiment, client: string, image: string, startAt:
       'harness/traffic/driver.ts',
       '--client', client,
       '--target', target,
-      '--allow-target', SERVICE_HOST,
+      '--allow-target', host,
       '--rate', String(ex.traffic.rate),
       '--timeout-ms', String(ex.traffic.timeout),
       '--max-duration-ms', String(Math.round(maxDurationMs)),
@@ -165,8 +201,12 @@ export interface ClientJobTiming {
  * locally. Records go to a file in an emptyDir that a second container keeps
  * until the harness copied it out (see records-holder.ts).
  */
-export function clientJobs(ex: Experiment, cluster: string, image: string, t: ClientJobTiming): Obj[] {
+export function clientJobs(ex: Experiment, cluster: string, image: string, t: ClientJobTiming, plane: DataPlane | Mesh = ISTIO): Obj[] {
   const k6 = ex.traffic.driver === 'k6';
+  const p = asPlane(plane);
+  const host = serviceHost(p);
+  // A native sidecar lets the Job complete while the mesh proxy runs.
+  const sidecar: Record<string, string> = p.mesh === 'linkerd' ? LINKERD_NATIVE_SIDECAR : p.mesh === 'istio' ? { 'sidecar.istio.io/nativeSidecar': 'true' } : {};
   return ex.topology.clients
     .filter((c) => c.locality.cluster === cluster)
     .map(
@@ -178,13 +218,12 @@ export function clientJobs(ex: Experiment, cluster: string, image: string, t: Cl
             // A bound whatever happens to the harness: the Job ends itself.
             activeDeadlineSeconds: Math.ceil((t.maxDurationMs + 900_000) / 1000),
             template: {
-              // A native sidecar lets the Job complete while the mesh proxy runs.
-              metadata: { labels: { [CLIENT_LABEL]: c.name }, annotations: { 'sidecar.istio.io/nativeSidecar': 'true' } },
+              metadata: { labels: { [CLIENT_LABEL]: c.name }, ...(Object.keys(sidecar).length ? { annotations: sidecar } : {}) },
               spec: {
                 restartPolicy: 'Never',
                 nodeSelector: { [LABEL_NODE]: c.name },
                 tolerations,
-                containers: [driverContainer(ex, c.name, image, t.startAt, t.maxDurationMs, t.k6DurationMs) as never, recordsContainer(image, t.maxDurationMs) as never],
+                containers: [driverContainer(ex, c.name, image, t.startAt, t.maxDurationMs, t.k6DurationMs, host) as never, recordsContainer(image, t.maxDurationMs) as never],
                 volumes: [{ name: 'records', emptyDir: {} }, ...(k6 ? [{ name: 'script', configMap: { name: K6_SCRIPT_CONFIGMAP } }] : [])],
               },
             },
