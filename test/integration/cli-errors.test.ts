@@ -52,6 +52,10 @@ describe('exit codes and messages', () => {
     [['zone-outage', '--provider', 'kin'], /unknown provider "kin" \(did you mean "kind"\?\)/],
     [['zone-outage', '--isolation', 'process', '--mode', 'isolate'], /needs --isolation netns/],
     [['zone-outage', '--bogus'], /unknown option '--bogus'/],
+    [['zone-outage', '--mesh', 'linkerd'], /--mesh linkerd applies to --provider kind/],
+    [['zone-outage', '--provider', 'kind', '--mesh', 'consul'], /argument 'consul' is invalid. Allowed choices are istio, linkerd, none/],
+    [['zone-outage', '--provider', 'kind', '--linkerd-version', 'edge-25.4.4'], /--linkerd-version applies to --mesh linkerd, and this run's mesh is istio/],
+    [['cluster-failover', '--provider', 'kind', '--mesh', 'none', '--linkerd-multicluster', 'federated'], /--linkerd-multicluster applies to --mesh linkerd/],
   ])('exits 2 for %j', async (args, message) => {
     const { exitCode, output } = await runCli(args);
     expect(output).toMatch(message);
@@ -71,6 +75,17 @@ describe('exit codes and messages', () => {
     expect(exitCode).toBe(3);
     expect(output).toMatch(/--provider kind is missing: .*(kind|a running Docker engine)/);
     expect(output).toMatch(/or see the whole plan without any of them: --dry-run/);
+  });
+
+  it.runIf(!which('linkerd'))('--mesh linkerd without the linkerd CLI exits 3 saying how to install it, after saying what Linkerd cannot honour', async () => {
+    const { exitCode, output } = await runCli(['zone-outage', '--provider', 'kind', '--mesh', 'linkerd']);
+    expect(exitCode).toBe(3);
+    expect(output).toMatch(/--mesh linkerd: not in force: region and subzone preference/);
+    expect(output).toMatch(/--mesh linkerd: not expected: client\(client-a\)\.recovery\.timeMs \(zone hints/);
+    expect(output).toMatch(/--provider kind is missing: .*linkerd/);
+    expect(output).toMatch(/linkerd: curl --proto =https -sSfL https:\/\/run\.linkerd\.io\/install-edge \| LINKERD2_VERSION=edge-25\.4\.4 sh/);
+    // Istio is not needed with Linkerd.
+    expect(output).not.toMatch(/istioctl:/);
   });
 
   it.runIf(!which('k6'))('--driver k6 without k6 exits 3 before touching the machine, saying how to get k6', async () => {
