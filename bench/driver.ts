@@ -136,7 +136,8 @@ try {
   const at10k = await at(10_000);
   let best = held(at10k) ? at10k : held(at2k) ? at2k : undefined;
   if (best === at10k) {
-    for (let rate = 15_000; rate <= Math.max(15_000, autocannonRps * 1.2); rate += 5000) {
+    // Up in steps of 2.5k until a rate is not held: the figure is the highest rate held.
+    for (let rate = 12_500; rate <= Math.max(12_500, autocannonRps * 1.2); rate += 2500) {
       const r = await at(rate);
       if (!held(r)) break;
       best = r;

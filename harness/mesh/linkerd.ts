@@ -92,7 +92,7 @@ export function failoverTrafficSplit(service: string, namespace: string, otherCl
   };
 }
 
-/** What a TrafficSplit must hold (the SMI CRD's schema, plus the extension's own rules), as problems. */
+/** What a TrafficSplit must hold, as problems: linkerd-smi's CRD (split.smi-spec.io v1alpha2: spec.service and spec.backends[].service and .weight required, weight a number; here an integer ≥ 0) and the extension's own rules (its label, a primary among the backends). */
 export function trafficSplitProblems(ts: Record<string, unknown>): string[] {
   const out: string[] = [];
   const meta = ts.metadata as { name?: unknown; labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;

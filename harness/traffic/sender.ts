@@ -158,7 +158,7 @@ export class Sender {
   private opening = 0;
   private waiting: number[] = [];
   private waitingHead = 0;
-  private pending: Exchange[] = [];
+  private pending: (Exchange | undefined)[] = [];
   private pendingHead = 0;
   private start = 0;
   private running = false;
@@ -178,9 +178,10 @@ export class Sender {
     this.connectOptions = {
       pipelining: 1,
       connectTimeout: o.timeoutMs,
-      // Backstops: the sweep times requests out at timeoutMs already.
-      headersTimeout: o.timeoutMs + 1000,
-      bodyTimeout: o.timeoutMs + 1000,
+      // Off: the sweep times requests out at timeoutMs. undici's own timeouts would add two timers per
+      // request that live until its timer wheel's next tick (up to a second), long enough to be promoted.
+      headersTimeout: 0,
+      bodyTimeout: 0,
       // Idle connections are kept: a quiet spell must not cost a reconnect burst.
       keepAliveTimeout: 60_000,
       keepAliveMaxTimeout: 600_000,
@@ -305,7 +306,9 @@ export class Sender {
       const x = this.pending[this.pendingHead]!;
       if (!x.settled && now - x.sentAt < this.o.timeoutMs) break;
       x.timeOut(now);
-      this.pendingHead++;
+      // Let it go now: an exchange held until the next compaction (hundreds of ms at high rates) outlives
+      // a young-generation collection with its undici request, and promoting them made every pause longer.
+      this.pending[this.pendingHead++] = undefined;
     }
     if (this.pendingHead > 4096 && this.pendingHead * 2 > this.pending.length) {
       this.pending = this.pending.slice(this.pendingHead);
