@@ -7,14 +7,17 @@ import { zonalTopology } from '../clusters/zonal.js';
 export default defineExperiment({
   name: 'stateful-zone-outage',
   description: 'A zone holding one of three etcd members and a third of the service goes down: writes continue (after re-election if needed), no acknowledged write is lost, traffic fails over.',
-  verifies: 'quorum predicted and kept, write unavailability < 3 s, 0 lost acknowledged writes, zone-a client recovers < 3 s, other clients see no errors; report shows the 1.5× overhead.',
+  verifies: 'quorum predicted and kept, write unavailability < 4 s, 0 lost acknowledged writes, zone-a client recovers < 3 s, other clients see no errors; report shows the 1.5× overhead.',
   topology: zonalTopology({ zones: 3, membersIn: { a: 1, b: 1, c: 1 } }),
   phases: { baseline: '3s', fault: '6s', recovery: '6s' },
   faults: [{ kind: 'zone-outage', zone: 'zone-a', mode: 'kill' }],
   assertions: [
     'controlPlane.predictedQuorumLoss == 0',
     'controlPlane.readOnly == 0',
-    'controlPlane.writeUnavailableMs < 3s',
+    // The election timeout is randomised in [1 s, 2 s); a write that was on its way to the lost leader waits out
+    // its 1 s operation before the next one finds the new leader. 3 s was the sum without slack: a loaded CI
+    // machine measured 3,003 ms once. 4 s still fails a store that needs a second election round.
+    'controlPlane.writeUnavailableMs < 4s',
     'data.lostAcknowledgedWrites == 0',
     'client(client-a).recovery.timeMs < 3s',
     'client(client-b).fault.errorRate == 0',

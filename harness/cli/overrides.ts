@@ -1,7 +1,7 @@
 import { AssertionSyntaxError, parseAssertion } from '../core/assertion-expr.js';
 import { MAX_DURATION_MS, parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import { assertionKey, mergeAssertions, resolveAssertion, type Experiment } from '../core/experiment.js';
+import { assertionKey, MAX_CLIENT_RATE, mergeAssertions, resolveAssertion, type Experiment } from '../core/experiment.js';
 import { OUTAGE_MODES, type OutageMode } from '../core/fault-spec.js';
 
 // Command-line options that change an experiment, validated with messages that
@@ -34,8 +34,8 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
   const out: Experiment = { ...ex, traffic: { ...ex.traffic }, phases: { ...ex.phases } };
   if (o.rate !== undefined) {
     const rate = Number(o.rate);
-    if (!Number.isFinite(rate) || rate <= 0 || rate > 2000) {
-      throw new UsageError(`expected --rate to be a number of requests per second between 0 and 2000 (exclusive of 0), got "${o.rate}"`);
+    if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_CLIENT_RATE) {
+      throw new UsageError(`expected --rate to be a number of requests per second between 0 and ${MAX_CLIENT_RATE} (exclusive of 0), got "${o.rate}"`);
     }
     out.traffic.rate = rate;
   }

@@ -13,6 +13,9 @@ import { didYouMean } from './suggest.js';
 // The experiment definition: the same schema for TypeScript modules
 // (experiments/*.ts) and YAML files given by path.
 
+/** The per-client rate the driver holds on this project's 2-core machine by the bench's rule (npm run bench:driver). */
+export const MAX_CLIENT_RATE = 10_000;
+
 /** The data planes a kind run offers (--mesh), and Linkerd's failover-extension variant, whose behaviour differs from its federated default. */
 export const MESH_NAMES = ['istio', 'linkerd', 'linkerd-failover-extension', 'none'] as const;
 export type MeshName = (typeof MESH_NAMES)[number];
@@ -40,7 +43,7 @@ export const experimentSchema = z
     traffic: z
       .object({
         /** Requests per second from each client (open model, constant arrival rate). */
-        rate: z.number().positive('must be a positive number of requests per second').max(2000).default(20),
+        rate: z.number().positive('must be a positive number of requests per second').max(MAX_CLIENT_RATE, `at most ${MAX_CLIENT_RATE} requests per second per client (what the driver holds: npm run bench:driver)`).default(20),
         /** Client-side timeout of one request. */
         timeout: durationSchema.default(2000),
         /** Who sends the requests: the harness's own driver, or k6 running traffic/k6/driver.js. */

@@ -49,6 +49,7 @@ describe('parseExperiment', () => {
     ['a duplicate node name', (e) => (e.topology.clusters[0]!.regions[1]!.zones[0]!.subzones![0]!.nodes[0]!.name = 'n1'), /duplicate node name "n1"/],
     ['an unknown field', (e) => ((e.traffic as unknown) = { rate: 5, rat: 3 }), /traffic: Unrecognized key.*rat/],
     ['a rate of 0', (e) => (e.traffic = { rate: 0 }), /traffic.rate: must be a positive number/],
+    ['a rate past what the driver holds', (e) => (e.traffic = { rate: 10_001 }), /traffic.rate: at most 10000 requests per second per client \(what the driver holds/],
     ['a bad duration', (e) => (e.phases = { fault: '5x' }), /phases.fault: expected a duration/],
     ['an unknown failover region', (e) => (e.policy = { failover: [{ from: 'r1', to: 'r9' }] }), /policy.failover\[0\].to: unknown region "r9"/],
     ['failover to itself', (e) => (e.policy = { failover: [{ from: 'r1', to: 'r1' }] }), /must be different regions/],
