@@ -5,7 +5,8 @@ import { fmtMs, fmtPct, fmtTime } from './format.js';
 // `npm run report -- --compare DIR...`: runs of one experiment side by side,
 // on different data planes or providers (or the same one twice): per client,
 // time to failover, recovery, failback, failed requests and locality per
-// phase, and what ran the data plane. Pure: the CLI reads the journals.
+// phase, what ran the data plane, which parts of the failover policy it put
+// in force and which assertions it was not held to. Pure: the CLI reads the journals.
 
 export interface CompareColumn {
   dir: string;
@@ -40,11 +41,33 @@ export function compareProblem(columns: readonly { dir: string; journal: Journal
 
 const PHASES = ['baseline', 'fault', 'recovery'] as const;
 
+/** A fact recorded as "a (why); b (why)" shown as its parts' heads, one per line, or `none`. */
+function listOrNone(fact: string | undefined, none: string): string {
+  if (!fact) return none;
+  // Parts are joined with "; " and each may carry its reason in parentheses: split outside them.
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of fact) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ';' && depth === 0) {
+      parts.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  if (current.trim()) parts.push(current.trim());
+  return parts.join('\n');
+}
+
 export function compareRows(columns: readonly CompareColumn[]): CompareRow[] {
   const clients = [...new Set(columns.flatMap((c) => c.journal.clients.map((x) => x.name)))];
   const rows: CompareRow[] = [];
   const push = (client: string, figure: string, cells: string[]) => rows.push({ client, figure, cells, differs: new Set(cells).size > 1 });
   push('', 'verdict', columns.map((c) => `${c.journal.status}${c.journal.assertions.length ? ` (${c.journal.metrics.assertionsFailed} of ${c.journal.assertions.length} assertions failed)` : ''}`));
+  // What of the one failover policy each data plane put in force, and which assertions it was not held to.
+  push('', 'policy not in force', columns.map((c) => listOrNone(c.journal.environment.policyNotInForce, 'none: the whole policy was in force')));
+  push('', 'assertions not expected', columns.map((c) => listOrNone(c.journal.environment.notExpected, 'none')));
   for (const name of clients) {
     const of = (c: CompareColumn) => c.journal.clients.find((x) => x.name === name);
     const phase = (c: CompareColumn, p: (typeof PHASES)[number]): PhaseMetrics | undefined => of(c)?.phases[p];
@@ -73,7 +96,7 @@ export function renderCompareHtml(columns: readonly CompareColumn[]): string {
   const rows = compareRows(columns);
   const head = columns.map((c) => `<th><a href="${esc(c.dir)}/report.html">${esc(c.label)}</a><br><span class="small">${esc(c.dataPlane)}</span></th>`).join('');
   const body = rows
-    .map((r) => `<tr class="${r.differs ? 'differs' : ''}" data-client="${esc(r.client)}"><td>${esc(r.client || 'run')}</td><td>${esc(r.figure)}</td>${r.cells.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`)
+    .map((r) => `<tr class="${r.differs ? 'differs' : ''}" data-client="${esc(r.client)}"><td>${esc(r.client || 'run')}</td><td>${esc(r.figure)}</td>${r.cells.map((x) => `<td>${esc(x).replaceAll('\n', '<br>')}</td>`).join('')}</tr>`)
     .join('');
   const experiment = columns[0]!.journal.experiment;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(experiment)}: compared</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:1300px;margin:0 auto;padding:16px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}tr.differs td{background:#fff7e0}.small{font-size:12px;color:#666}</style></head><body><h1>${esc(experiment)}: ${columns.length} runs side by side</h1><p class="small">Rows where the runs differ are highlighted. Times are from the injection of the fault; "never" means it did not happen within the run.</p><table id="compare"><tr><th>client</th><th>figure</th>${head}</tr>${body}</table></body></html>\n`;
@@ -83,7 +106,7 @@ export function renderCompareMarkdown(columns: readonly CompareColumn[]): string
   const rows = compareRows(columns);
   const out = [`# ${columns[0]!.journal.experiment}: ${columns.length} runs side by side`, ''];
   out.push(`| client | figure | ${columns.map((c) => `${c.label} (${c.dataPlane})`).join(' | ')} |`, `|---|---|${columns.map(() => '---').join('|')}|`);
-  for (const r of rows) out.push(`| ${r.client || 'run'} | ${r.differs ? `**${r.figure}**` : r.figure} | ${r.cells.join(' | ')} |`);
+  for (const r of rows) out.push(`| ${r.client || 'run'} | ${r.differs ? `**${r.figure}**` : r.figure} | ${r.cells.map((x) => x.replaceAll('|', '\\|').replaceAll('\n', '<br>')).join(' | ')} |`);
   out.push('', 'Figures in bold differ between the runs.', '');
   return out.join('\n');
 }

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { Journal } from '../../harness/core/journal.js';
+import { compareRows, dataPlaneOf, renderCompareHtml, renderCompareMarkdown, type CompareColumn } from '../../harness/report/compare.js';
+
+// The compare page shows, beside the figures, what each data plane put in
+// force of the one failover policy and which assertions it was not held to.
+
+const journal = (environment: Record<string, string>): Journal =>
+  ({ experiment: 'zone-outage', provider: 'kind', isolation: 'docker', status: 'passed', assertions: [], metrics: { assertionsFailed: 0 }, clients: [], environment }) as unknown as Journal;
+
+const column = (label: string, environment: Record<string, string>): CompareColumn => {
+  const j = journal(environment);
+  return { dir: `runs/${label}`, label, dataPlane: dataPlaneOf(j), journal: j };
+};
+
+describe('compare: the policy parts each data plane honoured', () => {
+  const columns = [
+    column('istio', { mesh: 'Istio 1.30.2' }),
+    column('linkerd', {
+      mesh: 'Linkerd edge-25.4.4: failure accrual and retries on the Service',
+      policyNotInForce: 'region and subzone preference (Linkerd knows zone hints only; beyond the zone its balancer prefers the lowest-latency endpoints); maxEjectionPercent 100% (failure accrual may mark every endpoint failing; requests then fail fast)',
+      notExpected: "client(client-a).recovery.timeMs: zone hints keep client-a on zone-a's endpoints while they are listed",
+    }),
+  ];
+
+  it('lists each part on its own line, and says when the whole policy was in force', () => {
+    const rows = compareRows(columns);
+    const policy = rows.find((r) => r.figure === 'policy not in force')!;
+    expect(policy.cells[0]).toBe('none: the whole policy was in force');
+    expect(policy.cells[1]!.split('\n')).toEqual([
+      'region and subzone preference (Linkerd knows zone hints only; beyond the zone its balancer prefers the lowest-latency endpoints)',
+      'maxEjectionPercent 100% (failure accrual may mark every endpoint failing; requests then fail fast)',
+    ]);
+    expect(policy.differs).toBe(true);
+    const expected = rows.find((r) => r.figure === 'assertions not expected')!;
+    expect(expected.cells).toEqual(['none', "client(client-a).recovery.timeMs: zone hints keep client-a on zone-a's endpoints while they are listed"]);
+  });
+
+  it('renders them in the page and the markdown, with the mesh in each column head', () => {
+    const html = renderCompareHtml(columns);
+    expect(html).toContain('kind: Linkerd edge-25.4.4');
+    expect(html).toMatch(/<td>region and subzone preference \(.*\)<br>maxEjectionPercent 100%/);
+    const md = renderCompareMarkdown(columns);
+    expect(md).toMatch(/\| \*\*policy not in force\*\* \| none: the whole policy was in force \| region and subzone preference .*<br>maxEjectionPercent/);
+  });
+});
