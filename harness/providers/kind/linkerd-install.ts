@@ -124,7 +124,12 @@ export class LinkerdInstaller {
         await this.renderAndApply(c, ['install', '--crds'], `the Linkerd ${this.o.linkerdVersion} CRDs`);
         await this.renderAndApply(
           c,
-          ['install', '--identity-trust-anchors-file', files.trustAnchor, '--identity-issuer-certificate-file', files.issuerCert, '--identity-issuer-key-file', files.issuerKey],
+          [
+            'install', '--identity-trust-anchors-file', files.trustAnchor, '--identity-issuer-certificate-file', files.issuerCert, '--identity-issuer-key-file', files.issuerKey,
+            // kind's nodes (and their kube-proxy) use iptables' nf_tables backend; 2.18's proxy-init still defaults
+            // to legacy, and mixed rules are a known way for linkerd-init to fail (nft became the default in 2025-08).
+            '--set', 'proxyInit.iptablesMode=nft',
+          ],
           `the Linkerd ${this.o.linkerdVersion} control plane`,
         );
         await this.pinNamespace(c, 'linkerd');
