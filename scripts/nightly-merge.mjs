@@ -1,8 +1,10 @@
 #!/usr/bin/env zx
 // Nightly glue, meant to be read and adapted: merges the report folders of a
-// CI matrix (one artifact per experiment) into one reports folder with one
-// run history page, and writes the GitHub job summary: each run's verdict and
-// failover summary (report.md up to its collapsed details), failed runs first.
+// CI matrix (one artifact per experiment and data plane) into one reports
+// folder with one run history page and, for an experiment run on several data
+// planes, a compare page; and writes the GitHub job summary: each run's
+// verdict and failover summary (report.md up to its collapsed details), failed
+// runs first, then where the comparisons are.
 //
 // Usage: npx zx scripts/nightly-merge.mjs ARTIFACTS_DIR OUT_DIR
 //   ARTIFACTS_DIR: where actions/download-artifact put the artifacts (one folder each)
@@ -35,6 +37,17 @@ for (const dir of runs) {
 // The history page of the merged folder: the harness's own index writer.
 await $`npm run -s report -- --index ${out}`;
 
+// One experiment run on several data planes (the matrix's mesh axis): a compare page each.
+const byExperiment = new Map();
+for (const r of merged) byExperiment.set(r.journal.experiment, [...(byExperiment.get(r.journal.experiment) ?? []), r]);
+const compared = [];
+for (const [experiment, runsOf] of byExperiment) {
+  if (runsOf.length < 2) continue;
+  const dest = path.join(out, `compare-${experiment}`);
+  await $`npm run -s report -- --compare ${runsOf.map((r) => path.join(out, r.name))} --out ${dest}`;
+  compared.push(`- ${experiment}: \`compare-${experiment}/compare.html\` (${runsOf.map((r) => r.journal.environment?.mesh ?? r.journal.provider).join(' · ')})`);
+}
+
 const order = { error: 0, failed: 1, aborted: 2, unverified: 3, passed: 4 };
 merged.sort((a, b) => (order[a.journal.status] ?? 5) - (order[b.journal.status] ?? 5));
 const summary = [
@@ -47,6 +60,7 @@ const summary = [
     `Full report: \`${name}/report.html\` in the merged artifact.`,
     '',
   ]),
+  ...(compared.length ? ['## Side by side, per data plane', '', ...compared, ''] : []),
 ].join('\n');
 
 if (process.env.GITHUB_STEP_SUMMARY) await fs.appendFile(process.env.GITHUB_STEP_SUMMARY, `${summary}\n`);

@@ -156,6 +156,9 @@ describe('report.html in Chromium', () => {
     expect(summary).toMatch(/^# Nightly: 2 of 2 runs passed/);
     expect(summary.match(/## Failover summary/g)).toHaveLength(2);
     expect(summary).not.toContain('<details>');
+    // Two runs of one experiment (the matrix's mesh axis): put side by side.
+    expect(summary).toMatch(/## Side by side, per data plane\n\n- zone-outage: `compare-zone-outage\/compare\.html`/);
+    expect(readFileSync(join(out, 'compare-zone-outage', 'compare.html'), 'utf8')).toContain('policy not in force');
   });
 
   it('npm run report regenerates every output from report.json and the records', async () => {
