@@ -92,14 +92,20 @@ export function compareRows(columns: readonly CompareColumn[]): CompareRow[] {
 
 const esc = escapeXml;
 
+/** A cell of several lines (a list of policy parts) as a bulleted list; one line as text. */
+function cellHtml(text: string): string {
+  const lines = text.split('\n');
+  return lines.length > 1 ? `<ul class="parts">${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : esc(text);
+}
+
 export function renderCompareHtml(columns: readonly CompareColumn[]): string {
   const rows = compareRows(columns);
   const head = columns.map((c) => `<th><a href="${esc(c.dir)}/report.html">${esc(c.label)}</a><br><span class="small">${esc(c.dataPlane)}</span></th>`).join('');
   const body = rows
-    .map((r) => `<tr class="${r.differs ? 'differs' : ''}" data-client="${esc(r.client)}"><td>${esc(r.client || 'run')}</td><td>${esc(r.figure)}</td>${r.cells.map((x) => `<td>${esc(x).replaceAll('\n', '<br>')}</td>`).join('')}</tr>`)
+    .map((r) => `<tr class="${r.differs ? 'differs' : ''}" data-client="${esc(r.client)}"><td>${esc(r.client || 'run')}</td><td>${esc(r.figure)}</td>${r.cells.map((x) => `<td>${cellHtml(x)}</td>`).join('')}</tr>`)
     .join('');
   const experiment = columns[0]!.journal.experiment;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(experiment)}: compared</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:1300px;margin:0 auto;padding:16px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}tr.differs td{background:#fff7e0}.small{font-size:12px;color:#666}</style></head><body><h1>${esc(experiment)}: ${columns.length} runs side by side</h1><p class="small">Rows where the runs differ are highlighted. Times are from the injection of the fault; "never" means it did not happen within the run.</p><table id="compare"><tr><th>client</th><th>figure</th>${head}</tr>${body}</table></body></html>\n`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(experiment)}: compared</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:1300px;margin:0 auto;padding:16px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}tr.differs td{background:#fff7e0}ul.parts{margin:0;padding-left:18px}.small{font-size:12px;color:#666}</style></head><body><h1>${esc(experiment)}: ${columns.length} runs side by side</h1><p class="small">Rows where the runs differ are highlighted. Times are from the injection of the fault; "never" means it did not happen within the run.</p><table id="compare"><tr><th>client</th><th>figure</th>${head}</tr>${body}</table></body></html>\n`;
 }
 
 export function renderCompareMarkdown(columns: readonly CompareColumn[]): string {

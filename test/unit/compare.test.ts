@@ -39,7 +39,7 @@ describe('compare: the policy parts each data plane honoured', () => {
   it('renders them in the page and the markdown, with the mesh in each column head', () => {
     const html = renderCompareHtml(columns);
     expect(html).toContain('kind: Linkerd edge-25.4.4');
-    expect(html).toMatch(/<td>region and subzone preference \(.*\)<br>maxEjectionPercent 100%/);
+    expect(html).toMatch(/<td><ul class="parts"><li>region and subzone preference \(.*\)<\/li><li>maxEjectionPercent 100%/);
     const md = renderCompareMarkdown(columns);
     expect(md).toMatch(/\| \*\*policy not in force\*\* \| none: the whole policy was in force \| region and subzone preference .*<br>maxEjectionPercent/);
   });
