@@ -1,6 +1,9 @@
 import type { Journal, PhaseMetrics } from '../core/journal.js';
 import { escapeXml } from './escape.js';
 import { fmtMs, fmtPct, fmtTime } from './format.js';
+import { factParts } from './data-plane.js';
+
+export { dataPlaneOf } from './data-plane.js';
 
 // `npm run report -- --compare DIR...`: runs of one experiment side by side,
 // on different data planes or providers (or the same one twice): per client,
@@ -25,12 +28,6 @@ export interface CompareRow {
   differs: boolean;
 }
 
-export function dataPlaneOf(j: Journal): string {
-  if (j.provider === 'local') return `local HAProxy sidecars (${j.isolation})`;
-  const mesh = j.environment.mesh ?? (j.environment.istio ? `Istio ${j.environment.istio}` : 'unknown mesh');
-  return `${j.provider}: ${mesh}`;
-}
-
 /** Checks the runs can be compared: at least two, all of one experiment. Returns what is wrong, or null. */
 export function compareProblem(columns: readonly { dir: string; journal: Journal }[]): string | null {
   if (columns.length < 2) return `--compare needs at least two run folders, got ${columns.length}`;
@@ -41,23 +38,10 @@ export function compareProblem(columns: readonly { dir: string; journal: Journal
 
 const PHASES = ['baseline', 'fault', 'recovery'] as const;
 
-/** A fact recorded as "a (why); b (why)" shown as its parts' heads, one per line, or `none`. */
+/** A recorded list fact, one part per line, or `none`. */
 function listOrNone(fact: string | undefined, none: string): string {
-  if (!fact) return none;
-  // Parts are joined with "; " and each may carry its reason in parentheses: split outside them.
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of fact) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ';' && depth === 0) {
-      parts.push(current.trim());
-      current = '';
-    } else current += ch;
-  }
-  if (current.trim()) parts.push(current.trim());
-  return parts.join('\n');
+  const parts = factParts(fact);
+  return parts.length ? parts.join('\n') : none;
 }
 
 export function compareRows(columns: readonly CompareColumn[]): CompareRow[] {

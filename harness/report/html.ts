@@ -1,5 +1,6 @@
 import type { AssertionResult, Journal, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
+import { dataPlaneFacts } from './data-plane.js';
 import { escapeXml } from './escape.js';
 import { controlPlaneChart, latencyChart, timelineChart } from './charts.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
@@ -101,6 +102,18 @@ function summaryHtml(j: Journal): string {
   return parts.join('');
 }
 
+/** The data plane, and what of the policy it did not put in force or was not held to: said before any figure. */
+function dataPlaneHtml(j: Journal): string {
+  const f = dataPlaneFacts(j);
+  const list = (items: string[]) => `<ul>${items.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`;
+  return [
+    `<div id="data-plane" class="meta"><p>Data plane: <b>${esc(f.dataPlane)}</b>${f.notInForce.length ? '' : ' (the whole failover policy in force)'}</p>`,
+    f.notInForce.length ? `<p>Not in force:</p>${list(f.notInForce)}` : '',
+    f.notExpected.length ? `<p>Not expected of this data plane (assertions dropped, with why):</p>${list(f.notExpected)}` : '',
+    '</div>',
+  ].join('');
+}
+
 export function renderHtml(j: Journal): string {
   const t0 = j.clients[0]?.phases.baseline.start ?? Date.parse(j.startedAt);
   const parts: string[] = [];
@@ -109,6 +122,7 @@ export function renderHtml(j: Journal): string {
     `<p>${esc(j.description)}</p>`,
     `<p class="meta">Provider <b>${esc(j.provider)}</b> (${esc(j.isolation)} isolation) · run ${esc(j.runId)} · ${esc(j.startedAt)} · ${j.settings.ratePerClient} req/s per client · assertions ${j.metrics.assertionsPassed} passed, ${j.metrics.assertionsFailed} failed</p>`,
   );
+  parts.push(dataPlaneHtml(j));
   if (j.error) parts.push(`<p class="verdict error">Error: ${esc(j.error)}</p>`);
   if (j.status === 'unverified') parts.push('<p class="verdict unverified" id="unverified">No assertions: nothing was verified.</p>');
   parts.push(summaryHtml(j));

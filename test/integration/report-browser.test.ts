@@ -60,6 +60,9 @@ describe('report.html in Chromium', () => {
     const j = readJournal(dir);
     const { page, errors, requests } = await open(join(dir, 'report.html'));
     expect(await page.textContent('#verdict')).toBe('PASSED');
+    // What carried the traffic, said before any figure: locally the whole policy is in force (or the run is refused).
+    expect(await page.textContent('#data-plane')).toContain('Data plane: local HAProxy sidecars (process) (the whole failover policy in force)');
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('Data plane: **local HAProxy sidecars (process)** (the whole failover policy in force)');
     expect(await page.locator('tr.assertion').count()).toBe(j.assertions.length);
     expect(await page.locator('tr.assertion.fail').count()).toBe(0);
     // One timeline and one latency chart per client, plus the zone-a client's failover.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Journal } from '../../harness/core/journal.js';
 import { compareRows, dataPlaneOf, renderCompareHtml, renderCompareMarkdown, type CompareColumn } from '../../harness/report/compare.js';
+import { dataPlaneFacts, factParts } from '../../harness/report/data-plane.js';
 
 // The compare page shows, beside the figures, what each data plane put in
 // force of the one failover policy and which assertions it was not held to.
@@ -42,5 +43,14 @@ describe('compare: the policy parts each data plane honoured', () => {
     expect(html).toMatch(/<td><ul class="parts"><li>region and subzone preference \(.*\)<\/li><li>maxEjectionPercent 100%/);
     const md = renderCompareMarkdown(columns);
     expect(md).toMatch(/\| \*\*policy not in force\*\* \| none: the whole policy was in force \| region and subzone preference .*<br>maxEjectionPercent/);
+  });
+});
+
+describe('a run\'s own data-plane facts', () => {
+  it('splits recorded lists outside parentheses, and has none for a run that recorded none', () => {
+    expect(factParts('a (x; y); b; c (z)')).toEqual(['a (x; y)', 'b', 'c (z)']);
+    expect(factParts(undefined)).toEqual([]);
+    const facts = dataPlaneFacts(journal({ mesh: 'none: Kubernetes Services', policyNotInForce: 'outlier detection (kube-proxy has none); retries (2)' }));
+    expect(facts).toEqual({ dataPlane: 'kind: none: Kubernetes Services', notInForce: ['outlier detection (kube-proxy has none)', 'retries (2)'], notExpected: [] });
   });
 });

@@ -1,0 +1,40 @@
+import type { Journal } from '../core/journal.js';
+
+// What carried a run's traffic, which parts of the failover policy it did not
+// put in force and which assertions it was not held to: read from the facts
+// the provider recorded (report.json's environment). Pure; shared by the run's
+// reports and the compare page.
+
+export interface DataPlaneFacts {
+  dataPlane: string;
+  notInForce: string[];
+  notExpected: string[];
+}
+
+/** A fact recorded as "a (why; more); b (why)": its parts, split outside parentheses. */
+export function factParts(fact: string | undefined): string[] {
+  if (!fact) return [];
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of fact) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ';' && depth === 0) {
+      parts.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  if (current.trim()) parts.push(current.trim());
+  return parts;
+}
+
+export function dataPlaneOf(j: Journal): string {
+  if (j.provider === 'local') return `local HAProxy sidecars (${j.isolation})`;
+  const mesh = j.environment.mesh ?? (j.environment.istio ? `Istio ${j.environment.istio}` : 'unknown mesh');
+  return `${j.provider}: ${mesh}`;
+}
+
+export function dataPlaneFacts(j: Journal): DataPlaneFacts {
+  return { dataPlane: dataPlaneOf(j), notInForce: factParts(j.environment.policyNotInForce), notExpected: factParts(j.environment.notExpected) };
+}
