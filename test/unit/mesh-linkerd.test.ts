@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { printKindPlan } from '../../harness/cli/kind-run.js';
 import { systemClock } from '../../harness/core/clock.js';
@@ -82,6 +83,18 @@ describe('Linkerd renderers', () => {
     const badPrimary = { ...ts, metadata: { ...(ts.metadata as object), annotations: { 'failover.linkerd.io/primary-service': 'nope' } } };
     expect(trafficSplitProblems(badPrimary).join()).toMatch(/primary-service.*must name one of the backends/);
     expect(trafficSplitProblems({ ...ts, spec: { service: 'echo', backends: [{ service: 'echo', weight: -1 }] } }).join()).toMatch(/weight must be an integer/);
+  });
+
+  it("the TrafficSplit passes linkerd-smi's CRD schema, which the checks above are at least as strict as", () => {
+    const crd = JSON.parse(readFileSync(new URL('../fixtures/smi-trafficsplit-v1alpha2.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(crd);
+    expect(validate(failoverTrafficSplit('echo', 'chaos', ['west', 'south'])), JSON.stringify(validate.errors)).toBe(true);
+    // What the schema refuses, the checks refuse too.
+    for (const spec of [{ backends: [{ service: 'echo', weight: 1 }] }, { service: 'echo', backends: [{ service: 'echo' }] }, { service: 'echo', backends: [{ service: 'echo', weight: 'all' }] }]) {
+      const broken = { ...failoverTrafficSplit('echo', 'chaos', ['west']), spec };
+      expect(validate(broken)).toBe(false);
+      expect(trafficSplitProblems(broken)).not.toEqual([]);
+    }
   });
 
   it('multicluster install declares one service-mirror controller per Link, gateway-less for pod-to-pod', () => {
