@@ -11,7 +11,7 @@ import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { METRIC_PATHS } from '../core/assertion-expr.js';
 import { prepareReportDir } from './report-dir.js';
-import { MESHES, policyNotInForce, type Mesh, type MeshContext } from '../mesh/choice.js';
+import { dataPlaneShape, MESHES, policyNotInForce, type Mesh, type MeshContext } from '../mesh/choice.js';
 import { LINKERD_MULTICLUSTER_MODES, type LinkerdMulticlusterMode } from '../mesh/linkerd.js';
 import { availableParallelism } from 'node:os';
 import { machineFit } from '../providers/local/machine-fit.js';
@@ -227,8 +227,7 @@ async function main(argv: string[]): Promise<number> {
     if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, ...versions, linkerdMode, image: o.image, mesh, print: (s) => console.log(s) });
     // What the chosen data plane cannot honour is said before anything starts (and recorded in the report's environment).
     for (const part of policyNotInForce(mesh, experiment.policy, meshContext)) log(`--mesh ${mesh}: not in force: ${part}`);
-    const dataPlane = mesh === 'linkerd' && meshContext.multiCluster && linkerdMode === 'failover-extension' ? 'linkerd-failover-extension' : mesh;
-    for (const n of notExpectedFor(experiment, 'kind', dataPlane)) log(`--mesh ${mesh}: not expected: ${n.metric} (${n.why})`);
+    for (const n of notExpectedFor(experiment, 'kind', dataPlaneShape(mesh, meshContext).key)) log(`--mesh ${mesh}: not expected: ${n.metric} (${n.why})`);
     const nodes = rendered.flatMap((c) => c.config.nodes);
     const prerequisites = await checkKindPrerequisites(realExecutor, {
       multiCluster: rendered.length > 1,

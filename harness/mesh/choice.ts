@@ -21,6 +21,25 @@ export interface MeshContext {
 
 const SINGLE: MeshContext = { multiCluster: false, linkerdMode: 'federated' };
 
+/** What a mesh in a context needs and which expectations it is held to; one place for every caller (CLI, prerequisites, provider). */
+export interface DataPlaneShape {
+  /** The experiment's meshAssertions key: Linkerd's failover extension across clusters behaves unlike its federated default. */
+  key: 'istio' | 'linkerd' | 'linkerd-failover-extension' | 'none';
+  /** Gateways with LoadBalancer addresses (MetalLB): Istio across clusters, and the extension's gateway-mode mirrors. */
+  gateways: boolean;
+  /** Nodes routed to the other clusters' pod CIDRs: Linkerd's federated Services reach remote pods directly. */
+  podToPod: boolean;
+}
+
+export function dataPlaneShape(mesh: Mesh, ctx: MeshContext): DataPlaneShape {
+  const extension = mesh === 'linkerd' && ctx.multiCluster && ctx.linkerdMode === 'failover-extension';
+  return {
+    key: extension ? 'linkerd-failover-extension' : mesh,
+    gateways: ctx.multiCluster && (mesh === 'istio' || extension),
+    podToPod: mesh === 'linkerd' && ctx.multiCluster && ctx.linkerdMode === 'federated',
+  };
+}
+
 /** Parts of the failover policy a mesh does not put in force, each with why; empty when all are. */
 export function policyNotInForce(mesh: Mesh, policy: FailoverPolicy, ctx: MeshContext = SINGLE): string[] {
   if (mesh === 'istio') return [];

@@ -7,7 +7,7 @@ import { printKindPlan } from '../../harness/cli/kind-run.js';
 import { systemClock } from '../../harness/core/clock.js';
 import { assertionsFor, notExpectedFor, parseExperiment } from '../../harness/core/experiment.js';
 import { realExecutor } from '../../harness/exec/index.js';
-import { policyNotInForce } from '../../harness/mesh/choice.js';
+import { dataPlaneShape, policyNotInForce } from '../../harness/mesh/choice.js';
 import {
   failoverTrafficSplit,
   linkerdServiceAnnotations,
@@ -126,6 +126,20 @@ describe('Linkerd renderers', () => {
     expect(linkerdVersionFits('edge-25.4.3', 'edge-25.4.4')).toBe(false);
     expect(linkerdVersionFits('edge-24.11.8', 'edge-25.4.4')).toBe(false);
     expect(linkerdVersionFits('stable-2.14.10', 'edge-25.4.4')).toBe(false);
+  });
+
+  it('one shape per mesh and context: which expectations, gateways, pod routes', () => {
+    const one = { multiCluster: false, linkerdMode: 'federated' as const };
+    const many = { multiCluster: true, linkerdMode: 'federated' as const };
+    const ext = { multiCluster: true, linkerdMode: 'failover-extension' as const };
+    expect(dataPlaneShape('istio', one)).toEqual({ key: 'istio', gateways: false, podToPod: false });
+    expect(dataPlaneShape('istio', many)).toEqual({ key: 'istio', gateways: true, podToPod: false });
+    expect(dataPlaneShape('linkerd', one)).toEqual({ key: 'linkerd', gateways: false, podToPod: false });
+    expect(dataPlaneShape('linkerd', many)).toEqual({ key: 'linkerd', gateways: false, podToPod: true });
+    expect(dataPlaneShape('linkerd', ext)).toEqual({ key: 'linkerd-failover-extension', gateways: true, podToPod: false });
+    // The extension on one cluster has nothing to fail over to: it is plain Linkerd.
+    expect(dataPlaneShape('linkerd', { ...ext, multiCluster: false }).key).toBe('linkerd');
+    expect(dataPlaneShape('none', many)).toEqual({ key: 'none', gateways: false, podToPod: false });
   });
 
   it('lists what Linkerd cannot honour, more across clusters', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { EnvironmentError } from '../../core/errors.js';
 import { which, type Executor } from '../../exec/index.js';
 import { metallbFetchHint, metallbManifestProblem } from './mesh-install.js';
-import type { Mesh } from '../../mesh/choice.js';
+import { dataPlaneShape, type Mesh } from '../../mesh/choice.js';
 import { DEFAULT_LINKERD_VERSION, linkerdVersionFits, parseLinkerdVersion, type LinkerdMulticlusterMode } from '../../mesh/linkerd.js';
 import { hostCapacityFindings, istioVersionFits, parseIstioVersion } from './preflight.js';
 
@@ -70,7 +70,8 @@ export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): 
   const istio = (needs.mesh ?? 'istio') === 'istio';
   const linkerd = needs.mesh === 'linkerd';
   const linkerdPin = needs.linkerdVersion ?? DEFAULT_LINKERD_VERSION;
-  const extension = linkerd && needs.multiCluster && needs.linkerdMode === 'failover-extension';
+  const shape = dataPlaneShape(needs.mesh ?? 'istio', { multiCluster: needs.multiCluster, linkerdMode: needs.linkerdMode ?? 'federated' });
+  const extension = shape.key === 'linkerd-failover-extension';
   const binaries = ['docker', 'kind', 'kubectl', ...(istio ? ['istioctl'] : []), ...(linkerd ? ['linkerd'] : []), ...(extension ? ['helm'] : []), ...((istio && needs.multiCluster) || linkerd ? ['openssl'] : [])];
   for (const binary of binaries) {
     if (!which(binary)) missing.push({ what: binary, how: how(binary, needs.istioVersion, linkerdPin) });
@@ -116,7 +117,7 @@ export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): 
     }
   }
   // MetalLB gives the gateways their addresses: Istio's east-west gateways, the failover extension's Linkerd gateways.
-  if (needs.multiCluster && (istio || extension)) {
+  if (shape.gateways) {
     const problem = metallbManifestProblem();
     if (problem) missing.push({ what: problem, how: metallbFetchHint() });
   }

@@ -7,7 +7,7 @@ import { describeFault, faultSelector, pickMembers, type FaultSpec, type Selecto
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio.js';
-import { describeMesh, policyNotInForce, PREFER_SAME_ZONE, type Mesh, type MeshContext } from '../../mesh/choice.js';
+import { dataPlaneShape, describeMesh, policyNotInForce, PREFER_SAME_ZONE, type DataPlaneShape, type Mesh, type MeshContext } from '../../mesh/choice.js';
 import { DEFAULT_LINKERD_VERSION, type LinkerdMulticlusterMode } from '../../mesh/linkerd.js';
 import { LinkerdInstaller } from './linkerd-install.js';
 import { formatRecords, type RequestRecord } from '../../traffic/record.js';
@@ -76,6 +76,8 @@ export class KindProvider implements Provider {
   private readonly istio: IstioInstaller;
   private readonly linkerd: LinkerdInstaller;
   readonly mesh: Mesh;
+  readonly meshContext: MeshContext;
+  private readonly shape: DataPlaneShape;
   private readonly plane: DataPlane;
   /** Set when provision found a cluster to reuse: its istiod already signs with the kept mesh CA. */
   private reusedCluster = false;
@@ -89,7 +91,9 @@ export class KindProvider implements Provider {
     this.mesh = o.mesh ?? 'istio';
     const linkerdMode = o.linkerdMode ?? 'federated';
     this.linkerd = new LinkerdInstaller({ ...o, docker: this.docker, clusters: this.clusters, linkerdVersion: o.linkerdVersion ?? DEFAULT_LINKERD_VERSION, mode: linkerdMode, dryRun: o.dryRun ?? false });
-    this.plane = { mesh: this.mesh, policy: o.experiment.policy, multiCluster: this.clusters.length > 1, linkerdMode };
+    this.meshContext = { multiCluster: this.clusters.length > 1, linkerdMode };
+    this.shape = dataPlaneShape(this.mesh, this.meshContext);
+    this.plane = { mesh: this.mesh, policy: o.experiment.policy, ...this.meshContext };
     if (o.experiment.topology.members.length > 0) {
       this.controlPlane = new KindControlPlane({ ...o, clusters: this.clusters, docker: this.docker, live: !o.dryRun });
     }
@@ -116,7 +120,7 @@ export class KindProvider implements Provider {
       const offset = await checkNodeClock(node, { ...this.o, docker: this.docker });
       this.clockFacts.push(`${node} ${offset.offsetMs.toFixed(1)} ms (±${offset.uncertaintyMs.toFixed(1)} ms)`);
     }
-    if (this.needsLoadBalancers) await this.istio.installLoadBalancers();
+    if (this.shape.gateways) await this.istio.installLoadBalancers();
   }
 
   async deploy(): Promise<void> {
@@ -133,7 +137,7 @@ export class KindProvider implements Provider {
     if (linkerd) {
       await this.linkerd.installControlPlanes();
       if (this.linkerd.multiCluster) {
-        if (this.podToPod) await this.linkerd.connectPodNetworks(await this.nodeNetworks());
+        if (this.shape.podToPod) await this.linkerd.connectPodNetworks(await this.nodeNetworks());
         await this.linkerd.linkClusters();
       }
     }
@@ -163,7 +167,7 @@ export class KindProvider implements Provider {
     }
     if (linkerd && this.linkerd.multiCluster) {
       await this.linkerd.awaitMirrors();
-      if (this.plane.linkerdMode === 'failover-extension') await this.linkerd.installFailoverExtension();
+      if (this.shape.key === 'linkerd-failover-extension') await this.linkerd.installFailoverExtension();
     }
     await this.checkInfraPlacement();
     if (this.controlPlane) await this.controlPlane.prepare((objects) => this.kube(this.controlPlane!.cluster).apply(objects, 'the probe namespace'));
@@ -304,7 +308,7 @@ export class KindProvider implements Provider {
           awaitRecovered: async () => {
             await this.awaitNodesBack(containers);
             // A stopped or disconnected node lost the routes to the other clusters' pods (Linkerd links them pod-to-pod).
-            if (this.podToPod) await this.linkerd.connectPodNetworks(await this.nodeNetworks(), containers);
+            if (this.shape.podToPod) await this.linkerd.connectPodNetworks(await this.nodeNetworks(), containers);
             for (const m of members) await this.controlPlane?.awaitMemberBack(m, REVERT_READY_S * 1000);
           },
         };
@@ -415,23 +419,14 @@ export class KindProvider implements Provider {
     return out;
   }
 
-  /** East-west gateways (Istio across clusters; Linkerd's failover extension, whose mirrors go through gateways) need LoadBalancer addresses. */
+  /** Gateways with LoadBalancer addresses are installed (Istio across clusters; Linkerd's failover extension). */
   get needsLoadBalancers(): boolean {
-    return this.clusters.length > 1 && (this.mesh === 'istio' || (this.mesh === 'linkerd' && this.plane.linkerdMode === 'failover-extension'));
-  }
-
-  /** Linkerd's federated Services reach the other clusters' pods directly (no gateway): the nodes need routes. */
-  private get podToPod(): boolean {
-    return this.mesh === 'linkerd' && this.clusters.length > 1 && this.plane.linkerdMode === 'federated';
+    return this.shape.gateways;
   }
 
   /** The key of the experiment's meshAssertions this run holds to. */
   get dataPlane(): string {
-    return this.mesh === 'linkerd' && this.clusters.length > 1 && this.plane.linkerdMode === 'failover-extension' ? 'linkerd-failover-extension' : this.mesh;
-  }
-
-  get meshContext(): MeshContext {
-    return { multiCluster: this.clusters.length > 1, linkerdMode: this.plane.linkerdMode ?? 'federated' };
+    return this.shape.key;
   }
 
   async teardown(): Promise<string[]> {
@@ -450,14 +445,16 @@ export class KindProvider implements Provider {
   }
 
   facts(): Record<string, string> {
+    const notInForce = policyNotInForce(this.mesh, this.o.experiment.policy, this.meshContext);
+    const notExpected = notExpectedFor(this.o.experiment, 'kind', this.dataPlane);
     return {
       provider: 'kind',
       clusters: this.clusters.map((c) => `${c.name} (${c.config.nodes.length} nodes, infrastructure on ${c.mapping.infraNode}, hash ${c.hash})`).join('; '),
       mesh: describeMesh(this.mesh, { istio: this.o.istioVersion, linkerd: this.o.linkerdVersion ?? DEFAULT_LINKERD_VERSION }, this.meshContext),
       ...(this.mesh === 'istio' ? { istio: this.o.istioVersion } : {}),
       ...(this.mesh === 'linkerd' ? { linkerd: this.o.linkerdVersion ?? DEFAULT_LINKERD_VERSION } : {}),
-      ...(policyNotInForce(this.mesh, this.o.experiment.policy, this.meshContext).length ? { policyNotInForce: policyNotInForce(this.mesh, this.o.experiment.policy, this.meshContext).join('; ') } : {}),
-      ...(notExpectedFor(this.o.experiment, 'kind', this.dataPlane).length ? { notExpected: notExpectedFor(this.o.experiment, 'kind', this.dataPlane).map((n) => `${n.metric}: ${n.why}`).join('; ') } : {}),
+      ...(notInForce.length ? { policyNotInForce: notInForce.join('; ') } : {}),
+      ...(notExpected.length ? { notExpected: notExpected.map((n) => `${n.metric}: ${n.why}`).join('; ') } : {}),
       image: this.o.image,
       keep: String(this.o.keep),
       ...(this.clockFacts.length ? { nodeClockOffset: this.clockFacts.join('; ') } : {}),
