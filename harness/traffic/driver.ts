@@ -18,6 +18,7 @@ import type { RequestRecord } from './record.js';
 import { Sender } from './sender.js';
 import { connectionBudget } from './send-stats.js';
 import { isAllowedTarget } from './target-guard.js';
+import { LineBuffer } from './line-buffer.js';
 
 // No allocation-site pretenuring: when V8 saw the warm-up's (or a stall's) exchanges survive a young
 // collection, it began allocating them straight into the old generation for the rest of the run, and
@@ -70,28 +71,11 @@ function fdLimit(): number {
   }
 }
 
-// Records are written as they are made, in batches: one write per flush, not per request. Each line
-// is encoded straight into a large off-heap buffer, and a flush hands the stream the slice written
-// since the last one: no string of a whole batch is built, flattened and copied again (at 15k req/s
-// that copy and the garbage it left cost more schedule lag than sending).
-const CHUNK = 1024 * 1024;
-let buffer = Buffer.allocUnsafeSlow(CHUNK);
-let from = 0;
-let used = 0;
-function flush(): void {
-  if (used === from) return;
-  out.write(buffer.subarray(from, used));
-  from = used;
-}
+// Records are written as they are made, in batches: one write per flush, not per request.
+const lines = new LineBuffer((chunk) => out.write(chunk));
+const flush = () => lines.flush();
 function write(record: RequestRecord): void {
-  const line = `${JSON.stringify(record)}\n`;
-  if (used + line.length * 3 > CHUNK) {
-    flush();
-    // The stream keeps the slices it was given; the rest of the run writes into a fresh buffer.
-    buffer = Buffer.allocUnsafeSlow(CHUNK);
-    from = used = 0;
-  }
-  used += buffer.write(line, used, 'utf8');
+  lines.write(`${JSON.stringify(record)}\n`);
 }
 
 // The client's name, so an instance can tell when it last heard from it (gray faults).
@@ -121,14 +105,9 @@ async function warmUp(budgetMs: number): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
     const local = new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
-    // Its records go the way the run's do, into a scratch buffer instead of the file.
-    const scratch = Buffer.allocUnsafeSlow(CHUNK);
-    let at = 0;
-    const record = (r: RequestRecord) => {
-      const line = `${JSON.stringify(r)}\n`;
-      if (at + line.length * 3 > CHUNK) at = 0;
-      at += scratch.write(line, at, 'utf8');
-    };
+    // Its records go the way the run's do, into a buffer that keeps nothing.
+    const scratch = new LineBuffer();
+    const record = (r: RequestRecord) => scratch.write(`${JSON.stringify(r)}\n`);
     const warm = new Sender({ client, target: local, rate: Math.min(rate, 20_000), timeoutMs, connections, clock, record, headers });
     await warm.run(clock.now(), budgetMs - timeoutMs / 4);
   } catch {

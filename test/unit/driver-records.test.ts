@@ -119,3 +119,25 @@ describe('the driver\'s own accounting', () => {
     expect(sender.stats.summary().notSent).toBe(overload.length);
   });
 });
+
+describe('LineBuffer (the driver\'s record writer)', () => {
+  it('hands every line to the sink, in order and whole, across its 1 MiB buffers', async () => {
+    const { LineBuffer } = await import('../../harness/traffic/line-buffer.js');
+    const chunks: Buffer[] = [];
+    const lines = new LineBuffer((c) => chunks.push(c));
+    lines.flush();
+    expect(chunks).toEqual([]);
+    const want: string[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      const line = `{"n":${i},"pad":"${'é'.repeat(i % 50)}"}\n`;
+      want.push(line);
+      lines.write(line);
+      if (i % 1000 === 0) lines.flush();
+    }
+    lines.flush();
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(want.join(''));
+    // More than one buffer was used, and no chunk is empty.
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBeGreaterThan(1024 * 1024);
+    expect(chunks.every((c) => c.length > 0)).toBe(true);
+  });
+});
