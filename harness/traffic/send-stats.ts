@@ -29,7 +29,8 @@ export class SendStats {
   private steadyLagMax = 0;
   /** Requests due from this instant on also count in the steady figures. */
   steadyFrom = Infinity;
-  private lastSentAt: number | undefined;
+  /** A number from the start (not undefined until the first send): the field's shape never changes mid-run. */
+  private lastSentAt = 0;
   private maxGap = 0;
   sent = 0;
   notSent = 0;
@@ -45,7 +46,7 @@ export class SendStats {
       this.steadySent++;
       if (lag > this.steadyLagMax) this.steadyLagMax = lag;
     }
-    if (this.lastSentAt !== undefined && sentAt - this.lastSentAt > this.maxGap) this.maxGap = sentAt - this.lastSentAt;
+    if (this.sent > 0 && sentAt - this.lastSentAt > this.maxGap) this.maxGap = sentAt - this.lastSentAt;
     this.lastSentAt = sentAt;
     this.sent++;
   }

@@ -31,6 +31,20 @@ export interface SenderOptions {
  */
 const MAX_CONNECTING = 2;
 
+/**
+ * Past the first freeOpens(rate) connections, at most one new one per
+ * OPEN_EVERY_MS. A connection costs more CPU than a request (connect, a
+ * socket, a parser: about 0.3 ms here against tens of µs), so an overload
+ * that opens one for every request waiting spends its time opening them and
+ * does not recover: measured at 17.5k req/s, a run that started overloaded
+ * had 240 connections after a second and stayed at the lag bound. Paced, the
+ * answers catch up and the connections already open carry the rate. The
+ * free ones cover the start, when first requests are slow (about 3 ms here):
+ * a connection per 250 req/s is what a 4 ms latency needs.
+ */
+export const freeOpens = (rate: number): number => Math.max(16, Math.ceil(rate / 250));
+export const OPEN_EVERY_MS = 1;
+
 /** Up to this rate the schedule loop spins (setImmediate); above it, timers and answers drive it (see tick). */
 export const SPIN_MAX_RATE = Number(process.env.FH_SPIN_MAX ?? 4000);
 
@@ -146,6 +160,10 @@ export class Sender {
   readonly client: string;
   readonly clock: Clock;
   readonly stats = new SendStats();
+  /** Connections opened so far (each kept until the end). */
+  get connectionsOpened(): number {
+    return this.all.length;
+  }
   /** Requests due so far, and records made so far: equal once everything has settled. */
   scheduled = 0;
   recorded = 0;
@@ -156,6 +174,9 @@ export class Sender {
   private readonly idle: Connection[] = [];
   private readonly all: Client[] = [];
   private opening = 0;
+  private growing = false;
+  private nextOpenAt = 0;
+  private readonly freeOpens: number;
   private waiting: number[] = [];
   private waitingHead = 0;
   private pending: (Exchange | undefined)[] = [];
@@ -175,6 +196,7 @@ export class Sender {
     this.path = `${o.target.pathname}${o.target.search}`;
     this.headers = o.headers ?? {};
     this.spin = o.rate <= SPIN_MAX_RATE;
+    this.freeOpens = freeOpens(o.rate);
     this.connectOptions = {
       pipelining: 1,
       connectTimeout: o.timeoutMs,
@@ -266,11 +288,36 @@ export class Sender {
     // After a stall, what is already past the bound is not sent late in a burst: it is the driver's overload.
     if (tooLate(due, now, this.o.rate)) return this.notSent(due);
     // Idle connections are reused last-in first-out, so a steady rate runs on a small hot set.
-    const conn = this.idle.pop() ?? (this.all.length < this.o.connections && this.opening < MAX_CONNECTING ? this.open() : undefined);
+    const conn = this.idle.pop();
     if (conn) return this.dispatch(conn, due);
     while (this.waitingHead < this.waiting.length && tooLate(this.waiting[this.waitingHead]!, now, this.o.rate)) this.notSent(this.waiting[this.waitingHead++]!);
     this.waiting.push(due);
+    // No new connection yet: after a stall the answers that free connections are already here, unread until
+    // the loop's I/O phase. Opening one now for each request due would open dozens that are not needed (each
+    // costing more than a request), and their cost would prolong the very stall. What still waits once the
+    // answers have been read (the check phase, right after I/O) gets new connections.
+    if (!this.growing) {
+      this.growing = true;
+      setImmediate(this.grow);
+    }
   }
+
+  /** Check phase: requests still waiting after the answers were read get new connections, paced (freeOpens). */
+  private readonly grow = (): void => {
+    this.growing = false;
+    if (!this.running) return;
+    const now = this.clock.now();
+    while (this.waitingHead < this.waiting.length && this.all.length < this.o.connections && this.opening < MAX_CONNECTING) {
+      // Paced: the next request due (at most an interval or a 1 ms tick away) looks again.
+      if (this.all.length >= this.freeOpens && now < this.nextOpenAt) return;
+      const due = this.waiting[this.waitingHead++]!;
+      if (tooLate(due, now, this.o.rate)) this.notSent(due);
+      else {
+        this.nextOpenAt = now + OPEN_EVERY_MS;
+        this.dispatch(this.open(), due);
+      }
+    }
+  };
 
   private open(): Connection {
     const conn: Connection = { client: new Client(this.origin, this.connectOptions), opening: true };

@@ -7,7 +7,7 @@ import { systemClock } from '../../harness/core/clock.js';
 import { readNdjson, TornLineError } from '../../harness/traffic/ndjson-file.js';
 import { BYTES_PER_RECORD, RecordColumns } from '../../harness/traffic/record-columns.js';
 import type { RequestRecord } from '../../harness/traffic/record.js';
-import { Sender } from '../../harness/traffic/sender.js';
+import { freeOpens, OPEN_EVERY_MS, Sender } from '../../harness/traffic/sender.js';
 import { connectionBudget, SendStats, tooLate } from '../../harness/traffic/send-stats.js';
 
 const ok = (client: string, sentAt: number, instance = 'svc-a-1'): RequestRecord => ({ client, sentAt, latencyMs: 1.2345678912, status: 200, error: null, instance, cluster: 'c1', region: 'r1', zone: 'zone-a', subzone: '' });
@@ -117,6 +117,33 @@ describe('the driver\'s own accounting', () => {
     expect(overload.length).toBeGreaterThan(80);
     expect(served.length + overload.length).toBe(records.length);
     expect(sender.stats.summary().notSent).toBe(overload.length);
+  });
+
+  it('opens new connections paced, not one for every request waiting: an overload must not feed itself', async () => {
+    // A server that takes every request and never answers: each request due needs a connection of its own.
+    const sockets: import('node:net').Socket[] = [];
+    const server: Server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const records: RequestRecord[] = [];
+    const sender = new Sender({ client: 'c', target: new URL(`http://127.0.0.1:${port}/`), rate: 5000, timeoutMs: 400, connections: 4000, clock: systemClock, record: (r) => records.push(r) });
+    const started = systemClock.now();
+    try {
+      await sender.run(started, 300);
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
+    // 1,500 requests were due; unpaced, 473 connections opened in these 300 ms here (paced: 170-187).
+    const ranMs = 300 + 5;
+    expect(sender.connectionsOpened).toBeGreaterThanOrEqual(freeOpens(5000));
+    expect(sender.connectionsOpened).toBeLessThanOrEqual(freeOpens(5000) + Math.ceil(ranMs / OPEN_EVERY_MS) + 2);
+    // Every request due still ends as exactly one record: timed out on a connection, or not sent.
+    expect(records.length).toBe(sender.scheduled);
+    expect(records.every((r) => r.error === 'timeout' || r.error === 'driver-overload')).toBe(true);
   });
 });
 
