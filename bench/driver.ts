@@ -1,7 +1,7 @@
 // Benchmark: the traffic driver against autocannon, same static target, same run.
 // Starts HAProxy on loopback answering every request with a fixed identity
 // (no backend: the responder is never the bottleneck we measure), runs
-// autocannon (10 connections) for its ceiling, then our driver at fixed rates:
+// autocannon (10 connections) for its ceiling, before and after our driver at fixed rates:
 // 2k req/s (largest send gap), 10k req/s (schedule lag), then rising rates
 // until it no longer holds one. Finally loads 1M records into record columns
 // in a child process to measure what a record costs in memory.
@@ -62,6 +62,8 @@ function haproxyConfig(port: number): string {
 
 interface DriverRun extends SendSummary {
   rate: number;
+  /** Connections the driver opened. */
+  connections: number;
   recorded: number;
   scheduled: number;
   achievedRps: number;
@@ -121,9 +123,14 @@ try {
   children.push(realExecutor.spawn(['haproxy', '-db', '-f', join(dir, 'haproxy.cfg')], { logFile: join(dir, 'haproxy.log') }));
   await waitForPort(port);
 
-  log(`autocannon -c10 for ${seconds * 2} s against ${url} …`);
-  const ac = await autocannon({ url, connections: 10, duration: seconds * 2 });
-  const autocannonRps = ac.requests.total / ac.duration;
+  // autocannon before and after the driver's runs: this VM's speed drifts by a quarter within minutes,
+  // and a ratio against one end only would credit or blame the driver for the drift.
+  const ceiling = async (when: string) => {
+    log(`autocannon -c10 for ${seconds} s against ${url} (${when}) …`);
+    return autocannon({ url, connections: 10, duration: seconds });
+  };
+  const acBefore = await ceiling('before');
+  const rpsOf = (r: Awaited<ReturnType<typeof autocannon>>) => r.requests.total / r.duration;
 
   const runs: DriverRun[] = [];
   const at = async (rate: number) => {
@@ -137,12 +144,14 @@ try {
   let best = held(at10k) ? at10k : held(at2k) ? at2k : undefined;
   if (best === at10k) {
     // Up in steps of 2.5k until a rate is not held: the figure is the highest rate held.
-    for (let rate = 12_500; rate <= Math.max(12_500, autocannonRps * 1.2); rate += 2500) {
+    for (let rate = 12_500; rate <= Math.max(12_500, rpsOf(acBefore) * 1.2); rate += 2500) {
       const r = await at(rate);
       if (!held(r)) break;
       best = r;
     }
   }
+  const acAfter = await ceiling('after');
+  const autocannonRps = (rpsOf(acBefore) + rpsOf(acAfter)) / 2;
   const driverRps = best?.achievedRps ?? 0;
   log(`a bare event loop for ${seconds} s (the machine's own scheduling gaps) …`);
   const floorGapMs = await machineGapMs(seconds);
@@ -150,16 +159,18 @@ try {
   const memory = await recordMemory(1_000_000);
 
   const rows = [
-    ['run', 'rate req/s', 'sent req/s', 'not sent', 'failed', 'lag p50 ms', 'lag p99 ms', 'p99 after 1 s', 'lag max ms', 'max gap ms', 'held'],
-    ['autocannon -c10', '(closed loop)', autocannonRps.toFixed(0), '-', String(ac.errors + ac.non2xx), '-', '-', '-', '-', '-', '-'],
-    ...runs.map((r) => ['driver', String(r.rate), r.achievedRps.toFixed(0), String(r.notSent), String(r.failed), fmt(r.lagP50Ms), fmt(r.lagP99Ms), fmt(r.steadyLagP99Ms), fmt(r.lagMaxMs), fmt(r.maxGapMs), held(r) ? 'yes' : 'no']),
-    ['bare loop', '-', '-', '-', '-', '-', '-', '-', '-', fmt(floorGapMs), '-'],
+    ['run', 'rate req/s', 'sent req/s', 'not sent', 'failed', 'conns', 'lag p50 ms', 'lag p99 ms', 'p99 after 1 s', 'lag max ms', 'max gap ms', 'held'],
+    ...[['autocannon before', acBefore] as const, ['autocannon after', acAfter] as const].map(([name, ac]) => [name, '(closed loop)', rpsOf(ac).toFixed(0), '-', String(ac.errors + ac.non2xx), '10', '-', '-', '-', '-', '-', '-']),
+    ...runs.map((r) => ['driver', String(r.rate), r.achievedRps.toFixed(0), String(r.notSent), String(r.failed), String(r.connections), fmt(r.lagP50Ms), fmt(r.lagP99Ms), fmt(r.steadyLagP99Ms), fmt(r.lagMaxMs), fmt(r.maxGapMs), held(r) ? 'yes' : 'no']),
+    ['bare loop', '-', '-', '-', '-', '-', '-', '-', '-', '-', fmt(floorGapMs), '-'],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) log(row.map((cell, i) => cell.padStart(widths[i]!)).join('  '));
   const result = {
     driverRps: Math.round(driverRps),
     autocannonRps: Math.round(autocannonRps),
+    autocannonRpsBefore: Math.round(rpsOf(acBefore)),
+    autocannonRpsAfter: Math.round(rpsOf(acAfter)),
     ratio: Number((driverRps / autocannonRps).toFixed(3)),
     // Schedule lag at 10k req/s after the driver's first second (connections being opened); the whole run's is next to it.
     lagP99Ms: at10k.steadyLagP99Ms,
@@ -174,7 +185,7 @@ try {
     rssGrowthMiBPer1M: Number(memory.rssGrowthMiB.toFixed(1)),
   };
   log('');
-  log(`driver held ${result.driverRps} req/s = ${result.ratio}× autocannon (${result.autocannonRps}); lag p99 at 10k: ${fmt(result.lagP99Ms)} ms after its first second, ${fmt(result.lagP99MsWholeRun)} ms over the run`);
+  log(`driver held ${result.driverRps} req/s = ${result.ratio}× autocannon (${result.autocannonRps}, the mean of ${result.autocannonRpsBefore} before and ${result.autocannonRpsAfter} after); lag p99 at 10k: ${fmt(result.lagP99Ms)} ms after its first second, ${fmt(result.lagP99MsWholeRun)} ms over the run`);
   log(`max send gap at 2k: ${fmt(result.maxGapMsAt2k)} ms (${result.maxGapIntervalsAt2k} intervals); a bare event loop on this machine: ${fmt(result.machineMaxGapMs)} ms`);
   log(`records: ${result.bytesPerRecord} B each live (${result.columnBytesPerRecord} in columns); 1M records: RSS +${result.rssGrowthMiBPer1M} MiB`);
   if (values.json) console.log(JSON.stringify(result));

@@ -39,10 +39,12 @@ const MAX_CONNECTING = 2;
  * does not recover: measured at 17.5k req/s, a run that started overloaded
  * had 240 connections after a second and stayed at the lag bound. Paced, the
  * answers catch up and the connections already open carry the rate. The
- * free ones cover the start, when first requests are slow (about 3 ms here):
- * a connection per 250 req/s is what a 4 ms latency needs.
+ * free ones cover what a stall of 10 ms leaves due at once (a connection per
+ * 100 req/s), the size of this VM's own pauses and of a first request's
+ * latency at the start: with a connection per 250 req/s, the steady lag p99
+ * at 12.5-15k req/s was 9 ms against 4-5 here.
  */
-export const freeOpens = (rate: number): number => Math.max(16, Math.ceil(rate / 250));
+export const freeOpens = (rate: number): number => Math.max(16, Math.ceil(rate / 100));
 export const OPEN_EVERY_MS = 1;
 
 /** Up to this rate the schedule loop spins (setImmediate); above it, timers and answers drive it (see tick). */
