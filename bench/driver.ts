@@ -1,9 +1,9 @@
 // Benchmark: the traffic driver against autocannon, same static target, same run.
 // Starts HAProxy on loopback answering every request with a fixed identity
 // (no backend: the responder is never the bottleneck we measure), runs
-// autocannon (10 connections) for its ceiling, before and after our driver at fixed rates:
+// autocannon (10 connections) for its ceiling right before each of our driver's rates:
 // 2k req/s (largest send gap), 10k req/s (schedule lag), then rising rates
-// until it no longer holds one. Finally loads 1M records into record columns
+// until it no longer sustains one (held: also lag p99 within 5 ms). Finally loads 1M records into record columns
 // in a child process to measure what a record costs in memory.
 // Usage: npm run bench:driver [-- --json] [-- --seconds N]
 import autocannon from 'autocannon';
@@ -62,6 +62,8 @@ function haproxyConfig(port: number): string {
 
 interface DriverRun extends SendSummary {
   rate: number;
+  /** autocannon's rate on the same target just before this run (from 10k on). */
+  autocannonRps?: number | undefined;
   /** Connections the driver opened. */
   connections: number;
   recorded: number;
@@ -86,7 +88,10 @@ async function runDriver(url: string, rate: number, durationS: number): Promise<
 }
 
 /** Held: every request sent answered, at most 1% not sent on time, lag p99 after the first second within 5 ms. */
-const held = (r: DriverRun) => r.failed === 0 && r.notSent <= r.scheduled * 0.01 && (r.steadyLagP99Ms ?? Infinity) <= 5;
+/** Sustained (the issue's "sustained rate", k6's sense of an arrival rate kept): every request sent answered, at most 1% not sent on time. */
+const sustained = (r: DriverRun) => r.failed === 0 && r.notSent <= r.scheduled * 0.01;
+/** Held: sustained, and schedule-lag p99 after the first second within 5 ms (the figure's own bar at 10k). */
+const held = (r: DriverRun) => sustained(r) && (r.steadyLagP99Ms ?? Infinity) <= 5;
 
 /** The largest gap a bare setImmediate loop sees on this machine in `seconds`: the floor under any send gap. */
 async function machineGapMs(durationS: number): Promise<number> {
@@ -123,55 +128,60 @@ try {
   children.push(realExecutor.spawn(['haproxy', '-db', '-f', join(dir, 'haproxy.cfg')], { logFile: join(dir, 'haproxy.log') }));
   await waitForPort(port);
 
-  // autocannon before and after the driver's runs: this VM's speed drifts by a quarter within minutes,
-  // and a ratio against one end only would credit or blame the driver for the drift.
-  const ceiling = async (when: string) => {
-    log(`autocannon -c10 for ${seconds} s against ${url} (${when}) …`);
-    return autocannon({ url, connections: 10, duration: seconds });
-  };
-  const acBefore = await ceiling('before');
+  // autocannon right before each driver rate from 10k on, and each rate is compared with its own: this VM's
+  // speed drifts by a third within minutes (43k then 25k req/s in one run), and one ceiling for the whole
+  // run would credit or blame the driver for the drift.
+  const acSeconds = Math.max(2, seconds / 2);
   const rpsOf = (r: Awaited<ReturnType<typeof autocannon>>) => r.requests.total / r.duration;
-
   const runs: DriverRun[] = [];
-  const at = async (rate: number) => {
+  const at = async (rate: number, withCeiling: boolean) => {
+    let autocannonRps: number | undefined;
+    if (withCeiling) {
+      log(`autocannon -c10 for ${acSeconds} s against ${url} …`);
+      autocannonRps = rpsOf(await autocannon({ url, connections: 10, duration: acSeconds }));
+    }
     log(`driver at ${rate} req/s for ${seconds} s …`);
-    const r = await runDriver(url, rate, seconds);
+    const r = { ...(await runDriver(url, rate, seconds)), autocannonRps };
     runs.push(r);
     return r;
   };
-  const at2k = await at(2000);
-  const at10k = await at(10_000);
-  let best = held(at10k) ? at10k : held(at2k) ? at2k : undefined;
-  if (best === at10k) {
-    // Up in steps of 2.5k until a rate is not held: the figure is the highest rate held.
-    for (let rate = 12_500; rate <= Math.max(12_500, rpsOf(acBefore) * 1.2); rate += 2500) {
-      const r = await at(rate);
-      if (!held(r)) break;
-      best = r;
+  const at2k = await at(2000, false);
+  const at10k = await at(10_000, true);
+  if (sustained(at10k)) {
+    // Up in steps of 2.5k until a rate is not sustained.
+    for (let rate = 12_500; rate <= Math.max(12_500, at10k.autocannonRps! * 1.2); rate += 2500) {
+      if (!sustained(await at(rate, true))) break;
     }
   }
-  const acAfter = await ceiling('after');
-  const autocannonRps = (rpsOf(acBefore) + rpsOf(acAfter)) / 2;
-  const driverRps = best?.achievedRps ?? 0;
+  // The highest rate held and the highest sustained, each against the autocannon figure taken just before it.
+  // Any rate held counts, not only one above a held rate: the VM's drift can fail 10k and hold 20k a minute later.
+  const highest = (ok: (r: DriverRun) => boolean) => runs.filter((r) => r.autocannonRps && ok(r)).at(-1);
+  const best = highest(held);
+  const bestSustained = highest(sustained);
+  const ratioOf = (r: (typeof runs)[number] | undefined) => (r?.autocannonRps ? r.achievedRps / r.autocannonRps : 0);
+  const ceilings = runs.flatMap((r) => (r.autocannonRps ? [r.autocannonRps] : []));
   log(`a bare event loop for ${seconds} s (the machine's own scheduling gaps) …`);
   const floorGapMs = await machineGapMs(seconds);
   log('loading 1,000,000 records into record columns …');
   const memory = await recordMemory(1_000_000);
 
   const rows = [
-    ['run', 'rate req/s', 'sent req/s', 'not sent', 'failed', 'conns', 'lag p50 ms', 'lag p99 ms', 'p99 after 1 s', 'lag max ms', 'max gap ms', 'held'],
-    ...[['autocannon before', acBefore] as const, ['autocannon after', acAfter] as const].map(([name, ac]) => [name, '(closed loop)', rpsOf(ac).toFixed(0), '-', String(ac.errors + ac.non2xx), '10', '-', '-', '-', '-', '-', '-']),
-    ...runs.map((r) => ['driver', String(r.rate), r.achievedRps.toFixed(0), String(r.notSent), String(r.failed), String(r.connections), fmt(r.lagP50Ms), fmt(r.lagP99Ms), fmt(r.steadyLagP99Ms), fmt(r.lagMaxMs), fmt(r.maxGapMs), held(r) ? 'yes' : 'no']),
-    ['bare loop', '-', '-', '-', '-', '-', '-', '-', '-', '-', fmt(floorGapMs), '-'],
+    ['run', 'rate req/s', 'sent req/s', 'autocannon just before', 'ratio', 'not sent', 'failed', 'conns', 'lag p50 ms', 'lag p99 ms', 'p99 after 1 s', 'lag max ms', 'max gap ms', 'sustained', 'held'],
+    ...runs.map((r) => ['driver', String(r.rate), r.achievedRps.toFixed(0), r.autocannonRps?.toFixed(0) ?? '-', r.autocannonRps ? ratioOf(r).toFixed(2) : '-', String(r.notSent), String(r.failed), String(r.connections), fmt(r.lagP50Ms), fmt(r.lagP99Ms), fmt(r.steadyLagP99Ms), fmt(r.lagMaxMs), fmt(r.maxGapMs), sustained(r) ? 'yes' : 'no', held(r) ? 'yes' : 'no']),
+    ['bare loop', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', fmt(floorGapMs), '-', '-'],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) log(row.map((cell, i) => cell.padStart(widths[i]!)).join('  '));
   const result = {
-    driverRps: Math.round(driverRps),
-    autocannonRps: Math.round(autocannonRps),
-    autocannonRpsBefore: Math.round(rpsOf(acBefore)),
-    autocannonRpsAfter: Math.round(rpsOf(acAfter)),
-    ratio: Number((driverRps / autocannonRps).toFixed(3)),
+    driverRps: Math.round(best?.achievedRps ?? 0),
+    // autocannon measured just before the highest rate held (before 10k when none was held).
+    autocannonRps: Math.round((best ?? at10k).autocannonRps!),
+    ratio: Number(ratioOf(best).toFixed(3)),
+    autocannonRpsMin: Math.round(Math.min(...ceilings)),
+    autocannonRpsMax: Math.round(Math.max(...ceilings)),
+    // The highest rate sent on time (at most 1% not sent, nothing failed) whatever its lag: the issue's "sustained rate".
+    sustainedRps: Math.round(bestSustained?.achievedRps ?? 0),
+    sustainedRatio: Number(ratioOf(bestSustained).toFixed(3)),
     // Schedule lag at 10k req/s after the driver's first second (connections being opened); the whole run's is next to it.
     lagP99Ms: at10k.steadyLagP99Ms,
     lagP99MsWholeRun: at10k.lagP99Ms,
@@ -185,7 +195,8 @@ try {
     rssGrowthMiBPer1M: Number(memory.rssGrowthMiB.toFixed(1)),
   };
   log('');
-  log(`driver held ${result.driverRps} req/s = ${result.ratio}× autocannon (${result.autocannonRps}, the mean of ${result.autocannonRpsBefore} before and ${result.autocannonRpsAfter} after); lag p99 at 10k: ${fmt(result.lagP99Ms)} ms after its first second, ${fmt(result.lagP99MsWholeRun)} ms over the run`);
+  log(`driver held ${result.driverRps} req/s = ${result.ratio}× autocannon just before it (${result.autocannonRps}; autocannon ranged ${result.autocannonRpsMin}-${result.autocannonRpsMax} in this run); lag p99 at 10k: ${fmt(result.lagP99Ms)} ms after its first second, ${fmt(result.lagP99MsWholeRun)} ms over the run`);
+  log(`driver sustained ${result.sustainedRps} req/s = ${result.sustainedRatio}× autocannon (on time: at most 1% not sent, nothing failed; lag not bounded)`);
   log(`max send gap at 2k: ${fmt(result.maxGapMsAt2k)} ms (${result.maxGapIntervalsAt2k} intervals); a bare event loop on this machine: ${fmt(result.machineMaxGapMs)} ms`);
   log(`records: ${result.bytesPerRecord} B each live (${result.columnBytesPerRecord} in columns); 1M records: RSS +${result.rssGrowthMiBPer1M} MiB`);
   if (values.json) console.log(JSON.stringify(result));
