@@ -1,6 +1,7 @@
 // Benchmark: regenerate the reports of a run with 1,000,000 request records.
 // Prints how long parsing + series + rendering took and how big report.html is.
-// Usage: npm run bench:report [-- RECORDS]
+// Usage: npm run bench:report [-- RECORDS] [-- --json]  (--json: the last line is one JSON object)
+import { parseArgs } from 'node:util';
 import { mkdirSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,12 @@ import zoneOutage from '../experiments/zone-outage.js';
 import type { RequestRecord } from '../harness/traffic/record.js';
 import type { Journal } from '../harness/core/journal.js';
 
-const total = Number(process.argv[2] ?? 1_000_000);
+const { values, positionals } = parseArgs({ options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+const total = Number(positionals[0] ?? 1_000_000);
+if (!(total > 0)) {
+  console.error(`bench:report: records must be a positive number, got ${positionals[0]}`);
+  process.exit(2);
+}
 const ex = parseExperiment(zoneOutage, 'zone-outage');
 const clients = ex.topology.clients;
 const rate = 1000; // req/s per client: 1M records over ~333 s with 3 clients
@@ -68,6 +74,8 @@ console.log(`records: ${parsed}`);
 console.log(`regenerate (parse + series + json/md/html/junit): ${Math.round(ms)} ms`);
 console.log(`report.html: ${(html / 1024).toFixed(0)} KiB; report.json: ${(statSync(join(dir, 'report.json')).size / 1024).toFixed(0)} KiB`);
 // Heap and array buffers still in use, before collection: an upper bound on what regenerating holds.
-console.log(`memory in use after regenerate: +${Math.round((inUse() - memBefore) / 1024 / 1024)} MiB (heap + array buffers, uncollected)`);
+const memoryMiB = Math.round((inUse() - memBefore) / 1024 / 1024);
+console.log(`memory in use after regenerate: +${memoryMiB} MiB (heap + array buffers, uncollected)`);
 rmSync(dir, { recursive: true, force: true });
+if (values.json) console.log(JSON.stringify({ records: parsed, regenerateMs: Math.round(ms), reportHtmlKiB: Math.round(html / 1024), memoryMiB }));
 writeFileSync(1, '');

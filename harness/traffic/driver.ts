@@ -3,8 +3,9 @@
 // Usage: driver --client NAME --target URL --rate N --max-duration-ms N --timeout-ms N --out FILE|- [--start-at EPOCH_MS] [--allow-target HOST]…
 //               [--stop-file PATH] [--summary PATH]
 // Stops on SIGTERM (after in-flight requests settle), when --stop-file appears
-// (how the harness stops a driver in a kind Job, where it cannot signal it),
-// or at --max-duration-ms. --summary gets {client, sent, recorded, scheduled,
+// (how the harness stops a driver in a kind Job, where it cannot signal it; a stop
+// before the agreed start sends nothing),
+// or at --max-duration-ms. --summary gets {client, sent, recorded, scheduled, connections,
 // notSent, lag…, maxGapMs} once every record is written, so whoever copies
 // the records can check none is missing, and the run can say how well the
 // driver kept time. The sending itself is sender.ts.
