@@ -71,7 +71,7 @@ const cases: [string, () => string[], number, RegExp][] = [
   ['fault past the end of the fault phase', () => [file((e) => (e.faults = [{ kind: 'zone-outage', zone: 'z1', at: '7s', duration: '3s' }]))], 2, /faults\[0\]\.duration: it runs from 7s to 10s, past the end of the 8s fault phase/],
   ['repeat overlapping itself', () => [file((e) => (e.faults = [{ kind: 'kill-instance', target: { node: 'svc-1' }, duration: '2s', repeat: { times: 2, every: '1s' } }]))], 2, /faults\[0\]\.repeat\.every: each injection lasts 2s but they start every 1s/],
   ['two faults on one target at once', () => [file((e) => (e.faults = [{ kind: 'zone-outage', zone: 'z1' }, { kind: 'kill-instance', target: { node: 'svc-1' }, at: '1s', duration: '1s' }]))], 2, /faults\[1\]\.at: overlaps faults\[0\] on svc-1-1/],
-  ['--duration too short for the timeline', () => ['rolling-zone-outage', '--duration', '6s'], 2, /faults\[1\]\.duration: it runs from 5s to 8s, past the end of the 6s fault phase/],
+  ['--duration too short for the timeline', () => ['rolling-zone-outage', '--duration', '8s'], 2, /faults\[1\]\.duration: it runs from 6s to 9s, past the end of the 8s fault phase/],
   ['report dir on a kernel pseudo filesystem', () => ['zone-outage', '--report-dir', '/proc/sys/fh-report'], 2, /--report-dir \/proc\/sys\/fh-report is on a kernel pseudo filesystem/],
   ['a duration past what a timer holds', () => ['zone-outage', '--duration', '36000m'], 2, /expected --duration to be at most 24h, got "36000m"/],
   ['a phase past what a timer holds in a file', () => [file((e) => (e.phases = { fault: '2000m' }))], 2, /phases\.fault: "2000m" is longer than the 24 h a run may last/],

@@ -37,7 +37,7 @@ describe('Ctrl-C', () => {
     const child = startCli(['rolling-zone-outage', '--report-dir', dir, '--baseline', '2s']);
     let output = '';
     child.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    // zone-a is reverted at 3 s of the fault phase; zone-b would go at 5 s.
+    // zone-a is reverted at 3 s of the fault phase; zone-b would go at 6 s.
     for (let i = 0; i < 400 && !output.includes('reverted: zone-outage'); i++) await delay(100);
     expect(output).toContain('reverted: zone-outage');
     child.kill('SIGINT');
