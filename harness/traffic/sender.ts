@@ -298,10 +298,13 @@ export class Sender {
     // the loop's I/O phase. Opening one now for each request due would open dozens that are not needed (each
     // costing more than a request), and their cost would prolong the very stall. What still waits once the
     // answers have been read (the check phase, right after I/O) gets new connections.
-    if (!this.growing) {
-      this.growing = true;
-      setImmediate(this.grow);
-    }
+    this.growSoon();
+  }
+
+  private growSoon(): void {
+    if (this.growing || this.waitingHead >= this.waiting.length) return;
+    this.growing = true;
+    setImmediate(this.grow);
   }
 
   /** Check phase: requests still waiting after the answers were read get new connections, paced (freeOpens). */
@@ -329,6 +332,9 @@ export class Sender {
       if (!conn.opening) return;
       conn.opening = false;
       this.opening--;
+      // A slot to open another is free: requests still waiting need not wait for the next tick to get one
+      // (at the start, when every request waits, that held the ramp to about one connection per ms).
+      this.growSoon();
     };
     conn.client.once('connect', opened);
     conn.client.once('connectionError', opened);
