@@ -101,11 +101,12 @@ const WARM_UP_MAX_RATE = 8000;
 /**
  * Runs the very code of the run (Senders at the run's rate, up to
  * WARM_UP_MAX_RATE) against a throwaway responder on this process's own
- * loopback before the first due request: undici compiles its HTTP parser on the first connection and the
- * JIT needs thousands of passes through the same functions, which otherwise
- * cost the first second tens of ms of lag at high rates. The responder is a
- * bare socket writing a canned answer, so the warm-up spends its time in the
- * driver's code. Nothing reaches the target. Best effort, within `budgetMs`.
+ * loopback before the first due request: undici compiles its HTTP parser on
+ * the first connection and the JIT needs thousands of passes through the same
+ * functions, which otherwise cost the first second tens of ms of lag at high
+ * rates. The responder is a bare socket writing a canned answer, so the
+ * warm-up spends its time in the driver's code. Nothing reaches the target.
+ * Best effort, within `budgetMs`.
  */
 async function warmUp(budgetMs: number): Promise<void> {
   if (budgetMs < 100) return;

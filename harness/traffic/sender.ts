@@ -249,11 +249,8 @@ export class Sender {
   /** @internal a connection is free again: the oldest waiting request still in time takes it. */
   connectionFree(conn: Connection): void {
     const now = this.clock.now();
-    while (this.waitingHead < this.waiting.length) {
-      const due = this.waiting[this.waitingHead++]!;
-      if (!tooLate(due, now, this.o.rate)) return this.dispatch(conn, due);
-      this.notSent(due);
-    }
+    const due = this.takeWaiting(now);
+    if (due !== undefined) return this.dispatch(conn, due);
     if (this.waitingHead > 1024) {
       this.waiting = this.waiting.slice(this.waitingHead);
       this.waitingHead = 0;
@@ -312,17 +309,25 @@ export class Sender {
     this.growing = false;
     if (!this.running) return;
     const now = this.clock.now();
-    while (this.waitingHead < this.waiting.length && this.all.length < this.o.connections && this.opening < MAX_CONNECTING) {
+    while (this.all.length < this.o.connections && this.opening < MAX_CONNECTING) {
       // Paced: the next request due (at most an interval or a 1 ms tick away) looks again.
       if (this.all.length >= this.freeOpens && now < this.nextOpenAt) return;
-      const due = this.waiting[this.waitingHead++]!;
-      if (tooLate(due, now, this.o.rate)) this.notSent(due);
-      else {
-        this.nextOpenAt = now + OPEN_EVERY_MS;
-        this.dispatch(this.open(), due);
-      }
+      const due = this.takeWaiting(now);
+      if (due === undefined) return;
+      this.nextOpenAt = now + OPEN_EVERY_MS;
+      this.dispatch(this.open(), due);
     }
   };
+
+  /** The oldest waiting request still in time; those before it, past the bound, are recorded as not sent. */
+  private takeWaiting(now: number): number | undefined {
+    while (this.waitingHead < this.waiting.length) {
+      const due = this.waiting[this.waitingHead++]!;
+      if (!tooLate(due, now, this.o.rate)) return due;
+      this.notSent(due);
+    }
+    return undefined;
+  }
 
   private open(): Connection {
     const conn: Connection = { client: new Client(this.origin, this.connectOptions), opening: true };
