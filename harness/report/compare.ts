@@ -1,9 +1,8 @@
 import type { Journal, PhaseMetrics } from '../core/journal.js';
 import { escapeXml } from './escape.js';
 import { fmtMs, fmtPct, fmtTime } from './format.js';
-import { factParts } from './data-plane.js';
+import { dataPlaneFacts } from './data-plane.js';
 
-export { dataPlaneOf } from './data-plane.js';
 
 // `npm run report -- --compare DIR...`: runs of one experiment side by side,
 // on different data planes or providers (or the same one twice): per client,
@@ -38,11 +37,8 @@ export function compareProblem(columns: readonly { dir: string; journal: Journal
 
 const PHASES = ['baseline', 'fault', 'recovery'] as const;
 
-/** A recorded list fact, one part per line, or `none`. */
-function listOrNone(fact: string | undefined, none: string): string {
-  const parts = factParts(fact);
-  return parts.length ? parts.join('\n') : none;
-}
+/** A recorded list, one part per line, or `none`. */
+const listOrNone = (parts: string[], none: string): string => (parts.length ? parts.join('\n') : none);
 
 export function compareRows(columns: readonly CompareColumn[]): CompareRow[] {
   const clients = [...new Set(columns.flatMap((c) => c.journal.clients.map((x) => x.name)))];
@@ -50,8 +46,9 @@ export function compareRows(columns: readonly CompareColumn[]): CompareRow[] {
   const push = (client: string, figure: string, cells: string[]) => rows.push({ client, figure, cells, differs: new Set(cells).size > 1 });
   push('', 'verdict', columns.map((c) => `${c.journal.status}${c.journal.assertions.length ? ` (${c.journal.metrics.assertionsFailed} of ${c.journal.assertions.length} assertions failed)` : ''}`));
   // What of the one failover policy each data plane put in force, and which assertions it was not held to.
-  push('', 'policy not in force', columns.map((c) => listOrNone(c.journal.environment.policyNotInForce, 'none: the whole policy was in force')));
-  push('', 'assertions not expected', columns.map((c) => listOrNone(c.journal.environment.notExpected, 'none')));
+  const facts = columns.map((c) => dataPlaneFacts(c.journal));
+  push('', 'policy not in force', facts.map((f) => listOrNone(f.notInForce, 'none: the whole policy was in force')));
+  push('', 'assertions not expected', facts.map((f) => listOrNone(f.notExpected, 'none')));
   for (const name of clients) {
     const of = (c: CompareColumn) => c.journal.clients.find((x) => x.name === name);
     const phase = (c: CompareColumn, p: (typeof PHASES)[number]): PhaseMetrics | undefined => of(c)?.phases[p];

@@ -29,6 +29,13 @@ export function factParts(fact: string | undefined): string[] {
   return parts;
 }
 
+/** The wording both reports use around the facts (each adds its own markup). */
+export const DATA_PLANE_TEXT = {
+  wholePolicy: ' (the whole failover policy in force)',
+  notInForce: 'Not in force:',
+  notExpected: 'Not expected of this data plane (assertions dropped, with why):',
+} as const;
+
 export function dataPlaneOf(j: Journal): string {
   if (j.provider === 'local') return `local HAProxy sidecars (${j.isolation})`;
   const mesh = j.environment.mesh ?? (j.environment.istio ? `Istio ${j.environment.istio}` : 'unknown mesh');

@@ -1,6 +1,6 @@
 import type { AssertionResult, Journal, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
-import { dataPlaneFacts } from './data-plane.js';
+import { DATA_PLANE_TEXT, dataPlaneFacts } from './data-plane.js';
 import { escapeXml } from './escape.js';
 import { controlPlaneChart, latencyChart, timelineChart } from './charts.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
@@ -107,9 +107,9 @@ function dataPlaneHtml(j: Journal): string {
   const f = dataPlaneFacts(j);
   const list = (items: string[]) => `<ul>${items.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`;
   return [
-    `<div id="data-plane" class="meta"><p>Data plane: <b>${esc(f.dataPlane)}</b>${f.notInForce.length ? '' : ' (the whole failover policy in force)'}</p>`,
-    f.notInForce.length ? `<p>Not in force:</p>${list(f.notInForce)}` : '',
-    f.notExpected.length ? `<p>Not expected of this data plane (assertions dropped, with why):</p>${list(f.notExpected)}` : '',
+    `<div id="data-plane" class="meta"><p>Data plane: <b>${esc(f.dataPlane)}</b>${f.notInForce.length ? '' : DATA_PLANE_TEXT.wholePolicy}</p>`,
+    f.notInForce.length ? `<p>${DATA_PLANE_TEXT.notInForce}</p>${list(f.notInForce)}` : '',
+    f.notExpected.length ? `<p>${DATA_PLANE_TEXT.notExpected}</p>${list(f.notExpected)}` : '',
     '</div>',
   ].join('');
 }

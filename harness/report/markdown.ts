@@ -1,4 +1,4 @@
-import { dataPlaneFacts } from './data-plane.js';
+import { DATA_PLANE_TEXT, dataPlaneFacts } from './data-plane.js';
 import type { CapacityResult, ControlPlaneResult, Journal, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
@@ -93,9 +93,9 @@ export function renderMarkdown(j: Journal): string {
   out.push(`# ${j.experiment}: ${VERDICT[j.status]}`, '', `${j.description}`, '');
   out.push(`Provider \`${j.provider}\` (${j.isolation} isolation) · run \`${j.runId}\` · ${j.startedAt} · ${j.settings.ratePerClient} req/s per client · phases ${fmtMs(j.settings.phasesMs.baseline)} / ${fmtMs(j.settings.phasesMs.fault)} / ${fmtMs(j.settings.phasesMs.recovery)}`, '');
   const plane = dataPlaneFacts(j);
-  out.push(`Data plane: **${plane.dataPlane}**${plane.notInForce.length ? '' : ' (the whole failover policy in force)'}`, '');
-  if (plane.notInForce.length) out.push('Not in force:', ...plane.notInForce.map((x) => `- ${x}`), '');
-  if (plane.notExpected.length) out.push('Not expected of this data plane (assertions dropped, with why):', ...plane.notExpected.map((x) => `- ${x}`), '');
+  out.push(`Data plane: **${plane.dataPlane}**${plane.notInForce.length ? '' : DATA_PLANE_TEXT.wholePolicy}`, '');
+  if (plane.notInForce.length) out.push(DATA_PLANE_TEXT.notInForce, ...plane.notInForce.map((x) => `- ${x}`), '');
+  if (plane.notExpected.length) out.push(DATA_PLANE_TEXT.notExpected, ...plane.notExpected.map((x) => `- ${x}`), '');
   if (j.error) out.push(`**Error:** ${j.error}`, '');
   out.push(...summaryMarkdown(j));
   out.push('## Assertions', '');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Journal } from '../../harness/core/journal.js';
-import { compareRows, dataPlaneOf, renderCompareHtml, renderCompareMarkdown, type CompareColumn } from '../../harness/report/compare.js';
-import { dataPlaneFacts, factParts } from '../../harness/report/data-plane.js';
+import { compareRows, renderCompareHtml, renderCompareMarkdown, type CompareColumn } from '../../harness/report/compare.js';
+import { dataPlaneFacts, dataPlaneOf, factParts } from '../../harness/report/data-plane.js';
 
 // The compare page shows, beside the figures, what each data plane put in
 // force of the one failover policy and which assertions it was not held to.
