@@ -11,7 +11,7 @@ import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { METRIC_PATHS } from '../core/assertion-expr.js';
 import { prepareReportDir } from './report-dir.js';
-import { dataPlaneShape, MESHES, policyNotInForce, type Mesh, type MeshContext } from '../mesh/choice.js';
+import { dataPlaneNotes, MESHES, type Mesh, type MeshContext } from '../mesh/choice.js';
 import { LINKERD_MULTICLUSTER_MODES, type LinkerdMulticlusterMode } from '../mesh/linkerd.js';
 import { availableParallelism } from 'node:os';
 import { machineFit } from '../providers/local/machine-fit.js';
@@ -20,7 +20,7 @@ import { memAvailable, renderLocalPlan } from '../providers/local/plan.js';
 import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import { errorJournal } from '../runner/error-journal.js';
-import { checkTimeline, experimentJsonSchema, notExpectedFor, parseExperiment, type Experiment } from '../core/experiment.js';
+import { checkTimeline, experimentJsonSchema, parseExperiment, type Experiment } from '../core/experiment.js';
 import { processStartTicks, realExecutor } from '../exec/index.js';
 import { Ledger, listLedgers, stateDir } from '../faults/ledger.js';
 import type { Isolation } from '../providers/local/address-plan.js';
@@ -226,8 +226,9 @@ async function main(argv: string[]): Promise<number> {
     const versions = { istioVersion: o.istioVersion, linkerdVersion: o.linkerdVersion };
     if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, ...versions, linkerdMode, image: o.image, mesh, print: (s) => console.log(s) });
     // What the chosen data plane cannot honour is said before anything starts (and recorded in the report's environment).
-    for (const part of policyNotInForce(mesh, experiment.policy, meshContext)) log(`--mesh ${mesh}: not in force: ${part}`);
-    for (const n of notExpectedFor(experiment, 'kind', dataPlaneShape(mesh, meshContext).key)) log(`--mesh ${mesh}: not expected: ${n.metric} (${n.why})`);
+    const notes = dataPlaneNotes(mesh, experiment, meshContext);
+    for (const part of notes.notInForce) log(`--mesh ${mesh}: not in force: ${part}`);
+    for (const n of notes.notExpected) log(`--mesh ${mesh}: not expected: ${n.metric} (${n.why})`);
     const nodes = rendered.flatMap((c) => c.config.nodes);
     const prerequisites = await checkKindPrerequisites(realExecutor, {
       multiCluster: rendered.length > 1,

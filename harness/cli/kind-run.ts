@@ -1,10 +1,10 @@
-import { describeMesh, policyNotInForce, type Mesh } from '../mesh/choice.js';
+import { describeMesh, type Mesh } from '../mesh/choice.js';
 import { DEFAULT_LINKERD_VERSION, type LinkerdMulticlusterMode } from '../mesh/linkerd.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import { assertionsFor, notExpectedFor, type Experiment } from '../core/experiment.js';
+import { assertionsFor, type Experiment } from '../core/experiment.js';
 import { DryRunExecutor } from '../exec/dry-run.js';
 import { Ledger } from '../faults/ledger.js';
 import { ResourceScope } from '../faults/scope.js';
@@ -92,8 +92,8 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
         ? `Istio ${o.istioVersion}: shown as ${istioVersion}, a run installs the installed istioctl's patch`
         : `mesh: ${describeMesh(mesh, { istio: istioVersion, linkerd: linkerdVersion }, provider.meshContext)}${mesh === 'linkerd' ? ` (a run installs the installed linkerd CLI's release, ${linkerdVersion} or later)` : ''}`;
     print(`# dry run: ${ex.name} on kind (${provider.clusters.length} cluster${provider.clusters.length > 1 ? 's' : ''}, ${meshLine}); nothing is executed`);
-    for (const part of policyNotInForce(mesh, ex.policy, provider.meshContext)) print(`# not in force with --mesh ${mesh}: ${part}`);
-    for (const n of notExpectedFor(ex, 'kind', provider.dataPlane)) print(`# not expected with --mesh ${mesh}: ${n.metric} (${n.why})`);
+    for (const part of provider.notes.notInForce) print(`# not in force with --mesh ${mesh}: ${part}`);
+    for (const n of provider.notes.notExpected) print(`# not expected with --mesh ${mesh}: ${n.metric} (${n.why})`);
     for (const a of assertionsFor(ex, 'kind', provider.dataPlane)) print(`# assertion: ${a.source}`);
     const infra = { istio: 'istiod, CoreDNS, MetalLB, gateways', linkerd: `the Linkerd control plane${provider.clusters.length > 1 ? ' and multicluster controllers' : ''}, CoreDNS${provider.needsLoadBalancers ? ', MetalLB, gateways' : ''}`, none: 'CoreDNS' }[mesh];
     for (const c of provider.clusters) print(`# ${c.name}: infrastructure (${infra}) pinned to ${c.mapping.infraNode}, a node no fault touches`);

@@ -1,3 +1,4 @@
+import { notExpectedFor, type Experiment, type MeshName } from '../core/experiment.js';
 import type { FailoverPolicy } from '../core/policy.js';
 import { linkerdNotInForce, type LinkerdMulticlusterMode } from './linkerd.js';
 
@@ -24,7 +25,7 @@ const SINGLE: MeshContext = { multiCluster: false, linkerdMode: 'federated' };
 /** What a mesh in a context needs and which expectations it is held to; one place for every caller (CLI, prerequisites, provider). */
 export interface DataPlaneShape {
   /** The experiment's meshAssertions key: Linkerd's failover extension across clusters behaves unlike its federated default. */
-  key: 'istio' | 'linkerd' | 'linkerd-failover-extension' | 'none';
+  key: MeshName;
   /** Gateways with LoadBalancer addresses (MetalLB): Istio across clusters, and the extension's gateway-mode mirrors. */
   gateways: boolean;
   /** Nodes routed to the other clusters' pod CIDRs: Linkerd's federated Services reach remote pods directly. */
@@ -38,6 +39,16 @@ export function dataPlaneShape(mesh: Mesh, ctx: MeshContext): DataPlaneShape {
     gateways: ctx.multiCluster && (mesh === 'istio' || extension),
     podToPod: mesh === 'linkerd' && ctx.multiCluster && ctx.linkerdMode === 'federated',
   };
+}
+
+/** What a kind run on this data plane does not put in force and which assertions it is not held to: printed before a run, recorded with it. */
+export interface DataPlaneNotes {
+  notInForce: string[];
+  notExpected: { metric: string; why: string }[];
+}
+
+export function dataPlaneNotes(mesh: Mesh, experiment: Experiment, ctx: MeshContext): DataPlaneNotes {
+  return { notInForce: policyNotInForce(mesh, experiment.policy, ctx), notExpected: notExpectedFor(experiment, 'kind', dataPlaneShape(mesh, ctx).key) };
 }
 
 /** Parts of the failover policy a mesh does not put in force, each with why; empty when all are. */

@@ -2,12 +2,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { EnvironmentError, UsageError } from '../../core/errors.js';
-import { matchesSelector, nodesInZone, notExpectedFor, type Experiment } from '../../core/experiment.js';
+import { matchesSelector, nodesInZone, type Experiment } from '../../core/experiment.js';
 import { describeFault, faultSelector, pickMembers, type FaultSpec, type Selector } from '../../core/fault-spec.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio.js';
-import { dataPlaneShape, describeMesh, policyNotInForce, PREFER_SAME_ZONE, type DataPlaneShape, type Mesh, type MeshContext } from '../../mesh/choice.js';
+import { dataPlaneNotes, dataPlaneShape, describeMesh, PREFER_SAME_ZONE, type DataPlaneNotes, type DataPlaneShape, type Mesh, type MeshContext } from '../../mesh/choice.js';
 import { DEFAULT_LINKERD_VERSION, type LinkerdMulticlusterMode } from '../../mesh/linkerd.js';
 import { LinkerdInstaller } from './linkerd-install.js';
 import { formatRecords, type RequestRecord } from '../../traffic/record.js';
@@ -78,6 +78,8 @@ export class KindProvider implements Provider {
   readonly mesh: Mesh;
   readonly meshContext: MeshContext;
   private readonly shape: DataPlaneShape;
+  /** Computed once: printed by the dry run, recorded by facts(). */
+  readonly notes: DataPlaneNotes;
   private readonly plane: DataPlane;
   /** Set when provision found a cluster to reuse: its istiod already signs with the kept mesh CA. */
   private reusedCluster = false;
@@ -93,6 +95,7 @@ export class KindProvider implements Provider {
     this.linkerd = new LinkerdInstaller({ ...o, docker: this.docker, clusters: this.clusters, linkerdVersion: o.linkerdVersion ?? DEFAULT_LINKERD_VERSION, mode: linkerdMode, dryRun: o.dryRun ?? false });
     this.meshContext = { multiCluster: this.clusters.length > 1, linkerdMode };
     this.shape = dataPlaneShape(this.mesh, this.meshContext);
+    this.notes = dataPlaneNotes(this.mesh, o.experiment, this.meshContext);
     this.plane = { mesh: this.mesh, policy: o.experiment.policy, ...this.meshContext };
     if (o.experiment.topology.members.length > 0) {
       this.controlPlane = new KindControlPlane({ ...o, clusters: this.clusters, docker: this.docker, live: !o.dryRun });
@@ -445,8 +448,7 @@ export class KindProvider implements Provider {
   }
 
   facts(): Record<string, string> {
-    const notInForce = policyNotInForce(this.mesh, this.o.experiment.policy, this.meshContext);
-    const notExpected = notExpectedFor(this.o.experiment, 'kind', this.dataPlane);
+    const { notInForce, notExpected } = this.notes;
     return {
       provider: 'kind',
       clusters: this.clusters.map((c) => `${c.name} (${c.config.nodes.length} nodes, infrastructure on ${c.mapping.infraNode}, hash ${c.hash})`).join('; '),
