@@ -50,7 +50,7 @@ export default defineExperiment({
     // node's pods stay Ready until the node-monitor grace period (20 s on the kind clusters the harness makes), longer than this fault phase.
     'linkerd-failover-extension': [
       'client(east-client).fault.errorRate >= 50%',
-      { notExpected: 'client(east-client).recovery.timeMs', why: 'the TrafficSplit moves only when east has no ready endpoint (after the node-monitor grace period, 20 s on the kind clusters the harness makes); run with --duration 40s to see it' },
+      { notExpected: 'client(east-client).recovery.timeMs', why: 'the TrafficSplit moves only when east has no ready endpoint (after the node-monitor grace period, 20 s on the kind clusters the harness makes), so run with --duration 40s to see it' },
       { notExpected: 'client(east-client).fault.servedBy.region(us-west-2)', why: 'the TrafficSplit moves only when east has no ready endpoint (after the node-monitor grace period, 20 s on the kind clusters the harness makes)' },
     ],
     // A Service spans one cluster: east's client has nowhere to go.

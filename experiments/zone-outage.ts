@@ -48,7 +48,7 @@ export default defineExperiment({
     ],
     linkerd: [
       'client(client-a).fault.errorRate >= 90%',
-      { notExpected: 'client(client-a).recovery.timeMs', why: 'zone hints keep client-a on zone-a\'s endpoints while they are listed (until the node-monitor grace period, 20 s on the kind clusters the harness makes); failure accrual only fails them fast' },
+      { notExpected: 'client(client-a).recovery.timeMs', why: 'zone hints keep client-a on zone-a\'s endpoints while they are listed (until the node-monitor grace period, 20 s on the kind clusters the harness makes), and failure accrual only fails them fast' },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-b)', why: 'Linkerd falls back to other zones only when no endpoint of the client\'s zone is listed' },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-c)', why: 'Linkerd falls back to other zones only when no endpoint of the client\'s zone is listed' },
     ],

@@ -11,6 +11,18 @@ export interface DataPlaneFacts {
   notExpected: string[];
 }
 
+/**
+ * The run's list facts as recorded (report.json's environment holds strings):
+ * parts joined with "; ", read back by factParts. A part must not hold a ";"
+ * outside parentheses (a unit test checks every experiment's on every mesh).
+ */
+export function recordedFacts(notInForce: readonly string[], notExpected: readonly { metric: string; why: string }[]): { policyNotInForce?: string; notExpected?: string } {
+  return {
+    ...(notInForce.length ? { policyNotInForce: notInForce.join('; ') } : {}),
+    ...(notExpected.length ? { notExpected: notExpected.map((n) => `${n.metric}: ${n.why}`).join('; ') } : {}),
+  };
+}
+
 /** A fact recorded as "a (why; more); b (why)": its parts, split outside parentheses. */
 export function factParts(fact: string | undefined): string[] {
   if (!fact) return [];

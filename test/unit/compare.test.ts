@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Journal } from '../../harness/core/journal.js';
 import { compareRows, renderCompareHtml, renderCompareMarkdown, type CompareColumn } from '../../harness/report/compare.js';
-import { dataPlaneFacts, dataPlaneOf, factParts } from '../../harness/report/data-plane.js';
+import { dataPlaneFacts, dataPlaneOf, factParts, recordedFacts } from '../../harness/report/data-plane.js';
+import { parseExperiment } from '../../harness/core/experiment.js';
+import { experimentNames, loadExperiment } from '../../harness/cli/load-experiment.js';
+import { dataPlaneNotes, MESHES } from '../../harness/mesh/choice.js';
 
 // The compare page shows, beside the figures, what each data plane put in
 // force of the one failover policy and which assertions it was not held to.
@@ -52,5 +55,21 @@ describe('a run\'s own data-plane facts', () => {
     expect(factParts(undefined)).toEqual([]);
     const facts = dataPlaneFacts(journal({ mesh: 'none: Kubernetes Services', policyNotInForce: 'outlier detection (kube-proxy has none); retries (2)' }));
     expect(facts).toEqual({ dataPlane: 'kind: none: Kubernetes Services', notInForce: ['outlier detection (kube-proxy has none)', 'retries (2)'], notExpected: [] });
+  });
+});
+
+describe('what every experiment records about its data plane', () => {
+  it('reads back part for part: no part holds a ";" outside parentheses, on any mesh, across clusters or not', async () => {
+    for (const name of experimentNames()) {
+      const ex = parseExperiment((await loadExperiment(name)).raw, name);
+      for (const mesh of MESHES) {
+        for (const ctx of [{ multiCluster: false, linkerdMode: 'federated' as const }, { multiCluster: true, linkerdMode: 'federated' as const }, { multiCluster: true, linkerdMode: 'failover-extension' as const }]) {
+          const notes = dataPlaneNotes(mesh, ex, ctx);
+          const recorded = recordedFacts(notes.notInForce, notes.notExpected);
+          expect([name, mesh, factParts(recorded.policyNotInForce)]).toEqual([name, mesh, notes.notInForce]);
+          expect([name, mesh, factParts(recorded.notExpected)]).toEqual([name, mesh, notes.notExpected.map((n) => `${n.metric}: ${n.why}`)]);
+        }
+      }
+    }
   });
 });

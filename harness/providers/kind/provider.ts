@@ -8,6 +8,7 @@ import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio.js';
 import { dataPlaneNotes, dataPlaneShape, describeMesh, PREFER_SAME_ZONE, type DataPlaneNotes, type DataPlaneShape, type Mesh, type MeshContext } from '../../mesh/choice.js';
+import { recordedFacts } from '../../report/data-plane.js';
 import { DEFAULT_LINKERD_VERSION, type LinkerdMulticlusterMode } from '../../mesh/linkerd.js';
 import { LinkerdInstaller } from './linkerd-install.js';
 import { formatRecords, type RequestRecord } from '../../traffic/record.js';
@@ -448,15 +449,13 @@ export class KindProvider implements Provider {
   }
 
   facts(): Record<string, string> {
-    const { notInForce, notExpected } = this.notes;
     return {
       provider: 'kind',
       clusters: this.clusters.map((c) => `${c.name} (${c.config.nodes.length} nodes, infrastructure on ${c.mapping.infraNode}, hash ${c.hash})`).join('; '),
       mesh: describeMesh(this.mesh, { istio: this.o.istioVersion, linkerd: this.o.linkerdVersion ?? DEFAULT_LINKERD_VERSION }, this.meshContext),
       ...(this.mesh === 'istio' ? { istio: this.o.istioVersion } : {}),
       ...(this.mesh === 'linkerd' ? { linkerd: this.o.linkerdVersion ?? DEFAULT_LINKERD_VERSION } : {}),
-      ...(notInForce.length ? { policyNotInForce: notInForce.join('; ') } : {}),
-      ...(notExpected.length ? { notExpected: notExpected.map((n) => `${n.metric}: ${n.why}`).join('; ') } : {}),
+      ...recordedFacts(this.notes.notInForce, this.notes.notExpected),
       image: this.o.image,
       keep: String(this.o.keep),
       ...(this.clockFacts.length ? { nodeClockOffset: this.clockFacts.join('; ') } : {}),
