@@ -316,7 +316,9 @@ describe('#14 infrastructure off faulted nodes', () => {
 
   it('istiod and CoreDNS are pinned, then placement is checked', async () => {
     const p = await plan(etcdMemberLoss);
-    expect(p).toMatch(/# fh-c1: infrastructure \(istiod, CoreDNS, MetalLB, gateways\) pinned to fh-c1-worker\d/);
+    // One cluster: no MetalLB and no gateways are installed, and the banner does not claim them.
+    expect(p).toMatch(/# fh-c1: infrastructure \(istiod, CoreDNS\) pinned to fh-c1-worker\d/);
+    expect(p).not.toMatch(/metallb/i);
     expect(p).toMatch(/pilot:\n#\s+k8s:\n#\s+nodeSelector:\n#\s+failover-harness.io\/infra: "true"/);
     expect(p).toContain('-n kube-system patch deployment coredns');
     expect(p.indexOf('get pods -A -o json')).toBeLessThan(p.indexOf('## traffic'));
