@@ -9,6 +9,18 @@ import { threeZones } from '../clusters/three-zones.js';
 // time (1 s) later; 2 s was shorter than that on a loaded machine.
 
 
+const HOME = 'a stopped kind node boots and its pods pass readiness in tens of seconds, longer than the 3 s its window leaves (zone-outage gives kind 120 s)';
+const homeOnKind = [
+  { notExpected: 'client(client-a).injection(0).failback.timeMs', why: HOME },
+  { notExpected: 'client(client-b).injection(1).failback.timeMs', why: HOME },
+];
+const LISTED = 'the stopped zone\'s endpoints stay listed until the node-monitor grace period ends (20 s on the harness\'s kind clusters), longer than the 3 s outage';
+const failoverWithoutOutlierDetection = [
+  { notExpected: 'client(client-a).injection(0).recovery.timeMs', why: LISTED },
+  { notExpected: 'client(client-b).injection(1).recovery.timeMs', why: LISTED },
+  { notExpected: 'client(client-a).injection(1).failed', why: 'zone-a\'s node is still coming back when zone-b goes, and its endpoints are still listed: client-a is still failing' },
+];
+
 export default defineExperiment({
   name: 'rolling-zone-outage',
   description: 'zone-a is out from 0 s to 3 s, then zone-b from 6 s to 9 s; each zone\'s client fails over in its own window and comes back.',
@@ -34,4 +46,13 @@ export default defineExperiment({
     'client(client-b).injection(1).failback.timeMs < 3s',
     'client(client-c).fault.errorRate == 0',
   ],
+  // On kind each window is too short for what happens there (kind-live-review #5): a stopped node boots, its
+  // kubelet recreates the pod sandboxes and the pods pass readiness in tens of seconds, so coming home does not
+  // fit the 3 s before the next zone goes; and without Istio's outlier detection a stopped node's endpoints stay
+  // listed for the node-monitor grace period (20 s on the harness's kind clusters), longer than each outage.
+  meshAssertions: {
+    istio: [...homeOnKind],
+    linkerd: [...homeOnKind, ...failoverWithoutOutlierDetection],
+    none: [...homeOnKind, ...failoverWithoutOutlierDetection],
+  },
 });

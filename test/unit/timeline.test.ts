@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExperiment } from '../../harness/core/experiment.js';
+import { assertionsFor, notExpectedFor, parseExperiment } from '../../harness/core/experiment.js';
 import { expandTimeline, timelineSteps } from '../../harness/core/timeline.js';
 import { injectionImpact } from '../../harness/analysis/fault-impact.js';
 import { predictCapacity, capacityResult } from '../../harness/analysis/capacity.js';
@@ -156,5 +156,18 @@ describe('capacity', () => {
     expect(waits.slice(0, 6)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(waits[6]).toBeCloseTo(100, 6);
     expect(waits[11]).toBeCloseTo(600, 6);
+  });
+});
+
+describe('rolling-zone-outage on kind', () => {
+  it('is not held to coming home within 3 s of a node restart (kind-live-review #5), nor, without outlier detection, to failing over within its outage', () => {
+    const ex = parse(rolling);
+    const metrics = (mesh: string) => notExpectedFor(ex, 'kind', mesh).map((n) => n.metric);
+    expect(metrics('istio')).toEqual(['client(client-a).injection(0).failback.timeMs', 'client(client-b).injection(1).failback.timeMs']);
+    for (const mesh of ['linkerd', 'none']) expect(metrics(mesh)).toEqual(expect.arrayContaining(['client(client-a).injection(0).recovery.timeMs', 'client(client-a).injection(1).failed']));
+    expect(assertionsFor(ex, 'kind', 'istio').map((a) => a.source)).toContain('client(client-a).injection(0).recovery.timeMs < 2s');
+    // Locally every assertion stands.
+    expect(assertionsFor(ex, 'local').length).toBe(7);
+    expect(notExpectedFor(ex, 'local')).toEqual([]);
   });
 });
