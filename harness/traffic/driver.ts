@@ -16,7 +16,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { systemClock } from '../core/clock.js';
 import type { RequestRecord } from './record.js';
-import { Sender } from './sender.js';
+import { SPIN_MAX_RATE, Sender } from './sender.js';
 import { connectionBudget } from './send-stats.js';
 import { isAllowedTarget } from './target-guard.js';
 import { LineBuffer } from './line-buffer.js';
@@ -84,7 +84,9 @@ function write(record: RequestRecord): void {
 // The client's name, so an instance can tell when it last heard from it (gray faults).
 const headers = { 'x-fh-client': client };
 const connections = connectionBudget(rate, timeoutMs, fdLimit());
-const newSender = (to: URL, r: number) => new Sender({ client, target: to, rate: r, timeoutMs, connections, clock, record: write, headers });
+// The warm-up's Senders spin or sleep as the run's will, whatever their own (capped) rate: they train the run's paths.
+const spin = rate <= SPIN_MAX_RATE;
+const newSender = (to: URL, r: number) => new Sender({ client, target: to, rate: r, timeoutMs, connections, clock, record: write, headers, spin });
 /** The Sender running now: a warm-up pass's, then the run's. */
 let current: Sender | undefined;
 let stopping = false;
@@ -93,8 +95,8 @@ let stopping = false;
  * The warm-up's rate at most. This process is both ends of the warm-up, so it
  * costs about twice what the run does: at the run's rate (15k and more) it
  * was overloaded itself, and trained the JIT on the overload's paths with
- * hundreds of connections. 8k is above SPIN_MAX_RATE, so it takes the paths
- * the run takes at any rate above that.
+ * hundreds of connections. Its Senders spin or sleep as the run's (see
+ * newSender), so a warm-up at 8k takes the paths of a run above SPIN_MAX_RATE.
  */
 const WARM_UP_MAX_RATE = 8000;
 

@@ -22,6 +22,8 @@ export interface SenderOptions {
   clock: Clock;
   record: (r: RequestRecord) => void;
   headers?: Record<string, string>;
+  /** Spin the schedule loop (see SPIN_MAX_RATE); by default when `rate` is at most SPIN_MAX_RATE. The warm-up sets it to the run's. */
+  spin?: boolean;
 }
 
 /**
@@ -47,8 +49,19 @@ const MAX_CONNECTING = 2;
 export const freeOpens = (rate: number): number => Math.max(16, Math.ceil(rate / 100));
 export const OPEN_EVERY_MS = 1;
 
-/** Up to this rate the schedule loop spins (setImmediate); above it, timers and answers drive it (see tick). */
-export const SPIN_MAX_RATE = Number(process.env.FH_SPIN_MAX ?? 4000);
+/**
+ * Up to this rate the schedule loop spins (setImmediate); above it, timers and
+ * answers drive it (see tick). A loop that sleeps between 1 ms timers is woken
+ * late now and then on this VM, and each late wake-up shows as lag: at 10k
+ * req/s, sleeping gave lag p99 of 3.5-25 ms over the run (1.4-3.8 ms after the
+ * first second), spinning 0.65-1.45 ms (0.4-0.85), in four runs each (two
+ * pairs turn about). Near the driver's ceiling spinning costs more than it saves: its
+ * empty polls take CPU from the requests (at 20k, 2.5-3.9 ms sleeping against
+ * 28-48 ms spinning; at 12.5-17.5k either could win). The cost of spinning is
+ * a whole core for the driver from about 500 req/s up, where the interval is
+ * below the 2 ms a timer can keep.
+ */
+export const SPIN_MAX_RATE = Number(process.env.FH_SPIN_MAX ?? 10_000);
 
 /** The driver's own figures are also given without its first second, when connections are still being opened. */
 export const STEADY_AFTER_MS = 1000;
@@ -197,7 +210,7 @@ export class Sender {
     this.origin = o.target.origin;
     this.path = `${o.target.pathname}${o.target.search}`;
     this.headers = o.headers ?? {};
-    this.spin = o.rate <= SPIN_MAX_RATE;
+    this.spin = o.spin ?? o.rate <= SPIN_MAX_RATE;
     this.freeOpens = freeOpens(o.rate);
     this.connectOptions = {
       pipelining: 1,
@@ -220,7 +233,7 @@ export class Sender {
     this.stats.steadyFrom = startMs + STEADY_AFTER_MS;
     this.sweeper = setInterval(() => this.sweep(), 10);
     const done = new Promise<void>((resolve) => (this.stopped = resolve));
-    this.timer = setTimeout(() => this.tick(), Math.max(0, startMs - this.clock.now()));
+    this.timer = setTimeout(this.tick, Math.max(0, startMs - this.clock.now()));
     return done;
   }
 
@@ -271,17 +284,19 @@ export class Sender {
     return due;
   }
 
-  private tick(): void {
+  // One function for every turn: a spinning loop turns hundreds of thousands of times a second, and a new
+  // closure each time was garbage enough for a young collection every 50 ms at 2k req/s (each a send gap).
+  private readonly tick = (): void => {
     if (!this.running) return;
     const now = this.clock.now();
     if (now - this.start >= this.maxDurationMs) return void this.stop();
     const wait = this.sendDue(now) - this.clock.now();
-    if (wait >= 2) this.timer = setTimeout(() => this.tick(), wait - 1);
+    if (wait >= 2) this.timer = setTimeout(this.tick, wait - 1);
     // Below 2 ms a timer (1 ms granularity, often late) cannot hold the schedule alone.
     // Up to SPIN_MAX_RATE the loop yields with setImmediate (a busy core, gaps under an interval);
     // above it, a 1 ms timer plus every answer (sendDue in connectionFree) keep it, leaving the core to the requests.
-    else this.timer = this.spin ? setImmediate(() => this.tick()) : setTimeout(() => this.tick(), 1);
-  }
+    else this.timer = this.spin ? setImmediate(this.tick) : setTimeout(this.tick, 1);
+  };
 
   private send(due: number, now: number): void {
     // After a stall, what is already past the bound is not sent late in a burst: it is the driver's overload.
@@ -330,6 +345,7 @@ export class Sender {
   }
 
   private open(): Connection {
+    if (this.o.rate === 10000 && !this.origin.includes('127.0.0.1:3') ) process.stderr.write(`OPEN ${this.all.length} at ${(this.clock.now() - this.start).toFixed(1)} waiting ${this.waiting.length - this.waitingHead}\n`);
     const conn: Connection = { client: new Client(this.origin, this.connectOptions), opening: true };
     this.all.push(conn.client);
     this.opening++;
