@@ -3,7 +3,7 @@
 // (no backend: the responder is never the bottleneck we measure), runs
 // autocannon (10 connections) for its ceiling right before each of our driver's rates:
 // 2k req/s (largest send gap), 10k req/s (schedule lag), then rising rates
-// until it no longer sustains one (held: also lag p99 within 5 ms). Finally loads 1M records into record columns
+// until it no longer sustains one twice running (held: also lag p99 within 5 ms). Finally loads 1M records into record columns
 // in a child process to measure what a record costs in memory.
 // Usage: npm run bench:driver [-- --json] [-- --seconds N]
 import autocannon from 'autocannon';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { realExecutor, type ChildHandle } from '../harness/exec/index.js';
 import type { SendSummary } from '../harness/traffic/send-stats.js';
+import { buildDriverBundle } from '../harness/traffic/driver-bundle.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, seconds: { type: 'string', default: '5' } } });
 const seconds = Number(values.seconds);
@@ -22,6 +23,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TSX = fileURLToPath(import.meta.resolve('tsx'));
 const dir = mkdtempSync(join(tmpdir(), 'fh-bench-driver-'));
 const children: ChildHandle[] = [];
+let bundle = '';
 const log = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
 
 const IDENTITY = { instance: 'static-1', node: 'bench', cluster: 'bench', region: 'region-1', zone: 'zone-a', subzone: '' };
@@ -75,7 +77,7 @@ interface DriverRun extends SendSummary {
 async function runDriver(url: string, rate: number, durationS: number): Promise<DriverRun> {
   const out = join(dir, `records-${rate}.ndjson`);
   const summary = join(dir, `summary-${rate}.json`);
-  const argv = [process.execPath, '--import', TSX, join(ROOT, 'harness/traffic/driver.ts'), '--client', 'bench', '--target', url, '--rate', String(rate), '--timeout-ms', '2000', '--max-duration-ms', String(durationS * 1000), '--start-at', String(Date.now() + 5000), '--out', out, '--summary', summary];
+  const argv = [process.execPath, bundle, '--client', 'bench', '--target', url, '--rate', String(rate), '--timeout-ms', '2000', '--max-duration-ms', String(durationS * 1000), '--start-at', String(Date.now() + 5000), '--out', out, '--summary', summary];
   const child = realExecutor.spawn(argv, { logFile: join(dir, 'driver.log') });
   children.push(child);
   const { exitCode } = await child.exited;
@@ -86,6 +88,9 @@ async function runDriver(url: string, rate: number, durationS: number): Promise<
   rmSync(out);
   return { ...s, rate, failed, achievedRps: s.sent / durationS };
 }
+
+/** Rates not sustained that are run again before the ramp ends (see the ramp). */
+const RETRIES = 2;
 
 /** Held: every request sent answered, at most 1% not sent on time, lag p99 after the first second within 5 ms. */
 /** Sustained (the issue's "sustained rate", k6's sense of an arrival rate kept): every request sent answered, at most 1% not sent on time. */
@@ -98,6 +103,20 @@ async function machineGapMs(durationS: number): Promise<number> {
   const script = `let p=performance.now(),m=0;const e=p+${durationS * 1000};(function t(){const n=performance.now();m=Math.max(m,n-p);p=n;if(n<e)setImmediate(t);else console.log(m)})()`;
   const { stdout } = await realExecutor.run([process.execPath, '-e', script], { timeoutMs: durationS * 1000 + 10_000 });
   return Number(stdout.trim());
+}
+
+/**
+ * The largest gap a process that only reads the clock sees in `seconds`: no event loop, no garbage collector
+ * (python3, whose floats are freed as they go). What this VM's scheduler leaves to any program; null without python3.
+ */
+async function spinGapMs(durationS: number): Promise<number | null> {
+  const script = `import time\nt=time.perf_counter\np=t();e=p+${durationS};m=0.0\nwhile True:\n n=t()\n if n-p>m: m=n-p\n p=n\n if n>e: break\nprint(m*1000)`;
+  try {
+    const { stdout } = await realExecutor.run(['python3', '-c', script], { timeoutMs: durationS * 1000 + 10_000 });
+    return Number(stdout.trim());
+  } catch {
+    return null;
+  }
 }
 
 /** 1M records into an NDJSON file, then into record columns in a fresh process. */
@@ -127,6 +146,8 @@ try {
   writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(port));
   children.push(realExecutor.spawn(['haproxy', '-db', '-f', join(dir, 'haproxy.cfg')], { logFile: join(dir, 'haproxy.log') }));
   await waitForPort(port);
+  // The driver as the harness runs it: bundled, with plain node (traffic/driver-bundle.ts).
+  bundle = await buildDriverBundle(realExecutor, join(dir, 'driver.mjs'));
 
   // autocannon right before each driver rate from 10k on, and each rate is compared with its own: this VM's
   // speed drifts by a third within minutes (43k then 25k req/s in one run), and one ceiling for the whole
@@ -137,7 +158,10 @@ try {
   const at = async (rate: number, withCeiling: boolean) => {
     let autocannonRps: number | undefined;
     if (withCeiling) {
-      log(`autocannon -c10 for ${acSeconds} s against ${url} …`);
+      log(`autocannon -c10 for ${acSeconds} s against ${url} (after 1 s not counted) …`);
+      // Its first second is not counted. Counted from the start, the figure taken right after the 2k run came
+      // out at 24-25k in three runs of four whose later figures were 39-45k, flattering the driver at 10k.
+      await autocannon({ url, connections: 10, duration: 1 });
       autocannonRps = rpsOf(await autocannon({ url, connections: 10, duration: acSeconds }));
     }
     log(`driver at ${rate} req/s for ${seconds} s …`);
@@ -148,9 +172,13 @@ try {
   const at2k = await at(2000, false);
   const at10k = await at(10_000, true);
   if (sustained(at10k)) {
-    // Up in steps of 2.5k until a rate is not sustained.
+    // Up in steps of 2.5k until a rate is not sustained twice running. One miss is tried again (at most
+    // RETRIES in all, each its own row): this VM has slow phases of tens of seconds (autocannon at 28k
+    // between 40k and 42k), and one of them ended a ramp at 17.5k that held 22.5k in the next run.
+    let retries = RETRIES;
     for (let rate = 12_500; rate <= Math.max(12_500, at10k.autocannonRps! * 1.2); rate += 2500) {
-      if (!sustained(await at(rate, true))) break;
+      if (sustained(await at(rate, true))) continue;
+      if (retries-- === 0 || !sustained(await at(rate, true))) break;
     }
   }
   // The highest rate held and the highest sustained, each against the autocannon figure taken just before it.
@@ -162,6 +190,8 @@ try {
   const ceilings = runs.flatMap((r) => (r.autocannonRps ? [r.autocannonRps] : []));
   log(`a bare event loop for ${seconds} s (the machine's own scheduling gaps) …`);
   const floorGapMs = await machineGapMs(seconds);
+  log(`a process spinning on the clock for ${seconds} s (no event loop, no garbage collector) …`);
+  const spinFloorMs = await spinGapMs(seconds);
   log('loading 1,000,000 records into record columns …');
   const memory = await recordMemory(1_000_000);
 
@@ -169,6 +199,7 @@ try {
     ['run', 'rate req/s', 'sent req/s', 'autocannon just before', 'ratio', 'not sent', 'failed', 'conns', 'lag p50 ms', 'lag p99 ms', 'p99 after 1 s', 'lag max ms', 'max gap ms', 'sustained', 'held'],
     ...runs.map((r) => ['driver', String(r.rate), r.achievedRps.toFixed(0), r.autocannonRps?.toFixed(0) ?? '-', r.autocannonRps ? ratioOf(r).toFixed(2) : '-', String(r.notSent), String(r.failed), String(r.connections), fmt(r.lagP50Ms), fmt(r.lagP99Ms), fmt(r.steadyLagP99Ms), fmt(r.lagMaxMs), fmt(r.maxGapMs), sustained(r) ? 'yes' : 'no', held(r) ? 'yes' : 'no']),
     ['bare loop', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', fmt(floorGapMs), '-', '-'],
+    ['spin (python3)', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', fmt(spinFloorMs), '-', '-'],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) log(row.map((cell, i) => cell.padStart(widths[i]!)).join('  '));
@@ -190,6 +221,7 @@ try {
     maxGapMsAt2k: at2k.maxGapMs,
     maxGapIntervalsAt2k: at2k.maxGapMs === null ? null : Number((at2k.maxGapMs / 0.5).toFixed(2)),
     machineMaxGapMs: Number(floorGapMs.toFixed(2)),
+    spinMaxGapMs: spinFloorMs === null ? null : Number(spinFloorMs.toFixed(2)),
     bytesPerRecord: Number(memory.bytesPerRecord.toFixed(1)),
     columnBytesPerRecord: memory.columnBytesPerRecord,
     rssGrowthMiBPer1M: Number(memory.rssGrowthMiB.toFixed(1)),
@@ -197,7 +229,7 @@ try {
   log('');
   log(`driver held ${result.driverRps} req/s = ${result.ratio}× autocannon just before it (${result.autocannonRps}; autocannon ranged ${result.autocannonRpsMin}-${result.autocannonRpsMax} in this run); lag p99 at 10k: ${fmt(result.lagP99Ms)} ms after its first second, ${fmt(result.lagP99MsWholeRun)} ms over the run`);
   log(`driver sustained ${result.sustainedRps} req/s = ${result.sustainedRatio}× autocannon (on time: at most 1% not sent, nothing failed; lag not bounded)`);
-  log(`max send gap at 2k: ${fmt(result.maxGapMsAt2k)} ms (${result.maxGapIntervalsAt2k} intervals); a bare event loop on this machine: ${fmt(result.machineMaxGapMs)} ms`);
+  log(`max send gap at 2k: ${fmt(result.maxGapMsAt2k)} ms (${result.maxGapIntervalsAt2k} intervals); a bare event loop on this machine: ${fmt(result.machineMaxGapMs)} ms; a process only reading the clock: ${fmt(result.spinMaxGapMs)} ms`);
   log(`records: ${result.bytesPerRecord} B each live (${result.columnBytesPerRecord} in columns); 1M records: RSS +${result.rssGrowthMiBPer1M} MiB`);
   if (values.json) console.log(JSON.stringify(result));
 } finally {

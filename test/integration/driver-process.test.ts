@@ -1,18 +1,50 @@
-// The driver as a process: what a stop does before the agreed start.
+// The driver as a process, as the harness runs it: bundled by esbuild and
+// started with plain node (traffic/driver-bundle.ts). A real run against a
+// real HTTP responder, and what a stop does before the agreed start.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realExecutor } from '../../harness/exec/index.js';
+import { buildDriverBundle } from '../../harness/traffic/driver-bundle.js';
+import { parseRecords } from '../../harness/traffic/record.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = fileURLToPath(import.meta.resolve('tsx'));
 const dir = mkdtempSync(join(tmpdir(), 'fh-driver-process-'));
+let bundle = '';
+beforeAll(async () => {
+  bundle = await buildDriverBundle(realExecutor, join(dir, 'driver.mjs'));
+}, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the traffic driver process', () => {
+  it('bundled, runs with plain node and records every request answered, with who answered', async () => {
+    const identity = { instance: 'echo-1', node: 'n1', cluster: 'c1', region: 'region-1', zone: 'zone-a', subzone: '' };
+    const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(identity)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const out = join(dir, 'run.ndjson');
+    const summary = join(dir, 'run-summary.json');
+    try {
+      // No --import: the bundle carries undici and everything else it needs.
+      const child = realExecutor.spawn(
+        [process.execPath, bundle, '--client', 'c', '--target', `http://127.0.0.1:${port}/`, '--rate', '200', '--timeout-ms', '1000', '--max-duration-ms', '1000', '--out', out, '--summary', summary],
+        { logFile: join(dir, 'run.log') },
+      );
+      const { exitCode } = await child.exited;
+      expect(exitCode, readFileSync(join(dir, 'run.log'), 'utf8')).toBe(0);
+    } finally {
+      server.close();
+    }
+    const records = parseRecords(readFileSync(out, 'utf8'));
+    const s = JSON.parse(readFileSync(summary, 'utf8')) as { scheduled: number; sent: number; recorded: number };
+    expect(s.scheduled).toBeGreaterThanOrEqual(195);
+    expect(s.recorded).toBe(s.scheduled);
+    expect(records).toHaveLength(s.scheduled);
+    expect(records.every((r) => r.status === 200 && r.error === null && r.instance === 'echo-1' && r.zone === 'zone-a')).toBe(true);
+  });
+
   it('stopped during its warm-up, it sends nothing to the target and says so in its summary', async () => {
     let requests = 0;
     const server: Server = createServer((socket) => {
@@ -26,7 +58,7 @@ describe('the traffic driver process', () => {
     // A 4 s lead at 2k req/s: the driver warms up for 3 s against its own loopback first.
     const startAt = Date.now() + 4000;
     const child = realExecutor.spawn(
-      [process.execPath, '--import', TSX, join(ROOT, 'harness/traffic/driver.ts'), '--client', 'c', '--target', `http://127.0.0.1:${port}/`, '--rate', '2000', '--timeout-ms', '1000', '--max-duration-ms', '5000', '--start-at', String(startAt), '--out', out, '--summary', summary],
+      [process.execPath, bundle, '--client', 'c', '--target', `http://127.0.0.1:${port}/`, '--rate', '2000', '--timeout-ms', '1000', '--max-duration-ms', '5000', '--start-at', String(startAt), '--out', out, '--summary', summary],
       { logFile: join(dir, 'driver.log') },
     );
     try {

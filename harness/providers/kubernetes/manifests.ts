@@ -3,6 +3,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import type { Experiment } from '../../core/experiment.js';
 import { k6Env, k6RunArgs } from '../../traffic/k6/run.js';
+import { IMAGE_DRIVER_BUNDLE } from '../../traffic/driver-bundle.js';
 import { LABEL_NODE } from './labels.js';
 import { capacityArgs } from '../../workloads/capacity.js';
 import { PREFER_SAME_ZONE, type Mesh } from '../../mesh/choice.js';
@@ -159,8 +160,10 @@ function driverContainer(ex: Experiment, client: string, image: string, startAt:
     name: 'driver',
     image,
     imagePullPolicy: 'Never',
+    // The bundle the image built (traffic/driver-bundle.ts), with plain node: not through the image's tsx entrypoint.
+    command: ['node'],
     args: [
-      'harness/traffic/driver.ts',
+      IMAGE_DRIVER_BUNDLE,
       '--client', client,
       '--target', target,
       '--allow-target', host,

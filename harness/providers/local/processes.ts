@@ -35,9 +35,11 @@ export function haproxyArgv(configFile: string): string[] {
   return ['haproxy', '-db', '-f', configFile];
 }
 
-export function driverArgv(client: ClientPlan, opts: { rate: number; timeoutMs: number; maxDurationMs: number; startAt: number; out: string }): string[] {
+/** The harness's driver, run from its bundle (`bundle`, built by traffic/driver-bundle.ts) with plain node. */
+export function driverArgv(client: ClientPlan, opts: { rate: number; timeoutMs: number; maxDurationMs: number; startAt: number; out: string; bundle: string }): string[] {
   return [
-    ...nodeScript('harness/traffic/driver.ts'),
+    process.execPath,
+    opts.bundle,
     '--client',
     client.client,
     '--target',

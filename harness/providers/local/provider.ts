@@ -18,6 +18,7 @@ import type { AddressPlan, InstancePlan, NodePlan } from './address-plan.js';
 import { injectLocalFault } from './faults.js';
 import { acceptForwarding, createBridge, createNode, netnsPrefix } from './network.js';
 import { driverArgv, echoArgv, haproxyArgv, k6Argv } from './processes.js';
+import { buildDriverBundle } from '../../traffic/driver-bundle.js';
 import { ingestK6 } from '../../traffic/k6/ingest.js';
 import { allServersUp, httpOk, waitFor } from './readiness.js';
 
@@ -151,6 +152,7 @@ export class LocalProvider implements Provider {
     const { experiment } = this.o;
     const dir = join(this.o.reportDir, 'records');
     mkdirSync(dir, { recursive: true });
+    const bundle = experiment.traffic.driver === 'k6' ? '' : await buildDriverBundle(this.o.exec);
     for (const client of this.o.plan.clients) {
       const file = join(dir, `${client.client}.ndjson`);
       writeFileSync(file, '');
@@ -160,7 +162,7 @@ export class LocalProvider implements Provider {
         const argv = k6Argv(client, { ...common, jsonOut: k6Out });
         this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `k6-${client.client}`), file, k6Out });
       } else {
-        const argv = driverArgv(client, { ...common, out: file });
+        const argv = driverArgv(client, { ...common, out: file, bundle });
         this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `driver-${client.client}`), file });
       }
     }

@@ -1,0 +1,53 @@
+import { mkdirSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Executor } from '../exec/index.js';
+
+// The traffic driver runs as one plain JavaScript file that esbuild bundles
+// from driver.ts (undici included), started with plain `node`, not through
+// tsx. tsx's ESM hooks live on a thread of their own for the whole life of the
+// process, and that thread's own garbage collections (Mark-Compact of 21-33 ms
+// seen with --trace-gc while the driver ran) take one of this machine's two
+// cores from the driver or its target. Measured turn about, eight runs each at
+// 10k req/s: lag p99 over the whole run 1.75-19.3 ms through tsx (median 5.9;
+// four of them with V8's memory reducer off, which did not help) and
+// 0.55-23.4 ms bundled (median 2.0; the 23.4 in a phase where autocannon fell
+// to 31k). Building takes about 0.3 s.
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DRIVER_SOURCE = 'harness/traffic/driver.ts';
+/** Where the local provider and the benchmark build it; rebuilt at every run, so it is never stale. */
+export const DRIVER_BUNDLE = join(REPO_ROOT, 'node_modules/.cache/failover-harness/driver.mjs');
+/** Where the kind image has it (built by the Dockerfile with the same argv). */
+export const IMAGE_DRIVER_BUNDLE = 'dist/driver.mjs';
+
+/** esbuild's own launcher (a Node script that runs its platform binary). */
+function esbuildBin(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('esbuild/package.json')), 'bin/esbuild');
+}
+
+/** The esbuild argv that bundles the driver into `outFile`. Pure. */
+export function driverBundleArgv(outFile: string, esbuild = esbuildBin()): string[] {
+  return [
+    esbuild,
+    join(REPO_ROOT, DRIVER_SOURCE),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node20',
+    `--outfile=${outFile}`,
+    '--log-level=warning',
+    // undici is CommonJS: its require() of Node's modules needs a real require in an ES module.
+    "--banner:js=import { createRequire as __fhRequire } from 'node:module'; const require = __fhRequire(import.meta.url);",
+  ];
+}
+
+/** Builds the driver into `outFile` (written beside it, then renamed: a run starting at the same time never reads half a file). */
+export async function buildDriverBundle(exec: Executor, outFile = DRIVER_BUNDLE): Promise<string> {
+  mkdirSync(dirname(outFile), { recursive: true });
+  const partial = `${outFile}.${process.pid}.tmp.mjs`;
+  await exec.run(driverBundleArgv(partial), { context: 'build the traffic driver', timeoutMs: 60_000 });
+  renameSync(partial, outFile);
+  return outFile;
+}
