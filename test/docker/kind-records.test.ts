@@ -8,6 +8,7 @@ import { Kube } from '../../harness/providers/kubernetes/kube.js';
 import { collectClientRecords, stopClientDriver } from '../../harness/providers/kubernetes/records.js';
 import { clientJobs, RECORDS_DIR } from '../../harness/providers/kubernetes/manifests.js';
 import { parseExperiment } from '../../harness/core/experiment.js';
+import { buildDriverBundle, IMAGE_DRIVER_BUNDLE } from '../../harness/traffic/driver-bundle.js';
 import zoneOutage from '../../experiments/zone-outage.js';
 import { engineProcesses, firewallRules, importStandIn, startDockerd, type TestDocker } from '../helpers/dockerd.js';
 
@@ -61,17 +62,23 @@ function kubeOnDocker(corrupt?: (argv: string[]) => string[] | undefined): Kube 
 async function startClientPod(client: string, ip: string): Promise<void> {
   const ex = parseExperiment({ ...zoneOutage, traffic: { rate: 200, timeout: '1s' } }, 'zone-outage');
   const [job] = clientJobs(ex, 'c1', 'unused', { startAt: Date.now(), maxDurationMs: 60_000, k6DurationMs: 60_000 }).filter((j) => (j.metadata as { name: string }).name === `traffic-${client}`);
-  const [driver, holder] = (job!.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers;
+  const [driver, holder] = (job!.spec as { template: { spec: { containers: { command?: string[]; args: string[] }[] } } }).template.spec.containers;
   const args = driver!.args.map((a) => (a.startsWith('http://echo.') ? `http://${SUBNET}.50:8080/` : a));
   const node = (...a: string[]) => ['/usr/bin/node', '--import', 'tsx', ...a];
-  await d.docker('run', '-d', '--name', client, '--network', NETWORK, '--ip', ip, '-v', `${REPO}:/app:ro`, '-w', '/app', '--tmpfs', RECORDS_DIR, '--tmpfs', '/tmp', IMAGE, ...node(...holder!.args));
-  await d.docker('exec', '-d', '-w', '/app', client, ...node(...args, '--allow-target', `${SUBNET}.50`));
+  // The driver as the Job runs it: its own command (plain node) on the bundle the image builds. The stand-in
+  // has the repository read-only at /app, so the bundle, built here as the Dockerfile does, is mounted beside it.
+  expect(driver!.command).toEqual(['node']);
+  expect(args[0]).toBe(IMAGE_DRIVER_BUNDLE);
+  const app = ['-v', `${REPO}:/app:ro`, '-v', `${join(scratch, 'bundle')}:/bundle:ro`, '-w', '/app'];
+  await d.docker('run', '-d', '--name', client, '--network', NETWORK, '--ip', ip, ...app, '--tmpfs', RECORDS_DIR, '--tmpfs', '/tmp', IMAGE, ...node(...holder!.args));
+  await d.docker('exec', '-d', '-w', '/app', client, '/usr/bin/node', '/bundle/driver.mjs', ...args.slice(1), '--allow-target', `${SUBNET}.50`);
 }
 
 beforeAll(async () => {
   iptablesBefore = await firewallRules();
   enginePidsBefore = new Set((await engineProcesses()).map((p) => p.pid));
   scratch = mkdtempSync(join(tmpdir(), 'fh-docker-rec-'));
+  await buildDriverBundle(realExecutor, join(scratch, 'bundle', 'driver.mjs'));
   d = await startDockerd();
   await importStandIn(d.docker, IMAGE, ['/usr/bin/node']);
   await d.docker('network', 'create', '--subnet', `${SUBNET}.0/24`, NETWORK);
