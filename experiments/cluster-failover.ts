@@ -1,4 +1,4 @@
-import { defineExperiment } from '../harness/index.js';
+import { defineExperiment, NODE_MONITOR_GRACE_S } from '../harness/index.js';
 
 // Two clusters, one region each, one mesh. Every instance of cluster `east`
 // fails; its client must be served by cluster `west` (the failover region the
@@ -47,11 +47,11 @@ export default defineExperiment({
       'client(east-client).recovery.servedBy.region(us-east-1) >= 10%',
     ],
     // The extension moves the TrafficSplit's weight only when east's Service has no ready endpoint: a stopped
-    // node's pods stay Ready until the node-monitor grace period (20 s on the kind clusters the harness makes), longer than this fault phase.
+    // node's pods stay Ready until the node-monitor grace period (NODE_MONITOR_GRACE_S, 20 s on the kind clusters the harness makes), longer than this fault phase.
     'linkerd-failover-extension': [
       'client(east-client).fault.errorRate >= 50%',
-      { notExpected: 'client(east-client).recovery.timeMs', why: 'the TrafficSplit moves only when east has no ready endpoint (after the node-monitor grace period, 20 s on the kind clusters the harness makes), so run with --duration 40s to see it' },
-      { notExpected: 'client(east-client).fault.servedBy.region(us-west-2)', why: 'the TrafficSplit moves only when east has no ready endpoint (after the node-monitor grace period, 20 s on the kind clusters the harness makes)' },
+      { notExpected: 'client(east-client).recovery.timeMs', why: `the TrafficSplit moves only when east has no ready endpoint (after the node-monitor grace period, ${NODE_MONITOR_GRACE_S} s on the kind clusters the harness makes), so run with --duration 40s to see it` },
+      { notExpected: 'client(east-client).fault.servedBy.region(us-west-2)', why: `the TrafficSplit moves only when east has no ready endpoint (after the node-monitor grace period, ${NODE_MONITOR_GRACE_S} s on the kind clusters the harness makes)` },
     ],
     // A Service spans one cluster: east's client has nowhere to go.
     none: [

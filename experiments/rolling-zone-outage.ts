@@ -1,4 +1,4 @@
-import { defineExperiment } from '../harness/index.js';
+import { defineExperiment, NODE_MONITOR_GRACE_S } from '../harness/index.js';
 import { threeZones } from '../clusters/three-zones.js';
 
 // Zones fail in turn: zone-a for 3 s, then, three seconds after it is back,
@@ -14,7 +14,7 @@ const homeOnKind = [
   { notExpected: 'client(client-a).injection(0).failback.timeMs', why: HOME },
   { notExpected: 'client(client-b).injection(1).failback.timeMs', why: HOME },
 ];
-const LISTED = 'the stopped zone\'s endpoints stay listed until the node-monitor grace period ends (20 s on the harness\'s kind clusters), longer than the 3 s outage';
+const LISTED = `the stopped zone's endpoints stay listed until the node-monitor grace period ends (${NODE_MONITOR_GRACE_S} s on the harness's kind clusters), longer than the 3 s outage`;
 const failoverWithoutOutlierDetection = [
   { notExpected: 'client(client-a).injection(0).recovery.timeMs', why: LISTED },
   { notExpected: 'client(client-b).injection(1).recovery.timeMs', why: LISTED },
@@ -49,7 +49,7 @@ export default defineExperiment({
   // On kind each window is too short for what happens there (kind-live-review #5): a stopped node boots, its
   // kubelet recreates the pod sandboxes and the pods pass readiness in tens of seconds, so coming home does not
   // fit the 3 s before the next zone goes; and without Istio's outlier detection a stopped node's endpoints stay
-  // listed for the node-monitor grace period (20 s on the harness's kind clusters), longer than each outage.
+  // listed for the node-monitor grace period (NODE_MONITOR_GRACE_S, 20 s on the harness's kind clusters), longer than each outage.
   meshAssertions: {
     istio: [...homeOnKind],
     linkerd: [...homeOnKind, ...failoverWithoutOutlierDetection],

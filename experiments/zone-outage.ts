@@ -1,4 +1,4 @@
-import { defineExperiment } from '../harness/index.js';
+import { defineExperiment, NODE_MONITOR_GRACE_S } from '../harness/index.js';
 import { threeZones } from '../clusters/three-zones.js';
 
 // One region, three zones with two instances each and a client each. Zone A's
@@ -37,18 +37,18 @@ export default defineExperiment({
     kind: ['client(client-a).failback.timeMs < 120s'],
   },
   // Without Istio's outlier detection a stopped node's endpoints stay in the Service until Kubernetes marks the
-  // node NotReady (the node-monitor grace period, 20 s on the kind clusters the harness makes), longer than this fault phase, and zone preference
+  // node NotReady (the node-monitor grace period, NODE_MONITOR_GRACE_S, 20 s on the kind clusters the harness makes), longer than this fault phase, and zone preference
   // keeps client-a on them: the run shows the outage instead of a failover.
   meshAssertions: {
     none: [
       'client(client-a).fault.errorRate >= 90%',
-      { notExpected: 'client(client-a).recovery.timeMs', why: 'kube-proxy keeps sending to zone-a\'s endpoints until the node-monitor grace period ends (20 s on the harness\'s kind clusters), longer than the fault phase' },
+      { notExpected: 'client(client-a).recovery.timeMs', why: `kube-proxy keeps sending to zone-a's endpoints until the node-monitor grace period ends (${NODE_MONITOR_GRACE_S} s on the harness's kind clusters), longer than the fault phase` },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-b)', why: 'trafficDistribution: PreferSameZone keeps zone-a\'s endpoints first while they are listed' },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-c)', why: 'trafficDistribution: PreferSameZone keeps zone-a\'s endpoints first while they are listed' },
     ],
     linkerd: [
       'client(client-a).fault.errorRate >= 90%',
-      { notExpected: 'client(client-a).recovery.timeMs', why: 'zone hints keep client-a on zone-a\'s endpoints while they are listed (until the node-monitor grace period, 20 s on the kind clusters the harness makes), and failure accrual only fails them fast' },
+      { notExpected: 'client(client-a).recovery.timeMs', why: `zone hints keep client-a on zone-a's endpoints while they are listed (until the node-monitor grace period, ${NODE_MONITOR_GRACE_S} s on the kind clusters the harness makes), and failure accrual only fails them fast` },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-b)', why: 'Linkerd falls back to other zones only when no endpoint of the client\'s zone is listed' },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-c)', why: 'Linkerd falls back to other zones only when no endpoint of the client\'s zone is listed' },
     ],

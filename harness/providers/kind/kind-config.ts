@@ -87,9 +87,14 @@ export function kindNodeName(cluster: string, role: 'control-plane' | 'worker', 
   return `${cluster}-${role}${index > 0 ? index + 1 : ''}`;
 }
 
-// node-monitor-grace-period defaults to 40–50 s; a shorter one lets
-// Kubernetes notice a dead zone within an experiment's fault phase.
-const CONTROLLER_PATCH = 'kind: ClusterConfiguration\ncontrollerManager:\n  extraArgs:\n    node-monitor-grace-period: "20s"\n';
+/**
+ * The node-monitor grace period of the kind clusters the harness makes, in
+ * seconds. The default is 40–50 s; a shorter one lets Kubernetes notice a dead
+ * zone within an experiment's fault phase. Experiments quote it when they say
+ * what a plain-Kubernetes or Linkerd data plane cannot do before it ends.
+ */
+export const NODE_MONITOR_GRACE_S = 20;
+const CONTROLLER_PATCH = `kind: ClusterConfiguration\ncontrollerManager:\n  extraArgs:\n    node-monitor-grace-period: "${NODE_MONITOR_GRACE_S}s"\n`;
 
 export function renderKindClusters(topology: Topology, nodeImage?: string): RenderedCluster[] {
   const clusters = [...new Set(topology.nodes.map((n) => n.locality.cluster))];
