@@ -160,7 +160,8 @@ try {
     if (withCeiling) {
       log(`autocannon -c10 for ${acSeconds} s against ${url} (after 1 s not counted) …`);
       // Its first second is not counted. Counted from the start, the figure taken right after the 2k run came
-      // out at 24-25k in three runs of four whose later figures were 39-45k, flattering the driver at 10k.
+      // out at 24-25k in two runs of three whose later figures were 38-45k, flattering the driver at 10k;
+      // with that second left out, in one run of nine.
       await autocannon({ url, connections: 10, duration: 1 });
       autocannonRps = rpsOf(await autocannon({ url, connections: 10, duration: acSeconds }));
     }
