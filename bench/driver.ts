@@ -3,7 +3,7 @@
 // (no backend: the responder is never the bottleneck we measure), runs
 // autocannon (10 connections) for its ceiling right before each of our driver's rates:
 // 2k req/s (largest send gap), 10k req/s (schedule lag), then rising rates
-// until it no longer sustains one twice running (held: also lag p99 within 5 ms). Finally loads 1M records into record columns
+// until it no longer sustains one (a miss is run once more, twice in a run at most; held: also lag p99 within 5 ms). Finally loads 1M records into record columns
 // in a child process to measure what a record costs in memory.
 // Usage: npm run bench:driver [-- --json] [-- --seconds N]
 import autocannon from 'autocannon';
@@ -173,9 +173,10 @@ try {
   const at2k = await at(2000, false);
   const at10k = await at(10_000, true);
   if (sustained(at10k)) {
-    // Up in steps of 2.5k until a rate is not sustained twice running. One miss is tried again (at most
-    // RETRIES in all, each its own row): this VM has slow phases of tens of seconds (autocannon at 28k
-    // between 40k and 42k), and one of them ended a ramp at 17.5k that held 22.5k in the next run.
+    // Up in steps of 2.5k until a rate is not sustained. A miss is run once more (RETRIES in a run at most,
+    // each its own row); the ramp ends at a second miss, or at a miss with no retry left. This VM has slow
+    // phases of tens of seconds (autocannon at 28k between 40k and 42k), and one of them ended a ramp at
+    // 17.5k that held 22.5k in the next run.
     let retries = RETRIES;
     for (let rate = 12_500; rate <= Math.max(12_500, at10k.autocannonRps! * 1.2); rate += 2500) {
       if (sustained(await at(rate, true))) continue;

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,15 +22,26 @@ export const DRIVER_BUNDLE = join(REPO_ROOT, 'node_modules/.cache/failover-harne
 /** Where the kind image has it (built by the Dockerfile with the same argv). */
 export const IMAGE_DRIVER_BUNDLE = 'dist/driver.mjs';
 
-/** esbuild's own launcher (a Node script that runs its platform binary). */
-function esbuildBin(): string {
-  return join(dirname(createRequire(import.meta.url).resolve('esbuild/package.json')), 'bin/esbuild');
+/**
+ * esbuild's own launcher: a Node script that runs its platform binary, run
+ * with this node (not whatever `node` is on PATH); esbuild's installer may
+ * have put the binary itself in its place.
+ */
+function esbuildCommand(): string[] {
+  let bin: string;
+  try {
+    bin = join(dirname(createRequire(import.meta.url).resolve('esbuild/package.json')), 'bin/esbuild');
+  } catch {
+    throw new Error('esbuild is not installed, and the traffic driver is bundled with it: run `npm ci` in the repository');
+  }
+  const script = readFileSync(bin).subarray(0, 2).toString() === '#!';
+  return script ? [process.execPath, bin] : [bin];
 }
 
-/** The esbuild argv that bundles the driver into `outFile`. Pure. */
-export function driverBundleArgv(outFile: string, esbuild = esbuildBin()): string[] {
+/** The esbuild argv that bundles the driver into `outFile`. Pure but for finding esbuild. */
+export function driverBundleArgv(outFile: string, esbuild = esbuildCommand()): string[] {
   return [
-    esbuild,
+    ...esbuild,
     join(REPO_ROOT, DRIVER_SOURCE),
     '--bundle',
     '--platform=node',
@@ -46,8 +57,12 @@ export function driverBundleArgv(outFile: string, esbuild = esbuildBin()): strin
 /** Builds the driver into `outFile` (written beside it, then renamed: a run starting at the same time never reads half a file). */
 export async function buildDriverBundle(exec: Executor, outFile = DRIVER_BUNDLE): Promise<string> {
   mkdirSync(dirname(outFile), { recursive: true });
-  const partial = `${outFile}.${process.pid}.tmp.mjs`;
-  await exec.run(driverBundleArgv(partial), { context: 'build the traffic driver', timeoutMs: 60_000 });
-  renameSync(partial, outFile);
+  const partial = `${outFile}.${process.pid}.${Date.now()}.tmp.mjs`;
+  try {
+    await exec.run(driverBundleArgv(partial), { context: 'build the traffic driver', timeoutMs: 60_000 });
+    renameSync(partial, outFile);
+  } finally {
+    rmSync(partial, { force: true });
+  }
   return outFile;
 }

@@ -346,7 +346,6 @@ export class Sender {
   }
 
   private open(): Connection {
-    if (this.o.rate === 10000 && !this.origin.includes('127.0.0.1:3') ) process.stderr.write(`OPEN ${this.all.length} at ${(this.clock.now() - this.start).toFixed(1)} waiting ${this.waiting.length - this.waitingHead}\n`);
     const conn: Connection = { client: new Client(this.origin, this.connectOptions), opening: true };
     this.all.push(conn.client);
     this.opening++;

@@ -44,6 +44,8 @@ export class LocalProvider implements Provider {
   private readonly instances = new Map<string, { plan: InstancePlan; child: ChildHandle }>();
   /** `k6Out`: with --driver k6, k6's JSON samples, turned into `file`'s records when it stops. */
   private readonly drivers: { client: string; child: ChildHandle; file: string; k6Out?: string }[] = [];
+  /** The driver's bundle, built in deploy (traffic/driver-bundle.ts). */
+  private driverBundle = '';
   private readonly nodes: Map<string, NodePlan>;
   private readonly logDir: string;
   private forwardingRule = false;
@@ -91,7 +93,11 @@ export class LocalProvider implements Provider {
     const { plan, scope, experiment, clock, signal } = this.o;
     // One ledger entry covers every process of the run: each carries the run id in its environment.
     await scope.acquire({ kind: 'processes', runId: this.o.runId }, async () => undefined);
-    await Promise.all([...plan.instances.map((i) => this.startInstance(i, signal)), ...(this.etcd ? [this.etcd.start()] : [])]);
+    // The driver is bundled here, with the rest of the set-up: built in startTraffic, it would eat into the lead
+    // the runner gave the drivers before the agreed start (their warm-up's time).
+    const bundling = experiment.traffic.driver === 'k6' ? Promise.resolve('') : buildDriverBundle(this.o.exec);
+    await Promise.all([...plan.instances.map((i) => this.startInstance(i, signal)), ...(this.etcd ? [this.etcd.start()] : []), bundling]);
+    this.driverBundle = await bundling;
     mkdirSync(join(this.o.reportDir, 'sidecars'), { recursive: true });
     const endpoints = plan.instances.map((i) => ({ instance: i.instance, locality: i.locality, host: i.host, port: i.port }));
     await Promise.all(
@@ -152,7 +158,6 @@ export class LocalProvider implements Provider {
     const { experiment } = this.o;
     const dir = join(this.o.reportDir, 'records');
     mkdirSync(dir, { recursive: true });
-    const bundle = experiment.traffic.driver === 'k6' ? '' : await buildDriverBundle(this.o.exec);
     for (const client of this.o.plan.clients) {
       const file = join(dir, `${client.client}.ndjson`);
       writeFileSync(file, '');
@@ -162,7 +167,7 @@ export class LocalProvider implements Provider {
         const argv = k6Argv(client, { ...common, jsonOut: k6Out });
         this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `k6-${client.client}`), file, k6Out });
       } else {
-        const argv = driverArgv(client, { ...common, out: file, bundle });
+        const argv = driverArgv(client, { ...common, out: file, bundle: this.driverBundle });
         this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `driver-${client.client}`), file });
       }
     }
