@@ -17,8 +17,13 @@ import type { Executor } from '../exec/index.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DRIVER_SOURCE = 'harness/traffic/driver.ts';
-/** Where the local provider and the benchmark build it; rebuilt at every run, so it is never stale. */
-export const DRIVER_BUNDLE = join(REPO_ROOT, 'node_modules/.cache/failover-harness/driver.mjs');
+/**
+ * Where the local provider builds it, in the run's report directory: built for
+ * each run, so never stale, and written where the user running the harness can
+ * write (not the repository: a user who does not own it, as in the tests run as
+ * nobody, could not). Removed at teardown.
+ */
+export const RUN_DRIVER_BUNDLE = 'logs/driver.mjs';
 /** Where the kind image has it (built by the Dockerfile with the same argv). */
 export const IMAGE_DRIVER_BUNDLE = 'dist/driver.mjs';
 
@@ -55,7 +60,7 @@ export function driverBundleArgv(outFile: string, esbuild = esbuildCommand()): s
 }
 
 /** Builds the driver into `outFile` (written beside it, then renamed: a run starting at the same time never reads half a file). */
-export async function buildDriverBundle(exec: Executor, outFile = DRIVER_BUNDLE): Promise<string> {
+export async function buildDriverBundle(exec: Executor, outFile: string): Promise<string> {
   mkdirSync(dirname(outFile), { recursive: true });
   const partial = `${outFile}.${process.pid}.${Date.now()}.tmp.mjs`;
   try {

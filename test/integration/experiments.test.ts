@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLEAN, machineState } from '../helpers/machine.js';
@@ -201,5 +202,8 @@ describe.runIf(process.getuid?.() === 0)('without root', () => {
     expect(r.all).toContain('drain-listeners: PASSED');
     expect(r.exitCode).toBe(0);
     expect(readJournal(dir).isolation).toBe('process');
+    // The driver was bundled where this user can write (the report directory), and removed at teardown.
+    expect(r.all).not.toContain('build the traffic driver');
+    expect(existsSync(join(dir, 'logs', 'driver.mjs'))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { loadFromState } from '../../workloads/capacity.js';
 import type { InstanceLoad } from '../../core/journal.js';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
@@ -18,7 +18,7 @@ import type { AddressPlan, InstancePlan, NodePlan } from './address-plan.js';
 import { injectLocalFault } from './faults.js';
 import { acceptForwarding, createBridge, createNode, netnsPrefix } from './network.js';
 import { driverArgv, echoArgv, haproxyArgv, k6Argv } from './processes.js';
-import { buildDriverBundle } from '../../traffic/driver-bundle.js';
+import { buildDriverBundle, RUN_DRIVER_BUNDLE } from '../../traffic/driver-bundle.js';
 import { ingestK6 } from '../../traffic/k6/ingest.js';
 import { allServersUp, httpOk, waitFor } from './readiness.js';
 
@@ -95,7 +95,7 @@ export class LocalProvider implements Provider {
     await scope.acquire({ kind: 'processes', runId: this.o.runId }, async () => undefined);
     // The driver is bundled here, with the rest of the set-up: built in startTraffic, it would eat into the lead
     // the runner gave the drivers before the agreed start (their warm-up's time).
-    const bundling = experiment.traffic.driver === 'k6' ? Promise.resolve('') : buildDriverBundle(this.o.exec);
+    const bundling = experiment.traffic.driver === 'k6' ? Promise.resolve('') : buildDriverBundle(this.o.exec, join(this.o.reportDir, RUN_DRIVER_BUNDLE));
     await Promise.all([...plan.instances.map((i) => this.startInstance(i, signal)), ...(this.etcd ? [this.etcd.start()] : []), bundling]);
     this.driverBundle = await bundling;
     mkdirSync(join(this.o.reportDir, 'sidecars'), { recursive: true });
@@ -205,6 +205,8 @@ export class LocalProvider implements Provider {
   async teardown(): Promise<string[]> {
     for (const { child } of this.drivers) child.signal('SIGKILL');
     this.etcd?.close();
+    // A build product, not part of the report.
+    if (this.driverBundle) rmSync(this.driverBundle, { force: true });
     return this.o.scope.releaseAll();
   }
 
