@@ -95,7 +95,8 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     for (const part of provider.notes.notInForce) print(`# not in force with --mesh ${mesh}: ${part}`);
     for (const n of provider.notes.notExpected) print(`# not expected with --mesh ${mesh}: ${n.metric} (${n.why})`);
     for (const a of assertionsFor(ex, 'kind', provider.dataPlane)) print(`# assertion: ${a.source}`);
-    const infra = { istio: `istiod, CoreDNS${provider.needsLoadBalancers ? ', MetalLB, gateways' : ''}`, linkerd: `the Linkerd control plane${provider.clusters.length > 1 ? ' and multicluster controllers' : ''}, CoreDNS${provider.needsLoadBalancers ? ', MetalLB, gateways' : ''}`, none: 'CoreDNS' }[mesh];
+    const loadBalancers = provider.needsLoadBalancers ? ', MetalLB, gateways' : '';
+    const infra = { istio: `istiod, CoreDNS${loadBalancers}`, linkerd: `the Linkerd control plane${provider.clusters.length > 1 ? ' and multicluster controllers' : ''}, CoreDNS${loadBalancers}`, none: 'CoreDNS' }[mesh];
     for (const c of provider.clusters) print(`# ${c.name}: infrastructure (${infra}) pinned to ${c.mapping.infraNode}, a node no fault touches`);
     section('provision');
     await provider.provision();

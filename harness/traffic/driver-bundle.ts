@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,15 @@ function esbuildCommand(): string[] {
   } catch {
     throw new Error('esbuild is not installed, and the traffic driver is bundled with it: run `npm ci` in the repository');
   }
-  const script = readFileSync(bin).subarray(0, 2).toString() === '#!';
+  // Its first two bytes tell: a script starts with "#!" (the binary, if it is one, is megabytes: not read whole).
+  const head = Buffer.alloc(2);
+  const fd = openSync(bin, 'r');
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const script = head.toString() === '#!';
   return script ? [process.execPath, bin] : [bin];
 }
 

@@ -16,7 +16,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { systemClock } from '../core/clock.js';
 import type { RequestRecord } from './record.js';
-import { SPIN_MAX_RATE, Sender } from './sender.js';
+import { Sender, spinsAt } from './sender.js';
 import { connectionBudget } from './send-stats.js';
 import { isAllowedTarget } from './target-guard.js';
 import { LineBuffer } from './line-buffer.js';
@@ -85,7 +85,7 @@ function write(record: RequestRecord): void {
 const headers = { 'x-fh-client': client };
 const connections = connectionBudget(rate, timeoutMs, fdLimit());
 // The warm-up's Senders spin or sleep as the run's will, whatever their own (capped) rate: they train the run's paths.
-const spin = rate <= SPIN_MAX_RATE;
+const spin = spinsAt(rate);
 const newSender = (to: URL, r: number) => new Sender({ client, target: to, rate: r, timeoutMs, connections, clock, record: write, headers, spin });
 /** The Sender running now: a warm-up pass's, then the run's. */
 let current: Sender | undefined;

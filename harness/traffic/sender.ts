@@ -62,6 +62,8 @@ export const OPEN_EVERY_MS = 1;
  * below the 2 ms a timer can keep.
  */
 export const SPIN_MAX_RATE = Number(process.env.FH_SPIN_MAX ?? 10_000);
+/** Whether a stream at `rate` spins its schedule loop (see SPIN_MAX_RATE). */
+export const spinsAt = (rate: number): boolean => rate <= SPIN_MAX_RATE;
 
 /** The driver's own figures are also given without its first second, when connections are still being opened. */
 export const STEADY_AFTER_MS = 1000;
@@ -210,7 +212,7 @@ export class Sender {
     this.origin = o.target.origin;
     this.path = `${o.target.pathname}${o.target.search}`;
     this.headers = o.headers ?? {};
-    this.spin = o.spin ?? o.rate <= SPIN_MAX_RATE;
+    this.spin = o.spin ?? spinsAt(o.rate);
     this.freeOpens = freeOpens(o.rate);
     this.connectOptions = {
       pipelining: 1,

@@ -37,10 +37,11 @@ export function renderLocalPlan(ex: Experiment, isolation: Isolation): string {
   }
   for (const c of plan.clients) out.push(`- sidecar of ${c.client}: ${formatArgv([...on(c.node), ...haproxyArgv(`${REPORT}/sidecars/${c.client}.cfg`)])}`);
   const durationMs = ex.phases.baseline + ex.phases.fault + ex.phases.recovery;
-  if (ex.traffic.driver !== 'k6') out.push(`- the traffic driver, bundled before traffic starts (run with plain node, not through tsx): ${formatArgv(driverBundleArgv(`${REPORT}/${RUN_DRIVER_BUNDLE}`))}`);
+  const bundle = `${REPORT}/${RUN_DRIVER_BUNDLE}`;
+  if (ex.traffic.driver !== 'k6') out.push(`- the traffic driver, bundled before traffic starts (run with plain node, not through tsx): ${formatArgv(driverBundleArgv(bundle))}`);
   for (const c of plan.clients) {
     const common = { rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs: durationMs + 30_000, startAt: 0 };
-    const argv = ex.traffic.driver === 'k6' ? k6Argv(c, { ...common, jsonOut: `${REPORT}/records/${c.client}.k6.json` }) : driverArgv(c, { ...common, out: `${REPORT}/records/${c.client}.ndjson`, bundle: `${REPORT}/${RUN_DRIVER_BUNDLE}` });
+    const argv = ex.traffic.driver === 'k6' ? k6Argv(c, { ...common, jsonOut: `${REPORT}/records/${c.client}.k6.json` }) : driverArgv(c, { ...common, out: `${REPORT}/records/${c.client}.ndjson`, bundle });
     out.push(`- traffic of ${c.client} (${ex.traffic.rate} req/s, start agreed at run time): ${formatArgv([...on(c.node), ...argv])}`);
   }
   for (const m of plan.members) out.push(`- etcd member ${m.name}: ${formatArgv([...on(m.node), ...etcdArgv(m, plan.members, `${REPORT}/etcd/${m.name}`, 'fh-RUNID')])}`);
