@@ -25,7 +25,23 @@ def fail(message):
 
 
 def load(report_dir):
-    report = json.loads((report_dir / "report.json").read_text())
+    report_file = report_dir / "report.json"
+    if not report_file.is_file():
+        fail(f"{report_file}: missing or not a file; name a run folder")
+    try:
+        report = json.loads(report_file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        fail(f"{report_file}: not valid JSON ({error}): the file was cut or edited after the run")
+    shape = [("records", dict), ("clients", list), ("faults", list), ("settings", dict)]
+    if not isinstance(report, dict):
+        fail(f"{report_file}: not a report (a JSON object is expected)")
+    if report.get("status") == "crashed":
+        fail(f"{report_file}: the run crashed (status crashed): nothing was measured, nothing to recompute")
+    for key, kind in shape:
+        if not isinstance(report.get(key), kind):
+            fail(f"{report_file}: {key} is missing or not a{'n object' if kind is dict else ' list'}: the file was edited or is not a report")
+    if not isinstance(report["records"].get("files"), list):
+        fail(f"{report_file}: records.files is missing or not a list")
     digests = report["records"].get("digests") or {}
     records = []
     for name in report["records"]["files"]:
@@ -46,11 +62,61 @@ def load(report_dir):
                 records.append(record)
         recorded = digests.get(name)
         if recorded:
-            if lines != recorded["lines"]:
-                fail(f"{path}: {lines} records, the run wrote {recorded['lines']}")
-            if hashlib.sha256(data).hexdigest() != recorded["sha256"]:
-                fail(f"{path}: its SHA-256 differs from the one the run recorded: the file was edited after the run")
+            problem = digest_problem(data, lines, recorded)
+            if problem:
+                fail(f"{path}: {problem}")
     return report, records
+
+
+LEAF_LINES = 8  # harness/traffic/ndjson-file.ts
+
+
+def short_md5(data):
+    return hashlib.md5(data).hexdigest()[:8]
+
+
+def blocks_of(data, block_lines):
+    """The file's block hashes as the harness records them: MD5 of every LEAF_LINES
+    physical lines, merged pairwise (MD5 of the two hex digests) up to block_lines."""
+    leaves, start, count = [], 0, 0
+    block_start = 0
+    while True:
+        nl = data.find(b"\n", start)
+        if nl < 0:
+            break
+        start = nl + 1
+        count += 1
+        if count == LEAF_LINES:
+            leaves.append(short_md5(data[block_start:start]))
+            block_start, count = start, 0
+    if block_start < len(data):
+        leaves.append(short_md5(data[block_start:]))
+    size = LEAF_LINES
+    while size < block_lines:
+        leaves = [short_md5((leaves[i] + (leaves[i + 1] if i + 1 < len(leaves) else "")).encode()) for i in range(0, len(leaves), 2)]
+        size *= 2
+    return leaves
+
+
+def digest_problem(data, lines, recorded):
+    """What differs from what the run recorded of the file, located by block; None if nothing."""
+    if lines == recorded["lines"] and hashlib.sha256(data).hexdigest() == recorded["sha256"]:
+        return None
+    counts = f"{lines} records, the run wrote {recorded['lines']}"
+    if recorded.get("blocks") and recorded.get("blockLines"):
+        size = recorded["blockLines"]
+        theirs, mine = recorded["blocks"], blocks_of(data, size)
+        first = 0
+        while first < len(theirs) and first < len(mine) and theirs[first] == mine[first]:
+            first += 1
+        lo, hi = first * size + 1, (first + 1) * size
+        if lines < recorded["lines"] and first >= len(mine) - 1 and first >= len(theirs) - 1:
+            return f"{counts}: the file lost lines within lines {lo}-{hi}, its last block (its tail was cut, or a line there was removed)"
+        what = "removed" if lines < recorded["lines"] else "added" if lines > recorded["lines"] else "edited"
+        return f"{counts}: the file first differs from what the run wrote within lines {lo}-{hi} (lines {what}; lines 1-{lo - 1} are as written)"
+    if lines != recorded["lines"]:
+        return counts
+    return "its SHA-256 differs from the one the run recorded: the file was edited after the run"
 
 
 def recovery_time(fault_records, t_f, window, threshold):
@@ -126,4 +192,10 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) != 2:
+        fail("usage: python3 scripts/recompute.py REPORT_DIR")
+    try:
+        main()
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        # A report.json with the right outline but a field missing or of the wrong type: edited, or not a report.
+        fail(f"{Path(sys.argv[1]) / 'report.json'}: a field is missing or of the wrong type ({type(error).__name__}: {error}): the file was edited or is not a report")

@@ -53,26 +53,65 @@ export function metricValue(client: ClientResult, metric: MetricRef, faults: rea
   }
 }
 
+/**
+ * Why a client's figure for `metric` verifies nothing, or null: its records are
+ * incomplete, or the window the metric covers holds no request (a figure over
+ * no request is 0 failures, 0 ms recovery: it would pass whatever happened).
+ */
+export function unverifiedReason(client: ClientResult, metric: MetricRef, faults: readonly FaultRecord[] = []): string | null {
+  if (client.incomplete) return client.incomplete;
+  const empty = (phase: 'baseline' | 'fault' | 'recovery') => (client.phases[phase].requests === 0 ? `${client.name} sent no request in the ${phase} phase` : null);
+  switch (metric.type) {
+    case 'injection': {
+      const impact = faults[metric.injection]?.impact?.[client.name];
+      return impact && impact.requests === 0 ? `${client.name} sent no request in injection(${metric.injection})'s window` : null;
+    }
+    case 'client-time':
+      return empty('fault') ?? (metric.name === 'failback' ? empty('recovery') : null);
+    case 'phase-value':
+    case 'latency':
+    case 'locality':
+    case 'tier':
+    case 'served-by':
+      return empty(metric.phase);
+    default:
+      return null;
+  }
+}
+
+/** Why a run-level figure verifies nothing (its phase had no probe), or null. */
+function runUnverifiedReason(cp: ControlPlaneResult | undefined, metric: MetricRef): string | null {
+  if (metric.type === 'control-plane-phase' && cp) {
+    const p = cp.phases[metric.phase];
+    const probes = metric.name === 'writeAvailability' ? p.writes : metric.name === 'linearizableReadAvailability' ? p.linearizableReads : p.serializableReads;
+    return probes.requests === 0 ? `no control-plane probe ran in the ${metric.phase} phase` : null;
+  }
+  return null;
+}
+
 /** Evaluates each assertion for its client, or for every client when it names none. */
 export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: readonly ClientResult[], controlPlane?: ControlPlaneResult, faults: readonly FaultRecord[] = [], capacity?: CapacityResult): AssertionResult[] {
   return exprs.flatMap((expr) => {
     if (isRunLevel(expr.metric)) {
       const actual = runMetricValue(controlPlane, expr.metric, capacity);
-      return [{ name: expr.source, client: '', metric: expr.metricPath, op: expr.op, passed: compare(actual, expr.op, expr.expected), actual, expected: expr.expected }];
+      const unverified = runUnverifiedReason(controlPlane, expr.metric);
+      return [{ name: expr.source, client: '', metric: expr.metricPath, op: expr.op, passed: unverified === null && compare(actual, expr.op, expr.expected), actual, expected: expr.expected, ...(unverified ? { unverified } : {}) }];
     }
     return clients
       .filter((c) => expr.client === undefined || expr.client === c.name)
       .map((c) => {
         const actual = metricValue(c, expr.metric, faults);
+        const unverified = unverifiedReason(c, expr.metric, faults);
         const rhs = expr.source.slice(expr.source.lastIndexOf(expr.op) + expr.op.length).trim();
         return {
           name: `client(${c.name}).${expr.metricPath} ${expr.op} ${rhs}`,
           client: c.name,
           metric: expr.metricPath,
           op: expr.op,
-          passed: compare(actual, expr.op, expr.expected),
+          passed: unverified === null && compare(actual, expr.op, expr.expected),
           actual,
           expected: expr.expected,
+          ...(unverified ? { unverified } : {}),
         };
       });
   });

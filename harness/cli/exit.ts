@@ -14,8 +14,10 @@ export function reportError(error: unknown, debug: boolean): number {
     console.error(`  → the command was: ${error.pretty()}`);
     return ExitCode.environment;
   }
-  console.error(`error: ${errorMessage(error)}`);
+  // A TypeError, RangeError or ReferenceError is a bug in the harness, not the machine's doing.
+  const bug = error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError;
+  console.error(`error: ${bug ? 'internal error: ' : ''}${errorMessage(error)}`);
   if (debug && error instanceof Error) console.error(error.stack);
-  else console.error('  → run again with --debug for details');
-  return ExitCode.environment;
+  else console.error(bug ? '  → a bug in the harness: please report it with report.json (run again with --debug for the stack)' : '  → run again with --debug for details');
+  return bug ? ExitCode.internal : ExitCode.environment;
 }

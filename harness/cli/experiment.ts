@@ -14,10 +14,10 @@ import { prepareReportDir } from './report-dir.js';
 import { dataPlaneNotes, MESHES, type Mesh, type MeshContext } from '../mesh/choice.js';
 import { LINKERD_MULTICLUSTER_MODES, type LinkerdMulticlusterMode } from '../mesh/linkerd.js';
 import { availableParallelism } from 'node:os';
-import { machineFit } from '../providers/local/machine-fit.js';
+import { machineFit, trafficFit } from '../providers/local/machine-fit.js';
 import { READY_TIMEOUT_MS } from '../providers/local/provider.js';
 import { memAvailable, renderLocalPlan } from '../providers/local/plan.js';
-import { ExitCode, UsageError, EnvironmentError, errorMessage } from '../core/errors.js';
+import { ExitCode, UsageError, EnvironmentError, InternalError, errorMessage } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import { errorJournal } from '../runner/error-journal.js';
 import { checkTimeline, experimentJsonSchema, parseExperiment, type Experiment } from '../core/experiment.js';
@@ -28,6 +28,7 @@ import { createLocalProvider, defaultIsolation, isolationAvailable } from '../pr
 import { ensurePrerequisites } from '../providers/local/prerequisites.js';
 import { isLive } from '../providers/local/proc-scan.js';
 import { cleanupLedgers } from '../providers/local/cleanup.js';
+import { markCrashedRuns } from './crashed-run.js';
 import { writeReports } from '../report/write-reports.js';
 import { formatActual } from '../report/format.js';
 import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells } from '../report/failover-summary.js';
@@ -68,6 +69,7 @@ interface Options {
   mesh?: string;
   image: string;
   cleanupFirst?: boolean;
+  overCapacity?: boolean;
   debug?: boolean;
 }
 
@@ -102,6 +104,7 @@ function program(): Command {
     .option('--recovery-threshold <ratio>', 'success ratio every window must reach to count as recovered', '1')
     .option('--no-install', 'do not apt-get install missing prerequisites; fail with the command instead')
     .option('--cleanup-first', 'revert what crashed earlier runs left behind before starting')
+    .option('--over-capacity', 'local: run even when the traffic asked for is more than this machine drives (refused otherwise, with the figure); not-sent requests are counted and past 1% the run is an error')
     .option('--debug', 'print stack traces')
     .addHelpText(
       'after',
@@ -132,7 +135,11 @@ function checkOutstanding(cleanupFirst: boolean): Promise<void> | void {
   removeStaleLocks(join(stateDir(), 'locks'), lockOwnersToKeep(ledgers, (l) => live.includes(l)));
   const dead = ledgers.filter((l) => l.outstanding.length > 0 && !live.includes(l));
   if (dead.length === 0) return;
-  if (cleanupFirst) return cleanupLedgers(dead, realExecutor, log).then(() => undefined);
+  if (cleanupFirst) {
+    return cleanupLedgers(dead, realExecutor, log).then(({ runs }) => {
+      for (const dir of markCrashedRuns(runs)) log(`marked ${dir} crashed`);
+    });
+  }
   const what = dead.map((l) => `run ${l.runId} (${l.experiment ?? '?'}): ${l.outstanding.length} resources`).join('; ');
   throw new EnvironmentError(`an earlier run died and left resources behind: ${what}`, 'run `npm run cleanup` (or pass --cleanup-first), then try again');
 }
@@ -202,6 +209,9 @@ async function main(argv: string[]): Promise<number> {
   // --duration changes the fault phase: the timeline must still fit.
   checkTimeline(experiment, source);
   const recovery = recoveryOptions(o);
+  const fit = trafficFit(experiment, availableParallelism());
+  if (fit.tooFew) throw new UsageError(`${source}: traffic: ${fit.tooFew}`, 'raise --rate, or lengthen that phase');
+  for (const w of fit.warnings) log(`traffic: ${w}`);
   let makeProvider: (ctx: { runId: string; reportDir: string; ledger: Ledger; signal: AbortSignal }) => Promise<Provider>;
   let isolation: string;
   const mesh = (o.mesh ?? 'istio') as Mesh;
@@ -274,6 +284,9 @@ async function main(argv: string[]): Promise<number> {
     }
     const misfit = machineFit(experiment.topology, { cores: availableParallelism(), memAvailable: memAvailable() }, READY_TIMEOUT_MS);
     if (misfit) throw new EnvironmentError(`${source}: topology too big for this machine: ${misfit}`, 'use fewer instances or clients, or a bigger machine (or --provider kind)');
+    // The traffic asked for against what this machine drives, before any process starts (and in the dry run).
+    if (fit.refusal && !o.overCapacity) throw new EnvironmentError(`${source}: traffic: ${fit.refusal}`, 'lower --rate or use fewer clients (or shorter phases); --over-capacity runs it anyway, and the report then counts what the drivers could not send');
+    if (fit.refusal) log(`traffic: ${fit.refusal}; running anyway (--over-capacity): requests not sent on time are counted, and past 1% the run is an error`);
     if (o.dryRun) {
       console.log(renderLocalPlan(experiment, local));
       return ExitCode.ok;
@@ -295,20 +308,28 @@ async function main(argv: string[]): Promise<number> {
       controller.abort(signal);
     } else log(`${signal} again: still reverting and tearing down, please wait`);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A closed terminal or SSH session (SIGHUP) and Ctrl-\ (SIGQUIT) end a run the way Ctrl-C does: a killed zone
+  // left killed would outlive the session. SIGKILL cannot be caught: `npm run cleanup` undoes what it leaves.
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  // The top-level guard: an error nobody caught (a timer's, a stream's) aborts the run like a signal, so
+  // its faults are reverted, everything is torn down and report.json says what went wrong (exit 4).
+  guard.onUnexpected = (error) => {
+    if (controller.signal.aborted) return;
+    log(`internal error: ${errorMessage(error)}: reverting faults and tearing down`);
+    controller.abort(new InternalError(error));
+  };
 
   const runId = randomBytes(3).toString('hex');
   const startedAt = new Date().toISOString();
   const ledger = new Ledger(stateDir(), runId);
-  ledger.begin(experiment.name, process.pid, processStartTicks(process.pid), systemClock.now());
+  ledger.begin(experiment.name, process.pid, processStartTicks(process.pid), systemClock.now(), reportDir);
   log(`run ${runId}: ${experiment.name} → ${reportDir}${prepared.replaced ? ' (replacing the earlier run there)' : ''}`);
   let journal: Journal;
   let failure: unknown;
   runConsole.watch(reportDir, experiment.topology.clients.map((c) => c.name), experiment.phases);
   try {
     const provider = await makeProvider({ runId, reportDir, ledger, signal: controller.signal });
-    ({ journal, failure } = await runExperiment({ runId, experiment, provider, clock: systemClock, signal: controller.signal, recovery, log, onStage: runConsole.stage }));
+    ({ journal, failure } = await runExperiment({ runId, experiment, provider, clock: systemClock, signal: controller.signal, recovery, log, onStage: stageHook(runConsole.stage) }));
   } catch (error) {
     // A report is never lost: even a run that could not start says why.
     failure = error;
@@ -316,6 +337,8 @@ async function main(argv: string[]): Promise<number> {
   }
   runConsole.stop();
   ledger.close();
+  // The run is over: an uncaught error from here on ends the process (exit 4) after what follows is written.
+  guard.onUnexpected = undefined;
   const reportFailures = writeReports(reportDir, journal);
   for (const f of reportFailures) console.error(`error: could not write ${f}`);
   prepared.release();
@@ -331,6 +354,40 @@ async function main(argv: string[]): Promise<number> {
   if (failure !== undefined) return reportError(failure, o.debug ?? false);
   // A run with no assertion verified nothing, but nothing failed either: exit 0, status `unverified`.
   return journal.status === 'passed' || journal.status === 'unverified' ? ExitCode.ok : ExitCode.assertionFailed;
+}
+
+/** Signals that end a run with revert and teardown (exit 130). */
+const HANDLED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/** Where an uncaught error goes: the running experiment aborts on it; before and after a run it ends the process (exit 4). */
+const guard: { onUnexpected: ((error: unknown) => void) | undefined } = { onUnexpected: undefined };
+function unexpected(error: unknown): void {
+  if (guard.onUnexpected) guard.onUnexpected(error);
+  else process.exit(reportError(new InternalError(error), debug));
+}
+process.on('uncaughtException', unexpected);
+process.on('unhandledRejection', unexpected);
+// A terminal that went away (SIGHUP) fails every later write to it: that must not end the revert.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+/**
+ * Test hook for the chaos test: FAILOVER_HARNESS_THROW_AT="<stage>" throws an
+ * error nobody catches (from a timer) right after the runner marks that stage;
+ * "<stage>:reject" leaves a promise rejected instead. Unset, it is the stage callback itself.
+ */
+function stageHook(onStage: (event: string) => void): (event: string) => void {
+  const spec = process.env.FAILOVER_HARNESS_THROW_AT;
+  if (!spec) return onStage;
+  const [stage, how] = spec.split(':');
+  return (event) => {
+    onStage(event);
+    if (event !== stage) return;
+    const error = new Error(`injected internal error after stage ${event} (FAILOVER_HARNESS_THROW_AT)`);
+    if (how === 'reject') void Promise.reject(error);
+    else setImmediate(() => {
+      throw error;
+    });
+  };
 }
 
 const debug = process.argv.includes('--debug');

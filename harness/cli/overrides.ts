@@ -1,7 +1,8 @@
 import { AssertionSyntaxError, parseAssertion } from '../core/assertion-expr.js';
 import { MAX_DURATION_MS, parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import { assertionKey, MAX_CLIENT_RATE, mergeAssertions, resolveAssertion, type Experiment } from '../core/experiment.js';
+import { assertionIssues, assertionKey, MAX_CLIENT_RATE, mergeAssertions, resolveAssertion, type Experiment } from '../core/experiment.js';
+import { expandTimeline } from '../core/timeline.js';
 import { OUTAGE_MODES, type OutageMode } from '../core/fault-spec.js';
 
 // Command-line options that change an experiment, validated with messages that
@@ -54,13 +55,19 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
     out.faults = ex.faults.map((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage' ? { ...f, mode: o.mode as OutageMode } : f));
   }
   if (o.assert && o.assert.length > 0) {
+    // Checked as the file's own assertions are, against the timeline as overridden (--duration changes it).
+    const injectionCount = expandTimeline(out.faults, out.phases.fault).length;
     const extra = o.assert.map((text) => {
+      let expr;
       try {
-        return resolveAssertion(parseAssertion(text), ex.topology);
+        expr = resolveAssertion(parseAssertion(text), ex.topology);
       } catch (error) {
         if (error instanceof AssertionSyntaxError) throw new UsageError(`--assert "${text}": ${error.message}`);
         throw error;
       }
+      const issues = assertionIssues(expr, ex.topology, injectionCount);
+      if (issues.length > 0) throw new UsageError(`--assert "${text}": ${issues.join('; ')}`);
+      return expr;
     });
     out.assertions = mergeAssertions(ex.assertions, extra);
     // What the command line says wins over a provider's budget too.

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { processStartTicks } from '../exec/index.js';
 import { isSameProcess } from '../providers/local/proc-scan.js';
@@ -22,8 +22,10 @@ export interface ReportDir {
 
 export function prepareReportDir(dir: string | undefined, experiment: string): ReportDir {
   const path = resolve(dir ?? `reports/${new Date().toISOString().replace(/[:.]/g, '-')}-${experiment}`);
-  // Kernel pseudo filesystems take writes they never keep (or hang on them): refuse them by name.
-  if (/^\/(proc|sys|dev)(\/|$)/.test(path)) throw new UsageError(`--report-dir ${path} is on a kernel pseudo filesystem`, 'choose a folder on a real filesystem, e.g. --report-dir /tmp/my-run');
+  // Kernel pseudo filesystems take writes they never keep (or hang on them): refuse them by name, where the
+  // path really leads (a symlink into /proc/sys is followed first).
+  const real = realPathOfNearest(path);
+  if (/^\/(proc|sys|dev)(\/|$)/.test(real)) throw new UsageError(`--report-dir ${path}${real !== path ? ` (which leads to ${real})` : ''} is on a kernel pseudo filesystem`, 'choose a folder on a real filesystem, e.g. --report-dir /tmp/my-run');
   if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`--report-dir ${path} exists and is not a directory`);
   try {
     mkdirSync(path, { recursive: true });
@@ -53,6 +55,19 @@ export function prepareReportDir(dir: string | undefined, experiment: string): R
     replaced = true;
   }
   return { path, replaced, release: () => rmSync(lock, { force: true }) };
+}
+
+/** The real path of `path`, or of its nearest existing ancestor with the rest appended (the folder may not exist yet). */
+function realPathOfNearest(path: string): string {
+  let rest = '';
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      return join(realpathSync(at), rest);
+    } catch {
+      if (dirname(at) === at) return path;
+      rest = join(basename(at), rest);
+    }
+  }
 }
 
 function readLock(lock: string): { pid: number; startTicks: number | undefined } | undefined {

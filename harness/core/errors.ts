@@ -1,12 +1,14 @@
 // Error classes that carry their exit code, so the CLI maps failures to the
 // documented contract (0 pass, 1 assertion failed, 2 bad input, 3 environment,
-// 130 interrupted) without string matching.
+// 4 internal error, 130 interrupted) without string matching.
 
 export const ExitCode = {
   ok: 0,
   assertionFailed: 1,
   usage: 2,
   environment: 3,
+  /** A bug in the harness: the run was reverted and torn down, and report.json says what went wrong. */
+  internal: 4,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -34,6 +36,16 @@ export class UsageError extends HarnessError {
 export class EnvironmentError extends HarnessError {
   constructor(message: string, hint?: string, options?: { cause?: unknown }) {
     super(message, ExitCode.environment, hint, options);
+  }
+}
+
+/**
+ * An error nobody expected (a bug): caught by the CLI's top-level guard, it
+ * aborts the run like Ctrl-C does (revert, teardown, report) and exits 4.
+ */
+export class InternalError extends HarnessError {
+  constructor(cause: unknown) {
+    super(`internal error: ${errorMessage(cause)}`, ExitCode.internal, 'a bug in the harness: the faults were reverted and everything torn down; please report it with report.json and the stack (run again with --debug)', { cause });
   }
 }
 

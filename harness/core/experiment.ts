@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AssertionSyntaxError, isRunLevel, parseAssertion, type AssertionExpr } from './assertion-expr.js';
 import { durationSchema } from './duration.js';
 import { UsageError } from './errors.js';
-import { faultSelector, faultSpecSchema, describeSelector, type FaultSpec, type Selector } from './fault-spec.js';
+import { faultSelector, faultSpecSchema, describeSelector, MAX_INJECTIONS, type FaultSpec, type Selector } from './fault-spec.js';
 import { failoverPolicySchema } from './policy.js';
 import { flattenTopology, topologySchema, type Instance, type Topology } from './topology.js';
 import { nameSchema } from './names.js';
@@ -15,6 +15,9 @@ import { didYouMean } from './suggest.js';
 
 /** The per-client rate the driver holds on this project's 2-core machine by the bench's rule (npm run bench:driver). */
 export const MAX_CLIENT_RATE = 10_000;
+
+/** The longest text field (description, an assertion): each is copied into every report. */
+export const MAX_TEXT = 2000;
 
 /** The data planes a kind run offers (--mesh), and Linkerd's failover-extension variant, whose behaviour differs from its federated default. */
 export const MESH_NAMES = ['istio', 'linkerd', 'linkerd-failover-extension', 'none'] as const;
@@ -35,9 +38,9 @@ export interface MeshExpectations {
 export const experimentSchema = z
   .object({
     name: nameSchema,
-    description: z.string().min(1),
+    description: z.string().min(1).max(MAX_TEXT, `at most ${MAX_TEXT} characters (it is copied into every report)`),
     /** What the experiment verifies, in a sentence or two; shown in --list and reports. */
-    verifies: z.string().optional(),
+    verifies: z.string().max(MAX_TEXT, `at most ${MAX_TEXT} characters (it is copied into every report)`).optional(),
     topology: topologySchema,
     policy: failoverPolicySchema.default(failoverPolicySchema.parse({})),
     traffic: z
@@ -55,8 +58,8 @@ export const experimentSchema = z
       .object({ baseline: durationSchema.default(4000), fault: durationSchema.default(8000), recovery: durationSchema.default(5000) })
       .strict()
       .default({ baseline: 4000, fault: 8000, recovery: 5000 }),
-    faults: z.array(faultSpecSchema).min(1, 'an experiment injects at least one fault'),
-    assertions: z.array(z.string()).default([]),
+    faults: z.array(faultSpecSchema).min(1, 'an experiment injects at least one fault').max(MAX_INJECTIONS, `at most ${MAX_INJECTIONS} faults (each injected on plan; more fall behind it on a 2-core machine)`),
+    assertions: z.array(z.string().max(MAX_TEXT, `at most ${MAX_TEXT} characters`)).max(500, 'at most 500 assertions').default([]),
     /**
      * Per provider, assertions that replace the one on the same client and
      * metric (or add to them): on kind a failback includes a node booting and
@@ -245,6 +248,24 @@ export function resolveAssertion(expr: AssertionExpr, t: Topology): AssertionExp
   return { ...expr, metric: { ...expr.metric, name: r.key } };
 }
 
+/**
+ * What makes a parsed assertion unusable in this experiment: an injection the
+ * timeline does not have, a capacity or control-plane metric the topology
+ * cannot give. The same checks for the file's assertions and --assert.
+ */
+export function assertionIssues(expr: AssertionExpr, topology: Topology, injectionCount: number): string[] {
+  const out: string[] = [];
+  if (expr.metric.type === 'injection' && expr.metric.injection >= injectionCount) {
+    out.push(`injection(${expr.metric.injection}) does not exist: the timeline has ${injectionCount} injection${injectionCount === 1 ? '' : 's'}, numbered from 0 in time order`);
+  }
+  if (expr.metric.type === 'capacity' && topology.instances.some((i) => !i.capacity)) {
+    out.push(`${expr.metricPath} needs every node with instances to declare a \`capacity\` (requests per second per instance)`);
+  } else if (isRunLevel(expr.metric) && expr.metric.type !== 'capacity' && topology.members.length === 0) {
+    out.push(`${expr.metricPath} needs a control plane: add \`controlPlane: {members: [...]}\` to a cluster`);
+  }
+  return out;
+}
+
 function crossCheck(parsed: ExperimentParsed, topology: Topology): { issues: Issue[]; faults: FaultSpec[]; assertions: AssertionExpr[]; kind?: AssertionExpr[]; meshes?: Partial<Record<MeshName, MeshExpectations>> } {
   const issues: Issue[] = [];
   if (topology.clients.length === 0) issues.push({ path: ['topology'], message: 'no node has `client: true`; an experiment needs at least one client' });
@@ -294,14 +315,7 @@ function crossCheck(parsed: ExperimentParsed, topology: Topology): { issues: Iss
   const check = (text: string, path: PropertyKey[]): AssertionExpr | undefined => {
     try {
       const expr = resolveAssertion(parseAssertion(text), topology);
-      if (expr.metric.type === 'injection' && expr.metric.injection >= injectionCount) {
-        issues.push({ path, message: `injection(${expr.metric.injection}) does not exist: the timeline has ${injectionCount} injection${injectionCount === 1 ? '' : 's'}, numbered from 0 in time order` });
-      }
-      if (expr.metric.type === 'capacity' && topology.instances.some((i) => !i.capacity)) {
-        issues.push({ path, message: `${expr.metricPath} needs every node with instances to declare a \`capacity\` (requests per second per instance)` });
-      } else if (isRunLevel(expr.metric) && expr.metric.type !== 'capacity' && topology.members.length === 0) {
-        issues.push({ path, message: `${expr.metricPath} needs a control plane: add \`controlPlane: {members: [...]}\` to a cluster` });
-      }
+      for (const message of assertionIssues(expr, topology, injectionCount)) issues.push({ path, message });
       return expr;
     } catch (error) {
       if (!(error instanceof AssertionSyntaxError)) throw error;

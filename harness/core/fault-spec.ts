@@ -47,6 +47,11 @@ const errorStatusSchema = z
   .int('expected an HTTP error status (a whole number from 400 to 599)')
   .refine((s) => s >= 400 && s <= 599, { message: 'expected an HTTP error status from 400 to 599 (5xx is what outlier detection counts)' });
 
+/** Injections one experiment may hold (every fault's repeats together): more fall behind their plan on a 2-core machine. */
+export const MAX_INJECTIONS = 50;
+/** The shortest `repeat.every` kept to plan: an inject and a revert each take tens of ms (a zone outage on netns, ~100 ms). */
+export const MIN_REPEAT_EVERY_MS = 200;
+
 export const OUTAGE_MODES = ['kill', 'freeze', 'isolate'] as const;
 export type OutageMode = (typeof OUTAGE_MODES)[number];
 const modeSchema = z.enum(OUTAGE_MODES).default('kill');
@@ -61,7 +66,7 @@ export const timing = {
   at: durationSchema.optional(),
   duration: durationSchema.optional(),
   repeat: z
-    .object({ times: z.number().int().min(1).max(100), every: durationSchema })
+    .object({ times: z.number().int().min(1).max(MAX_INJECTIONS), every: durationSchema.refine((d) => d >= MIN_REPEAT_EVERY_MS, { message: `at least ${MIN_REPEAT_EVERY_MS} ms: an inject and its revert take tens of ms each, closer repeats fall behind the plan` }) })
     .strict()
     .optional(),
 };
@@ -71,10 +76,10 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('kill-instance'), ...timing, target: selectorSchema }).strict(),
   z.object({ kind: z.literal('freeze-instance'), ...timing, target: selectorSchema }).strict(),
   /** Gray failure: the instance answers with an error status (from upstream, as the client's sidecar sees it) instead of serving. */
-  z.object({ kind: z.literal('http-error'), ...timing, target: selectorSchema, status: errorStatusSchema.default(503), ratio: ratioSchema.default(1) }).strict(),
+  z.object({ kind: z.literal('http-error'), ...timing, target: selectorSchema, status: errorStatusSchema.default(503), ratio: ratioSchema.default(1).refine((r) => r > 0, { message: 'a ratio of 0 fails no request: the fault would do nothing and the run would "pass" (give a share above 0%)' }) }).strict(),
   /** Gray failure: the instance answers late, delay ± jitter (uniform). */
   z
-    .object({ kind: z.literal('latency'), ...timing, target: selectorSchema, delay: durationSchema.refine((d) => d <= 60_000, { message: 'at most 60s' }), jitter: durationSchema.default(0) })
+    .object({ kind: z.literal('latency'), ...timing, target: selectorSchema, delay: durationSchema.refine((d) => d > 0, { message: 'a delay of 0 slows nothing: the fault would do nothing (give a delay above 0s)' }).refine((d) => d <= 60_000, { message: 'at most 60s' }), jitter: durationSchema.default(0) })
     .strict()
     .refine((f) => f.jitter <= f.delay, { message: 'jitter must not exceed delay (the answer would come before the request)', path: ['jitter'] }),
   z

@@ -6,7 +6,8 @@ import type { Locality, Tier } from './locality.js';
 // they may gain siblings, they do not change.
 
 /** `unverified`: the run completed but had no assertion, so nothing was verified. */
-export type RunStatus = 'passed' | 'failed' | 'unverified' | 'aborted' | 'error';
+/** `crashed`: the harness itself died (SIGKILL, power loss); written by `npm run cleanup`, which undid what it left. */
+export type RunStatus = 'passed' | 'failed' | 'unverified' | 'aborted' | 'error' | 'crashed';
 
 export interface LatencySummary {
   p50: number;
@@ -82,6 +83,8 @@ export interface ClientResult {
   ejectionTimeMs?: number | null;
   /** Requests over time, for the report's charts. */
   series?: ClientSeriesData;
+  /** Why this client's records are not the whole of what it sent; its assertions are then unverified. */
+  incomplete?: string;
 }
 
 /** What one capacity-limited instance reported at the end of the run. */
@@ -249,6 +252,12 @@ export interface AssertionResult {
   passed: boolean;
   actual: number | null;
   expected: number | null;
+  /**
+   * Why the assertion could not be verified (no request in the window its
+   * metric covers, or the client's records are incomplete): it is then not
+   * passed, whatever the comparison would say.
+   */
+  unverified?: string;
 }
 
 export interface TimelineEvent {
@@ -289,5 +298,5 @@ export interface Journal {
    * scripts/recompute.py check before trusting the file (absent in reports
    * written before they were recorded).
    */
-  records: { files: string[]; count: number; digests?: Record<string, { lines: number; sha256: string }> };
+  records: { files: string[]; count: number; digests?: Record<string, { lines: number; sha256: string; blockLines?: number; blocks?: string[] }> };
 }

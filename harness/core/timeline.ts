@@ -1,4 +1,4 @@
-import type { FaultSpec } from './fault-spec.js';
+import { MAX_INJECTIONS, type FaultSpec } from './fault-spec.js';
 
 // A run's faults as a timeline: each fault's injections (its `at`, its
 // `duration`, its `repeat`), as times from the start of the fault phase, and
@@ -67,6 +67,9 @@ export function timelineIssues(faults: readonly (FaultSpec & Timed)[], faultPhas
     if (f.duration === 0) issues.push({ fault: i, field: 'duration', message: 'a fault lasts more than 0s' });
   });
   const injections = expandTimeline(faults, faultPhaseMs);
+  if (injections.length > MAX_INJECTIONS) {
+    issues.push({ fault: faults.length - 1, field: 'repeat', message: `the timeline has ${injections.length} injections (every fault's repeats together); at most ${MAX_INJECTIONS} keep to plan here: split it into several experiments` });
+  }
   for (const inj of injections) {
     if (inj.at >= faultPhaseMs || inj.until > faultPhaseMs) {
       const what = inj.repetition > 0 ? `repeat ${inj.repetition + 1} runs` : 'it runs';

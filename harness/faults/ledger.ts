@@ -35,7 +35,8 @@ export type Resource =
   | { kind: 'k8s-configmaps'; context: string; namespace: string; selector: string };
 
 export type LedgerEntry =
-  | { op: 'run'; runId: string; pid: number; startTicks: number | undefined; experiment: string; at: number }
+  /** `reportDir`: where the run writes its report, so a cleanup after a crash can mark it crashed. */
+  | { op: 'run'; runId: string; pid: number; startTicks: number | undefined; experiment: string; at: number; reportDir?: string }
   | { op: 'acquire'; id: number; resource: Resource; at: number }
   | { op: 'release'; id: number; kind: Resource['kind']; at: number };
 
@@ -68,8 +69,8 @@ export class Ledger {
     crashHook(entry);
   }
 
-  begin(experiment: string, pid: number, startTicks: number | undefined, at: number): void {
-    this.append({ op: 'run', runId: this.runId, pid, startTicks, experiment, at });
+  begin(experiment: string, pid: number, startTicks: number | undefined, at: number, reportDir?: string): void {
+    this.append({ op: 'run', runId: this.runId, pid, startTicks, experiment, at, ...(reportDir ? { reportDir } : {}) });
   }
 
   acquire(resource: Resource, at: number): number {
@@ -97,6 +98,9 @@ export interface LedgerState {
   pid: number | undefined;
   startTicks: number | undefined;
   experiment: string | undefined;
+  /** When the run began (epoch ms), and where it wrote its report. */
+  startedAt: number | undefined;
+  reportDir: string | undefined;
   /** Acquired and not released, oldest first. */
   outstanding: { id: number; resource: Resource }[];
 }
@@ -123,6 +127,8 @@ export function readLedger(path: string): LedgerState {
     pid: run?.pid,
     startTicks: run?.startTicks,
     experiment: run?.experiment,
+    startedAt: run?.at,
+    reportDir: run?.reportDir,
     outstanding: [...acquired].map(([id, resource]) => ({ id, resource })),
   };
 }

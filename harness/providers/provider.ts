@@ -57,8 +57,13 @@ export interface Provider {
   /** Service instances and client sidecars, ready to serve. */
   deploy(): Promise<void>;
   startTraffic(plan: TrafficPlan): Promise<void>;
-  /** Stops the drivers and returns every recorded request. */
-  stopTraffic(): Promise<{ records: RequestRecord[]; files: string[] }>;
+  /**
+   * Stops the drivers and returns every recorded request. `incomplete`: per
+   * client, why its records are not the whole of what it sent (a driver that
+   * failed, a count that does not match its summary); such a client's figures
+   * verify nothing.
+   */
+  stopTraffic(): Promise<{ records: RequestRecord[]; files: string[]; incomplete?: Record<string, string> }>;
   inject(spec: FaultSpec): Promise<InjectedFault>;
   /** Removes everything provision/deploy made; returns what could not be removed. */
   teardown(): Promise<string[]>;

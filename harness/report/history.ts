@@ -66,7 +66,7 @@ export function buildIndex(runs: readonly RunSummary[], generatedAt: string): Hi
 }
 
 const esc = escapeXml;
-const STATUS_COLOR: Record<string, string> = { passed: '#2ca02c', failed: '#d62728', unverified: '#7f7f7f', aborted: '#ff7f0e', error: '#7f1d1d' };
+const STATUS_COLOR: Record<string, string> = { passed: '#2ca02c', failed: '#d62728', unverified: '#7f7f7f', aborted: '#ff7f0e', error: '#7f1d1d', crashed: '#7f1d1d' };
 
 function trend(runs: readonly RunSummary[]): string {
   const chronological = [...runs].reverse();

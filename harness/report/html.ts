@@ -15,7 +15,7 @@ const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#222}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd} h3{font-size:15px;margin:18px 0 6px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
-.passed{background:#2ca02c}.failed{background:#d62728}.unverified{background:#7f7f7f}.aborted{background:#ff7f0e}.error{background:#7f1d1d}
+.passed{background:#2ca02c}.failed{background:#d62728}.unverified{background:#7f7f7f}.aborted{background:#ff7f0e}.error{background:#7f1d1d}.crashed{background:#7f1d1d}
 .meta{color:#555} table{border-collapse:collapse;margin:6px 0} td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 tr.fail td{background:#fde8e8} tr.pass td:first-child{color:#2ca02c} tr.fail td:first-child{color:#d62728}
 .figures span{display:inline-block;margin-right:18px} .figures b{font-size:16px}

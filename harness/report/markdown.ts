@@ -13,6 +13,7 @@ const VERDICT: Record<Journal['status'], string> = {
   unverified: 'UNVERIFIED: the experiment has no assertion, nothing was verified',
   aborted: 'ABORTED',
   error: 'ERROR',
+  crashed: 'CRASHED: the harness died mid-run; `npm run cleanup` undid what it left, nothing was measured',
 };
 
 function topShares(shares: Record<string, number>, n = 3): string {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import { EnvironmentError, errorMessage, HarnessError } from '../core/errors.js';
+import { EnvironmentError, errorMessage, HarnessError, InternalError } from '../core/errors.js';
 import { PHASES } from '../core/assertion-expr.js';
 import { assertionsFor, type Experiment } from '../core/experiment.js';
 import type { AssertionResult, ClientResult, ControlPlaneResult, InstanceLoad, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
@@ -9,7 +9,7 @@ import type { PhaseWindows } from '../analysis/phase-windows.js';
 import type { RecoveryOptions } from '../analysis/time-metrics.js';
 import type { Provider } from '../providers/provider.js';
 import type { RequestRecord } from '../traffic/record.js';
-import { digestFile } from '../traffic/ndjson-file.js';
+import { coarsened, digestFile } from '../traffic/ndjson-file.js';
 import { existsSync } from 'node:fs';
 import { analyseRun } from './analyse-run.js';
 import { FaultsInFlight } from './faults-in-flight.js';
@@ -136,11 +136,17 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   let probes: ProbeRecord[] = [];
   let statuses: StatusRecord[] = [];
   let verification: { acknowledged: number; lost: string[] } | null = null;
+  let incomplete: Record<string, string> = {};
   const end = clock.now();
   try {
     if (trafficStarted) {
       mark('stop-traffic');
-      ({ records, files } = await provider.stopTraffic());
+      ({ records, files, incomplete = {} } = await provider.stopTraffic());
+      if (Object.keys(incomplete).length > 0) {
+        // Figures from part of the records would read as a quiet client: the run is an error, and says which records.
+        failure ??= new RecordsIncompleteError(Object.values(incomplete));
+        mark('records-incomplete', Object.values(incomplete).join('; '));
+      }
       if (capacityPrediction && provider.instanceLoad) instanceLoad = await provider.instanceLoad();
     }
     if (cp && probesStarted) {
@@ -166,7 +172,10 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     }
   }
 
-  const aborted = signal.aborted;
+  // An internal error aborts the run like a signal (revert, teardown), but it is an error, not an interruption.
+  const internal = signal.aborted && signal.reason instanceof InternalError ? signal.reason : undefined;
+  if (internal) failure = internal;
+  const aborted = signal.aborted && !internal;
   let clients: ClientResult[] = [];
   const capacity = capacityPrediction ? capacityResult(capacityPrediction, instanceLoad) : undefined;
   let controlPlane: ControlPlaneResult | undefined;
@@ -181,6 +190,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       end,
     };
     clients = analyseRun(ex, records, windows, ctx.recovery);
+    for (const c of clients) if (incomplete[c.name]) c.incomplete = incomplete[c.name];
     if (!Number.isFinite(injectedAt)) {
       // No fault was injected (aborted or failed before it): time figures were never measured, which is not 0 ms.
       for (const c of clients) {
@@ -207,7 +217,8 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       });
       controlPlane.series = controlPlaneSeries(probes, statuses, baselineStart, end, binSize(end - baselineStart));
     }
-    if (failure === undefined && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name, provider.dataPlane), clients, controlPlane, faults.records, capacity);
+    // Incomplete records still get their assertions, each marked unverified: the report says what could not be checked.
+    if ((failure === undefined || failure instanceof RecordsIncompleteError) && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name, provider.dataPlane), clients, controlPlane, faults.records, capacity);
     // Requests the driver could not send on time are its own failure, never the service's: past a small share the run measured nothing reliable.
     const notSent = clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + (c.phases[p].notSent ?? 0), 0), 0);
     const scheduled = notSent + clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + c.phases[p].requests, 0), 0);
@@ -220,6 +231,8 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     }
   }
   const failed = assertions.filter((a) => !a.passed).length;
+  // What this process held at its peak: a run's records stay in memory until analysed (runner and console both).
+  const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
   const status: RunStatus = aborted ? 'aborted' : failure !== undefined ? 'error' : failed > 0 ? 'failed' : assertions.length === 0 ? 'unverified' : 'passed';
   const recoveryTimes = clients.map((c) => c.recoveryTimeMs).filter((t) => t !== undefined);
   const journal: Journal = {
@@ -256,14 +269,21 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       assertionsPassed: assertions.length - failed,
       assertionsFailed: failed,
     },
-    environment: provider.facts(),
+    environment: { ...provider.facts(), harnessPeakRssMiB: String(peakRssMiB) },
     records: {
       files: files.map((f) => `records/${basename(f)}`),
       count: records.length + probes.length + statuses.length,
-      digests: Object.fromEntries(files.filter((f) => existsSync(f)).map((f) => [`records/${basename(f)}`, digestFile(f)])),
+      digests: Object.fromEntries(files.filter((f) => existsSync(f)).map((f) => [`records/${basename(f)}`, coarsened(digestFile(f))])),
     },
   };
   return { journal, failure: aborted ? undefined : failure };
+}
+
+/** Some client's records are not the whole of what it sent (a driver that could not write them): exit 3, the reason named. */
+export class RecordsIncompleteError extends EnvironmentError {
+  constructor(reasons: readonly string[]) {
+    super(reasons.join('; '), 'free space where the report is written (or choose another --report-dir), then run again');
+  }
 }
 
 function describeFailure(error: unknown): string {

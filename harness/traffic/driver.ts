@@ -20,6 +20,7 @@ import { Sender, spinsAt } from './sender.js';
 import { connectionBudget } from './send-stats.js';
 import { isAllowedTarget } from './target-guard.js';
 import { LineBuffer } from './line-buffer.js';
+import { RECORDS_WRITE_FAILED } from './driver-exit.js';
 
 // No allocation-site pretenuring: when V8 saw the warm-up's (or a stall's) exchanges survive a young
 // collection, it began allocating them straight into the old generation for the rest of the run, and
@@ -60,6 +61,12 @@ if (!isAllowedTarget(target.hostname, values['allow-target'] ?? [])) {
 const toStdout = values.out === '-';
 const out = toStdout ? process.stdout : createWriteStream(values.out, { flags: 'a' });
 const info = (line: string) => (toStdout ? console.error(line) : console.log(line));
+// A record that cannot be written ends the driver at once (driver-exit.ts).
+const writeFailed = (error: unknown): never => {
+  process.stderr.write(`driver ${values.client}: cannot write records to ${values.out}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(RECORDS_WRITE_FAILED);
+};
+out.on('error', writeFailed);
 const clock = systemClock;
 
 /** The soft open-files limit (Linux), which bounds the connections the driver may open. */
@@ -181,8 +188,12 @@ const done = () => {
   if (values.summary) {
     // Written whole, then renamed: a reader never sees half a summary.
     const { sent, ...figures } = sender.stats.summary();
-    writeFileSync(`${values.summary}.tmp`, `${JSON.stringify({ client, sent, recorded: sender.recorded, scheduled: sender.scheduled, connections: sender.connectionsOpened, ...figures })}\n`);
-    renameSync(`${values.summary}.tmp`, values.summary);
+    try {
+      writeFileSync(`${values.summary}.tmp`, `${JSON.stringify({ client, sent, recorded: sender.recorded, scheduled: sender.scheduled, connections: sender.connectionsOpened, ...figures })}\n`);
+      renameSync(`${values.summary}.tmp`, values.summary);
+    } catch (error) {
+      writeFailed(error);
+    }
   }
   process.exit(0);
 };

@@ -3,6 +3,13 @@ import { join } from 'node:path';
 import type { ProbeRecord } from '../probes/record.js';
 import type { RequestRecord } from './record.js';
 
+/**
+ * Bytes read from one file per call at most: a console that falls behind a
+ * very fast run reads the rest on later calls instead of holding the backlog
+ * in memory at once.
+ */
+const MAX_READ_BYTES = 16 * 1024 * 1024;
+
 /** Reads the request records (and control-plane probes) appended to a folder's *.ndjson files since the last call. */
 export class RecordTail {
   private readonly offsets = new Map<string, number>();
@@ -30,7 +37,7 @@ export class RecordTail {
     for (const name of files) {
       const path = join(this.dir, name);
       const offset = this.offsets.get(path) ?? 0;
-      const size = statSync(path).size;
+      const size = Math.min(statSync(path).size, offset + MAX_READ_BYTES);
       if (size <= offset) continue;
       const buffer = Buffer.alloc(size - offset);
       const fd = openSync(path, 'r');

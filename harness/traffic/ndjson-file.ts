@@ -11,6 +11,68 @@ export interface FileDigest {
   /** Non-empty lines. */
   lines: number;
   sha256: string;
+  /**
+   * A short hash of each block of `blockLines` physical lines, in order (the
+   * last block may be shorter): where a changed file first differs, so a line
+   * removed from the middle is located, not blamed on the tail. Absent in
+   * reports written before it was recorded.
+   */
+  blockLines?: number;
+  blocks?: string[];
+}
+
+/** Lines per block as read (the finest location); a report keeps at most MAX_BLOCKS blocks, merging pairs of blocks until it does. */
+export const LEAF_LINES = 8;
+const MAX_BLOCKS = 4096;
+
+const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex').slice(0, 8);
+
+/** Hashes a byte stream in blocks of LEAF_LINES lines (MD5, cut to 8 hex digits: it locates, the SHA-256 vouches). */
+class BlockHashes {
+  readonly blocks: string[] = [];
+  private hash = createHash('md5');
+  private linesInBlock = 0;
+  private bytesInBlock = 0;
+
+  update(data: Buffer): void {
+    let from = 0;
+    for (let nl = data.indexOf(0x0a, from); nl >= 0; nl = data.indexOf(0x0a, from)) {
+      this.hash.update(data.subarray(from, nl + 1));
+      this.bytesInBlock += nl + 1 - from;
+      from = nl + 1;
+      if (++this.linesInBlock === LEAF_LINES) this.cut();
+    }
+    if (from < data.length) {
+      this.hash.update(data.subarray(from));
+      this.bytesInBlock += data.length - from;
+    }
+  }
+
+  end(): string[] {
+    if (this.bytesInBlock > 0) this.cut();
+    return this.blocks;
+  }
+
+  private cut(): void {
+    this.blocks.push(this.hash.digest('hex').slice(0, 8));
+    this.hash = createHash('md5');
+    this.linesInBlock = 0;
+    this.bytesInBlock = 0;
+  }
+}
+
+/** The digest with its blocks merged pairwise until they are `blockLines` long (or, without it, at most MAX_BLOCKS of them). */
+export function coarsened(d: FileDigest, blockLines?: number): FileDigest {
+  if (!d.blocks || !d.blockLines) return d;
+  let blocks = d.blocks;
+  let lines = d.blockLines;
+  while (blockLines !== undefined ? lines < blockLines : blocks.length > MAX_BLOCKS) {
+    const merged: string[] = [];
+    for (let i = 0; i < blocks.length; i += 2) merged.push(i + 1 < blocks.length ? md5(blocks[i]! + blocks[i + 1]!) : md5(blocks[i]!));
+    blocks = merged;
+    lines *= 2;
+  }
+  return { ...d, blockLines: lines, blocks };
 }
 
 /** A line that is not JSON: the file was torn (a crash mid-write) or edited. */
@@ -46,7 +108,9 @@ export function readNdjson<T>(path: string, each: (value: T, line: number) => vo
     lines++;
     each(value, lineNo);
   };
+  const blocks = new BlockHashes();
   const sha256 = eachChunk(path, (data) => {
+    blocks.update(data);
     const text = carry + decoder.write(data);
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
@@ -57,7 +121,7 @@ export function readNdjson<T>(path: string, each: (value: T, line: number) => vo
   });
   carry += decoder.end();
   if (carry.length > 0) take(carry);
-  return { lines, sha256 };
+  return { lines, sha256, blockLines: LEAF_LINES, blocks: blocks.end() };
 }
 
 /** Reads a file in CHUNK-sized pieces (one buffer, reused: `each` must not keep it); returns its SHA-256. */
@@ -81,7 +145,9 @@ function eachChunk(path: string, each: (data: Buffer) => void): string {
 export function digestFile(path: string): FileDigest {
   let lines = 0;
   let inLine = false;
+  const blocks = new BlockHashes();
   const sha256 = eachChunk(path, (data) => {
+    blocks.update(data);
     for (const byte of data) {
       if (byte === 0x0a) {
         if (inLine) lines++;
@@ -89,5 +155,5 @@ export function digestFile(path: string): FileDigest {
       } else if (byte !== 0x20 && byte !== 0x0d && byte !== 0x09) inLine = true;
     }
   });
-  return { lines: inLine ? lines + 1 : lines, sha256 };
+  return { lines: inLine ? lines + 1 : lines, sha256, blockLines: LEAF_LINES, blocks: blocks.end() };
 }

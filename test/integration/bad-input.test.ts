@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,13 @@ const good = () => ({
 });
 type Exp = ReturnType<typeof good> & Record<string, any>;
 const zone1 = (e: Exp) => e.topology.clusters[0]!.regions[0]!.zones[0]! as Record<string, any>;
+
+/** A "billion laughs" YAML: nine levels of aliases, each expanding nine of the level below. */
+function aliasBomb(): string {
+  const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 9; i++) levels.push(`l${i}: &l${i} [${Array(9).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+  return `${levels.join('\n')}\n`;
+}
 
 let n = 0;
 function file(mutate: (e: Exp) => void, ext = 'yaml'): string {
@@ -116,6 +124,20 @@ const cases: [string, () => string[], number, RegExp][] = [
   ['no experiment named', () => [], 2, /name an experiment/],
   // 8 nodes × 20 instances: far more Node.js processes than 2 cores start within the readiness limit.
   ['topology too big for this machine', () => [file((e) => (zone1(e).nodes = [...Array.from({ length: 8 }, (_, i) => ({ name: `svc-big-${i}`, instances: 20 })), { name: 'client-1', client: true }]))], 3, /topology too big for this machine: \d+ Node\.js processes .* at most \d+ here/],
+  // Accepted, then wrong (issue #21): refused up front now.
+  ['--assert on an injection the timeline lacks', () => ['zone-outage', '--assert', 'injection(99).failed == 0'], 2, /--assert "injection\(99\)\.failed == 0": injection\(99\) does not exist: the timeline has 1 injection/],
+  ['http-error with ratio 0 (a no-op)', () => [file((e) => (e.faults = [{ kind: 'http-error', target: { node: 'svc-1' }, ratio: 0 }]))], 2, /faults\[0\]\.ratio: a ratio of 0 fails no request/],
+  ['latency of 0 (a no-op)', () => [file((e) => (e.faults = [{ kind: 'latency', target: { node: 'svc-1' }, delay: '0s' }]))], 2, /faults\[0\]\.delay: a delay of 0 slows nothing/],
+  ['10,000 faults', () => [file((e) => (e.faults = Array.from({ length: 10_000 }, () => ({ kind: 'kill-instance', target: { node: 'svc-1' } }))))], 2, /faults: at most 50 faults/],
+  ['repeats past the injection cap', () => [file((e) => { e.phases = { fault: '60s' }; e.faults = [{ kind: 'kill-instance', target: { node: 'svc-1' }, duration: '100ms', repeat: { times: 80, every: '500ms' } }]; })], 2, /faults\[0\]\.repeat\.times: /],
+  ['repeats too close to keep to plan', () => [file((e) => (e.faults = [{ kind: 'kill-instance', target: { node: 'svc-1' }, duration: '50ms', repeat: { times: 5, every: '100ms' } }]))], 2, /faults\[0\]\.repeat\.every: at least 200 ms/],
+  ['a 50 MB description', () => [file((e) => (e.description = 'x'.repeat(50 * 1024 * 1024)), 'json')], 2, /is \d+ bytes; an experiment file is at most/],
+  ['a description past the text cap', () => [file((e) => (e.description = 'x'.repeat(5000)))], 2, /description: at most 2000 characters/],
+  ['YAML alias bomb', () => { const p = join(dir, 'bomb.yaml'); writeFileSync(p, aliasBomb()); return [p]; }, 2, /bomb\.yaml: not valid YAML: .*alias/i],
+  ['an experiment path that is a FIFO', () => { const p = join(dir, 'fifo.yaml'); execFileSync('mkfifo', [p]); return [p]; }, 2, /fifo\.yaml is not a regular file/],
+  ['report dir through a symlink into /proc/sys', () => { const p = join(dir, 'to-proc'); symlinkSync('/proc/sys', p); return ['zone-outage', '--report-dir', join(p, 'run')]; }, 2, /which leads to \/proc\/sys\/run\) is on a kernel pseudo filesystem/],
+  ['--rate too low for a phase', () => ['zone-outage', '--rate', '0.1'], 2, /0\.1 req\/s per client sends about 0\.\d+ requests in the 4 s baseline phase: nothing there could be measured/],
+  ['traffic above what this machine drives', () => ['zone-outage', '--rate', '10000', '--dry-run'], 3, /3 clients × 10000 req\/s = 30000 req\/s, and this machine drives about \d+ req\/s/],
 ];
 
 describe('bad input catalogue', () => {

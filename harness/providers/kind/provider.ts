@@ -243,7 +243,7 @@ export class KindProvider implements Provider {
         const file = join(this.o.reportDir, 'records', `${client.name}.ndjson`);
         writeFileSync(file, formatRecords(mine));
         files.push(file);
-        records.push(...mine);
+        for (const r of mine) records.push(r);
         await kube.run(['-n', NAMESPACE, 'delete', `job/traffic-${client.name}`, '--wait=false'], { context: `remove the Job of ${client.name}` });
       }
     }

@@ -41,7 +41,7 @@ export function renderLocalPlan(ex: Experiment, isolation: Isolation): string {
   if (ex.traffic.driver !== 'k6') out.push(`- the traffic driver, bundled before traffic starts (run with plain node, not through tsx): ${formatArgv(driverBundleArgv(bundle))}`);
   for (const c of plan.clients) {
     const common = { rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs: durationMs + 30_000, startAt: 0 };
-    const argv = ex.traffic.driver === 'k6' ? k6Argv(c, { ...common, jsonOut: `${REPORT}/records/${c.client}.k6.json` }) : driverArgv(c, { ...common, out: `${REPORT}/records/${c.client}.ndjson`, bundle });
+    const argv = ex.traffic.driver === 'k6' ? k6Argv(c, { ...common, jsonOut: `${REPORT}/records/${c.client}.k6.json` }) : driverArgv(c, { ...common, out: `${REPORT}/records/${c.client}.ndjson`, bundle, summary: `${REPORT}/logs/driver-${c.client}.summary.json` });
     out.push(`- traffic of ${c.client} (${ex.traffic.rate} req/s, start agreed at run time): ${formatArgv([...on(c.node), ...argv])}`);
   }
   for (const m of plan.members) out.push(`- etcd member ${m.name}: ${formatArgv([...on(m.node), ...etcdArgv(m, plan.members, `${REPORT}/etcd/${m.name}`, 'fh-RUNID')])}`);

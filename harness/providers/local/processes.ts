@@ -36,7 +36,7 @@ export function haproxyArgv(configFile: string): string[] {
 }
 
 /** The harness's driver, run from its bundle (`bundle`, built by traffic/driver-bundle.ts) with plain node. */
-export function driverArgv(client: ClientPlan, opts: { rate: number; timeoutMs: number; maxDurationMs: number; startAt: number; out: string; bundle: string }): string[] {
+export function driverArgv(client: ClientPlan, opts: { rate: number; timeoutMs: number; maxDurationMs: number; startAt: number; out: string; bundle: string; summary: string }): string[] {
   return [
     process.execPath,
     opts.bundle,
@@ -54,6 +54,8 @@ export function driverArgv(client: ClientPlan, opts: { rate: number; timeoutMs: 
     String(Math.round(opts.startAt)),
     '--out',
     opts.out,
+    '--summary',
+    opts.summary,
   ];
 }
 

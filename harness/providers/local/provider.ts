@@ -11,7 +11,10 @@ import { RUN_MARKER_ENV } from '../../faults/ledger.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderHaproxyConfig } from '../../mesh/haproxy-config.js';
 import { instanceIdentity } from '../../workloads/identity.js';
-import { formatRecords, parseRecords, type RequestRecord } from '../../traffic/record.js';
+import { formatRecords, type RequestRecord } from '../../traffic/record.js';
+import { readNdjson } from '../../traffic/ndjson-file.js';
+import { driverExitProblem } from '../../traffic/driver-exit.js';
+import { errorMessage } from '../../core/errors.js';
 import type { ControlPlaneAccess, InjectedFault, Provider, TrafficPlan } from '../provider.js';
 import { EtcdMembers, PROBE } from './etcd-members.js';
 import type { AddressPlan, InstancePlan, NodePlan } from './address-plan.js';
@@ -43,7 +46,7 @@ export class LocalProvider implements Provider {
   readonly isolation: string;
   private readonly instances = new Map<string, { plan: InstancePlan; child: ChildHandle }>();
   /** `k6Out`: with --driver k6, k6's JSON samples, turned into `file`'s records when it stops. */
-  private readonly drivers: { client: string; child: ChildHandle; file: string; k6Out?: string }[] = [];
+  private readonly drivers: { client: string; child: ChildHandle; file: string; k6Out?: string; summary?: string }[] = [];
   /** The driver's bundle, built in deploy (traffic/driver-bundle.ts). */
   private driverBundle = '';
   private readonly nodes: Map<string, NodePlan>;
@@ -167,35 +170,48 @@ export class LocalProvider implements Provider {
         const argv = k6Argv(client, { ...common, jsonOut: k6Out });
         this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `k6-${client.client}`), file, k6Out });
       } else {
-        const argv = driverArgv(client, { ...common, out: file, bundle: this.driverBundle });
-        this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `driver-${client.client}`), file });
+        const summary = join(this.logDir, `driver-${client.client}.summary.json`);
+        const argv = driverArgv(client, { ...common, out: file, bundle: this.driverBundle, summary });
+        this.drivers.push({ client: client.client, child: this.spawn(this.nodes.get(client.node)!, argv, `driver-${client.client}`), file, summary });
       }
     }
   }
 
-  async stopTraffic(): Promise<{ records: RequestRecord[]; files: string[] }> {
+  async stopTraffic(): Promise<{ records: RequestRecord[]; files: string[]; incomplete: Record<string, string> }> {
+    const incomplete: Record<string, string> = {};
     await Promise.all(
-      this.drivers.map(async ({ child }) => {
+      this.drivers.map(async ({ client, child, k6Out }) => {
         child.signal('SIGTERM');
         const killTimer = setTimeout(() => child.signal('SIGKILL'), this.o.experiment.traffic.timeout + 3000);
-        await child.exited;
+        const exit = await child.exited;
         clearTimeout(killTimer);
+        const problem = k6Out ? null : driverExitProblem(client, exit, join(this.logDir, `driver-${client}.log`));
+        if (problem) incomplete[client] = problem;
       }),
     );
-    const records = this.drivers.flatMap(({ client, file, k6Out }) => {
-      if (!k6Out) {
-        try {
-          return parseRecords(readFileSync(file, 'utf8'));
-        } catch {
-          return [];
-        }
+    const records: RequestRecord[] = [];
+    for (const { client, file, k6Out, summary } of this.drivers) {
+      if (k6Out) {
+        // k6 (SIGTERM: it stops the scenario and flushes its output) leaves samples; the records file is written from them.
+        const mine = ingestK6(client, existsSync(k6Out) ? readFileSync(k6Out, 'utf8') : '');
+        writeFileSync(file, formatRecords(mine));
+        for (const r of mine) records.push(r);
+        continue;
       }
-      // k6 (SIGTERM: it stops the scenario and flushes its output) leaves samples; the records file is written from them.
-      const mine = ingestK6(client, existsSync(k6Out) ? readFileSync(k6Out, 'utf8') : '');
-      writeFileSync(file, formatRecords(mine));
-      return mine;
-    });
-    return { records, files: this.drivers.map((d) => d.file) };
+      // Read as a stream of lines: a run's records may be hundreds of MB, more than one string can hold.
+      let lines = 0;
+      try {
+        lines = readNdjson<RequestRecord>(file, (r) => records.push(r)).lines;
+      } catch (error) {
+        incomplete[client] ??= `the records of ${client} cannot be read whole: ${errorMessage(error)}`;
+        continue;
+      }
+      const recorded = readSummary(summary)?.recorded;
+      if (incomplete[client] === undefined && recorded !== lines) {
+        incomplete[client] = recorded === undefined ? `the traffic driver of ${client} left no summary, so its records cannot be checked whole` : `${file} holds ${lines} records of the ${recorded} the driver of ${client} recorded`;
+      }
+    }
+    return { records, files: this.drivers.map((d) => d.file), incomplete };
   }
 
   inject(spec: FaultSpec): Promise<InjectedFault> {
@@ -232,5 +248,15 @@ export class LocalProvider implements Provider {
       subnet: this.o.plan.bridge?.cidr ?? '127.0.0.1 (loopback ports)',
       dockerForwardRule: this.forwardingRule ? 'added (FORWARD policy was DROP)' : 'not needed',
     };
+  }
+}
+
+/** A driver's summary (driver.ts --summary), or undefined when it wrote none. */
+function readSummary(path: string | undefined): { recorded?: number } | undefined {
+  if (!path || !existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { recorded?: number };
+  } catch {
+    return undefined;
   }
 }
