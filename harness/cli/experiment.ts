@@ -161,7 +161,7 @@ function printSummary(j: Journal, dir: string): void {
   console.log('');
   const failed = j.assertions.filter((a) => !a.passed);
   const paint = runConsole.paint;
-  for (const a of failed) console.log(`  ${paint('red', '✗')} ${a.name}  (actual ${paint('bold', formatActual(a.actual, a.metric))}, expected ${a.op} ${formatActual(a.expected, a.metric)})`);
+  for (const a of failed) console.log(a.unverified ? `  ${paint('red', '✗')} ${a.name}  (unverified: ${a.unverified})` : `  ${paint('red', '✗')} ${a.name}  (actual ${paint('bold', formatActual(a.actual, a.metric))}, expected ${a.op} ${formatActual(a.expected, a.metric)})`);
   for (const a of j.assertions.filter((x) => x.passed)) console.log(`  ${paint('green', '✓')} ${a.name}  (actual ${formatActual(a.actual, a.metric)})`);
   if (j.status === 'unverified') console.log('  (no assertions: nothing was verified; add some with --assert or in the experiment)');
   const summary = failoverSummary(j);

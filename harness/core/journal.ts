@@ -143,6 +143,8 @@ export interface FaultRecord {
   /** When the timeline planned the inject and the revert (epoch ms). */
   plannedAtMs?: number;
   plannedUntilMs?: number;
+  /** How far behind its plan the inject started (ms, never negative). */
+  lateMs?: number;
   injectStartedAtMs: number;
   injectedAtMs: number;
   revertStartedAtMs: number | null;

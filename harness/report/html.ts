@@ -32,7 +32,7 @@ function assertionRows(assertions: readonly AssertionResult[]): string {
   if (assertions.length === 0) return '<p><em>No assertions were evaluated.</em></p>';
   const rows = assertions.map(
     (a) =>
-      `<tr class="assertion ${a.passed ? 'pass' : 'fail'}" data-name="${esc(a.name)}"><td>${a.passed ? '✓' : '✗'}</td><td><code>${esc(a.name)}</code></td><td>${esc(formatActual(a.actual, a.metric))}</td></tr>`,
+      `<tr class="assertion ${a.passed ? 'pass' : 'fail'}${a.unverified ? ' unverified' : ''}" data-name="${esc(a.name)}"><td>${a.passed ? '✓' : '✗'}</td><td><code>${esc(a.name)}</code></td><td>${a.unverified ? `<b>unverified</b>: ${esc(a.unverified)}` : esc(formatActual(a.actual, a.metric))}</td></tr>`,
   );
   return `<table id="assertions"><tr><th></th><th>assertion</th><th>actual</th></tr>${rows.join('')}</table>`;
 }

@@ -38,6 +38,7 @@ export function renderJunit(j: Journal): string {
     const open = `    <testcase classname="${esc(j.experiment)}.${esc(a.client || 'run')}" name="${esc(a.name)}" time="${time}">\n      <properties>\n${props}\n      </properties>`;
     const out = `      <system-out>${esc(`${a.metric}: ${actual} (expected ${expected})`)}</system-out>`;
     if (a.passed) return `${open}\n${out}\n    </testcase>`;
+    if (a.unverified) return `${open}\n      <failure message="${esc(`unverified: ${a.unverified}`)}" type="Unverified">${esc(`${a.unverified}${a.client ? `\nclient: ${a.client}` : ''}`)}</failure>\n${out}\n    </testcase>`;
     const msg = `expected ${a.metric} ${expected}, got ${actual}`;
     return `${open}\n      <failure message="${esc(msg)}" type="AssertionFailed">${esc(`actual: ${actual}\nexpected: ${expected}${a.client ? `\nclient: ${a.client}` : ''}`)}</failure>\n${out}\n    </testcase>`;
   });

@@ -104,13 +104,13 @@ export function renderMarkdown(j: Journal): string {
   else {
     out.push('| | assertion | actual |', '|---|---|---|');
     // Failed first: what needs the reviewer's attention.
-    for (const a of [...j.assertions].sort((x, y) => Number(x.passed) - Number(y.passed))) out.push(`| ${a.passed ? '✓' : '✗ **failed**'} | \`${a.name}\` | ${formatActual(a.actual, a.metric)} |`);
+    for (const a of [...j.assertions].sort((x, y) => Number(x.passed) - Number(y.passed))) out.push(`| ${a.passed ? '✓' : a.unverified ? '✗ **unverified**' : '✗ **failed**'} | \`${a.name}\` | ${a.unverified ? a.unverified : formatActual(a.actual, a.metric)} |`);
     out.push('');
   }
   // The rest is detail: collapsed, so the summary fits a PR comment or a job summary.
   out.push('<details><summary>Faults, clients and files</summary>', '');
-  out.push('## Faults', '', '| # | fault | target | affected | injected | reverted | back |', '|---|---|---|---|---|---|---|');
-  j.faults.forEach((f, i) => out.push(`| ${i} | ${f.kind}${f.mode ? ` (${f.mode})` : ''} | ${f.target} | ${f.affected.join(', ')} | ${relative(j, f.injectedAtMs)} | ${relative(j, f.revertedAtMs)} | ${relative(j, f.revertReadyAtMs ?? f.revertedAtMs)} |`));
+  out.push('## Faults', '', '| # | fault | target | affected | injected | late | reverted | back |', '|---|---|---|---|---|---|---|---|');
+  j.faults.forEach((f, i) => out.push(`| ${i} | ${f.kind}${f.mode ? ` (${f.mode})` : ''} | ${f.target} | ${f.affected.join(', ')} | ${relative(j, f.injectedAtMs)} | ${f.lateMs === undefined ? '–' : `${Math.round(f.lateMs)} ms`} | ${relative(j, f.revertedAtMs)} | ${relative(j, f.revertReadyAtMs ?? f.revertedAtMs)} |`));
   out.push('');
   if (j.faults.length > 1 && j.faults.some((f) => f.impact)) out.push(...impactSection(j));
   if (j.capacity) out.push(...capacitySection(j.capacity));

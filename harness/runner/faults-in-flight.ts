@@ -11,6 +11,9 @@ import type { InjectedFault, Provider } from '../providers/provider.js';
 // FaultRecord. Waiting until a revert is back (a kind node Ready) runs beside
 // the timeline, so a rolling outage keeps its schedule.
 
+/** An injection that starts later than this behind its plan is marked on the timeline. */
+const LATE_MS = 50;
+
 export class FaultsInFlight {
   readonly records: FaultRecord[] = [];
   private readonly live = new Map<number, { fault: InjectedFault; record: FaultRecord }>();
@@ -42,8 +45,11 @@ export class FaultsInFlight {
       revertStartedAtMs: null,
       revertedAtMs: null,
     };
+    // Lateness against the plan, reported for every injection (a slow inject or a busy machine shifts what follows).
+    record.lateMs = Math.max(0, injectStartedAtMs - record.plannedAtMs!);
     this.records.push(record);
     this.live.set(id, { fault, record });
+    if (record.lateMs > LATE_MS) this.mark('late', `injection ${id} started ${Math.round(record.lateMs)} ms behind its plan`);
     this.mark('injected', `${spec.kind} ${fault.target}${fault.mode ? ` (${fault.mode})` : ''}${injection.repetition ? ` #${injection.repetition + 1}` : ''}: ${fault.affected.join(', ')}`);
   }
 

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
@@ -57,7 +58,8 @@ describe('crash test', () => {
       const mode = useHook ? hookMode : modes[trial % modes.length]!;
       const killAfterMs = Math.floor(Math.random() * 11_000);
       const experiment = useHook && hookExperiment ? hookExperiment : 'zone-outage';
-      const args = ['harness/cli/experiment.ts', experiment, '--isolation', netns ? 'netns' : 'process', '--mode', mode, '--report-dir', tempDir('crash'), '--baseline', '1s', '--duration', '2s', '--recovery', '2s'];
+      const reportDir = tempDir('crash');
+      const args = ['harness/cli/experiment.ts', experiment, '--isolation', netns ? 'netns' : 'process', '--mode', mode, '--report-dir', reportDir, '--baseline', '1s', '--duration', '2s', '--recovery', '2s'];
       const child = execa(process.execPath, ['--import', 'tsx', ...args], {
         cwd: REPO,
         reject: false,
@@ -72,6 +74,12 @@ describe('crash test', () => {
       const cleanup = await runCli([], 'cleanup');
       const after = await machineState();
       const files = stateFiles().filter((f) => !before.includes(f));
+      // A run killed after its ledger began (every hook trial) leaves a report folder marked crashed, without the driver bundle.
+      if (useHook && result.signal === 'SIGKILL') {
+        const report = existsSync(join(reportDir, 'report.json')) ? (JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as { status: string }) : undefined;
+        if (report?.status !== 'crashed') failures.push(`trial ${trial}, ${what}: report folder not marked crashed (${report?.status ?? 'no report.json'})`);
+        if (existsSync(join(reportDir, 'logs', 'driver.mjs'))) failures.push(`trial ${trial}, ${what}: the driver bundle was left in the report folder`);
+      }
       if (cleanup.exitCode === 0 && JSON.stringify(after) === JSON.stringify(CLEAN) && files.length === 0) clean++;
       else failures.push(`trial ${trial}, ${what}: cleanup exit ${cleanup.exitCode}, left ${JSON.stringify(after)} ${files.join(' ')}\n${cleanup.output}`);
     }

@@ -1,9 +1,10 @@
 import { which } from '../../harness/exec/index.js';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLEAN, machineState } from '../helpers/machine.js';
-import { FAST, readJournal, runCli, tempDir } from '../helpers/cli.js';
+import { FAST, readJournal, REPO, runCli, tempDir } from '../helpers/cli.js';
 
 afterEach(async () => {
   expect(await machineState()).toEqual(CLEAN);
@@ -126,5 +127,53 @@ describe('--dry-run on the local provider', () => {
     expect(output).toContain('backend');
     expect(output).toMatch(/\+0\.0 s into the fault phase: zone-outage/);
     expect(output).not.toContain('report:');
+  });
+});
+
+describe('npm run cleanup', () => {
+  /** A dead run's ledger (pid 1 is never the harness) with one file to remove and a report folder holding a driver bundle. */
+  function deadRun() {
+    const state = tempDir('state');
+    const reportDir = tempDir('crashed');
+    mkdirSync(join(reportDir, 'logs'));
+    writeFileSync(join(reportDir, 'logs', 'driver.mjs'), '// bundle');
+    const leftover = join(tempDir('left'), 'leftover');
+    writeFileSync(leftover, '');
+    const ledger = [
+      { op: 'run', runId: 'dead01', pid: 999_999, startTicks: 1, experiment: 'zone-outage', at: Date.now(), reportDir },
+      { op: 'acquire', id: 1, resource: { kind: 'file', path: leftover }, at: Date.now() },
+    ];
+    writeFileSync(join(state, 'dead01.jsonl'), `${ledger.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    return { env: { FAILOVER_HARNESS_STATE_DIR: state }, reportDir, leftover };
+  }
+  const cleanup = (args: string[], env: Record<string, string>) => execa(process.execPath, ['--import', 'tsx', 'harness/cli/cleanup.ts', ...args], { cwd: REPO, reject: false, all: true, env });
+
+  it('--help prints the usage and cleans nothing; an unknown option exits 2 and cleans nothing', async () => {
+    const run = deadRun();
+    const help = await cleanup(['--help'], run.env);
+    expect(help.exitCode).toBe(0);
+    expect(String(help.all)).toMatch(/Usage: cleanup/);
+    const bad = await cleanup(['--forse'], run.env);
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.all)).toMatch(/unknown option '--forse'/);
+    expect(existsSync(run.leftover)).toBe(true);
+    expect(existsSync(join(run.reportDir, 'report.json'))).toBe(false);
+  });
+
+  it('undoes what a crashed run left and marks its report folder crashed, removing what teardown would have', async () => {
+    const run = deadRun();
+    const r = await cleanup([], run.env);
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(run.leftover)).toBe(false);
+    expect(String(r.all)).toContain(`marked ${run.reportDir} crashed`);
+    const j = JSON.parse(readFileSync(join(run.reportDir, 'report.json'), 'utf8')) as { status: string; undone: { kind: string }[]; runId: string };
+    expect(j.status).toBe('crashed');
+    expect(j.runId).toBe('dead01');
+    expect(j.undone.map((u) => u.kind)).toEqual(['file']);
+    expect(existsSync(join(run.reportDir, 'logs', 'driver.mjs'))).toBe(false);
+    // A crashed report is named as such by npm run report, not half-rendered.
+    const report = await runCli([run.reportDir], 'report');
+    expect(report.exitCode).toBe(2);
+    expect(report.output).toMatch(/the run crashed \(status crashed/);
   });
 });

@@ -180,7 +180,9 @@ describe('report.html in Chromium', () => {
     const file = journal.records.files.find((f) => f.endsWith('.ndjson') && journal.records.digests[f]!.lines > 2)!;
     expect(journal.records.digests[file]!.lines).toBeGreaterThan(2);
     const cases: [string, (text: string) => string | undefined, RegExp][] = [
-      ['cut at a line', (t) => t.split('\n').slice(0, -2).join('\n') + '\n', /lost its tail from line/],
+      ['cut at a line', (t) => t.split('\n').slice(0, -2).join('\n') + '\n', /the file lost lines within lines \d+–\d+, its last block \(its tail was cut|the file lost lines within lines \d+-\d+, its last block \(its tail was cut/],
+      // A line deleted from the middle is located there, never blamed on the tail.
+      ['a middle line removed', (t) => t.split('\n').filter((_, i) => i !== 1).join('\n'), /first differs from what the run wrote within lines 1[–-]8 \(.*removed/],
       ['torn last line', (t) => t.slice(0, t.length - 20), /line \d+ is not a complete JSON record/],
       ['edited', (t) => t.replace(/"latencyMs":(\d)/, '"latencyMs":9$1'), /SHA-256 differs|edited/],
       ['missing', () => undefined, /missing/],
@@ -201,6 +203,31 @@ describe('report.html in Chromium', () => {
       const py = await execa('python3', ['scripts/recompute.py', dir], { cwd: REPO, reject: false });
       expect(py.exitCode, name).toBe(2);
       expect(py.stderr, name).toContain(file);
+      expect(py.stderr, name).not.toContain('Traceback');
+    }
+  });
+
+  it('a damaged report.json: report, --compare and recompute.py exit 2 naming the file and what is wrong', async () => {
+    const src = dirs[1]!;
+    const cases: [string, (text: string) => string, RegExp][] = [
+      ['cut', (t) => t.slice(0, 5000), /report\.json: not valid JSON .*cut or edited/],
+      ['clients not a list', (t) => t.replace('"clients": [', '"clients": {"x": [').replace(/\]\s*,\s*"assertions"/, ']}, "assertions"'), /report\.json: (clients|.*): /],
+      ['a phase missing', (t) => t.replace('"baseline": {', '"baseline_": {'), /report\.json: clients\[0\]\.phases\.baseline: /],
+    ];
+    for (const [name, change, message] of cases) {
+      const dir = tempDir('damaged');
+      cpSync(src, dir, { recursive: true });
+      writeFileSync(join(dir, 'report.json'), change(readFileSync(join(dir, 'report.json'), 'utf8')));
+      for (const args of [[dir], ['--compare', dir, src]]) {
+        const r = await runCli(args, 'report');
+        expect(r.exitCode, `${name} ${args[0]}`).toBe(2);
+        expect(r.output, name).toContain(join(dir, 'report.json'));
+        expect(r.output, name).toMatch(message);
+        expect(r.output, name).not.toMatch(/\n\s+at .*:\d+:\d+/);
+      }
+      const py = await execa('python3', ['scripts/recompute.py', dir], { cwd: REPO, reject: false });
+      expect(py.exitCode, name).toBe(2);
+      expect(py.stderr, name).toContain('report.json');
       expect(py.stderr, name).not.toContain('Traceback');
     }
   });

@@ -178,3 +178,21 @@ describe('timeline caps', () => {
     expect(issues.map((i) => i.message).join()).toMatch(/the timeline has 60 injections .* at most 50 keep to plan/);
   });
 });
+
+describe('lateness against the plan', () => {
+  it('each injection records how late it started, and a late one is marked on the timeline', async () => {
+    const rolling = parseExperiment((await import('../../experiments/rolling-zone-outage.js')).default, 'rolling-zone-outage');
+    const clock = instantClock();
+    const p = provider(async () => ({ records: [], files: [] }));
+    // The first inject takes 7 s: the second (planned at 6 s) starts about 1 s behind its plan.
+    let first = true;
+    p.inject = async () => {
+      if (first) await clock.sleep(7000);
+      first = false;
+      return { target: 'z', affected: ['svc'], revert: async () => undefined };
+    };
+    const { journal } = await runExperiment({ runId: 'r', experiment: rolling, provider: p, clock, signal: new AbortController().signal, recovery: { windowMs: 1000, threshold: 1 }, log: () => undefined });
+    expect(journal.faults.map((f) => f.lateMs)).toEqual([0, 1000]);
+    expect(journal.timeline.find((e) => e.event === 'late')?.detail).toBe('injection 1 started 1000 ms behind its plan');
+  });
+});
