@@ -13,7 +13,9 @@ export default defineExperiment({
   topology: threeZones({ capacity: 15 }),
   policy: {
     outlierDetection: { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '2s', maxEjectionPercent: 100 },
-    retries: { attempts: 2, perTryTimeout: '500ms' },
+    // retryRemoteLocalities: a retry leaves the priorities already tried. Without it Envoy re-ejects a dead host up to
+    // 1 s late after each un-ejection (update_merge_window), and every try can land on it (docs/local-mesh.md).
+    retries: { attempts: 2, perTryTimeout: '500ms', retryRemoteLocalities: true },
   },
   traffic: { rate: 20, timeout: '2s' },
   phases: { baseline: '3s', fault: '8s', recovery: '4s' },

@@ -22,6 +22,9 @@ export default defineExperiment({
     ],
   },
   phases: { baseline: '4s', fault: '6s', recovery: '5s' },
+  // retryRemoteLocalities: a retry leaves the priorities already tried. Without it Envoy re-ejects a dead host up to
+  // 1 s late after each un-ejection (update_merge_window), and every try can land on it (docs/local-mesh.md).
+  policy: { retries: { retryRemoteLocalities: true } },
   faults: [{ kind: 'drain-listeners', target: { subzone: 'tianjin' } }],
   assertions: [
     'client(tianjin-client).baseline.servedBy.subzone(tianjin) >= 95%',

@@ -10,7 +10,7 @@ import { threeZones } from '../clusters/three-zones.js';
 export default defineExperiment({
   name: 'slow-zone',
   description: "zone-a's instances answer 900 ms (± 100 ms) late, past the per-try timeout; client-a must fail over to zones b and c and see fast answers again.",
-  verifies: 'client-a: zone-a ejected within 2 s, recovery < 3 s, ≤ 5% served by zone-a during the fault, p50 latency < 100 ms in the fault and p99 < 100 ms after; clients b and c untouched.',
+  verifies: 'client-a: zone-a ejected within 2 s, recovery < 3 s, at most 2% failed, ≤ 5% served by zone-a during the fault, p50 latency < 100 ms in the fault and p99 < 100 ms after; clients b and c untouched.',
   topology: threeZones(),
   policy: {
     outlierDetection: { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '30s', maxEjectionPercent: 100 },
@@ -23,6 +23,9 @@ export default defineExperiment({
     'client(client-a).baseline.latency.p99 < 100ms',
     'client(client-a).ejection.timeMs < 2s',
     'client(client-a).recovery.timeMs < 3s',
+    // Envoy retries a per-try timeout (retryOn reset) on another host and counts it toward ejection: on Envoy
+    // 0 of 160 failed (the former HAProxy stand-in lost 32, docs/local-mesh.md).
+    'client(client-a).fault.errorRate <= 2%',
     'client(client-a).fault.servedBy.zone(zone-a) <= 5%',
     'client(client-a).fault.latency.p50 < 100ms',
     'client(client-a).recovery.latency.p99 < 100ms',

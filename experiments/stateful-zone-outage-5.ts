@@ -10,6 +10,9 @@ export default defineExperiment({
   verifies: 'quorum predicted and kept with 2 of 5 members lost, write unavailability < 4 s, 0 lost writes, zone-a and zone-b clients recover < 3 s; report shows 1.25× (one zone) and 1.67× (two zones).',
   topology: zonalTopology({ zones: 5, instancesPerZone: 1, membersIn: { a: 1, b: 1, c: 1, d: 1, e: 1 } }),
   phases: { baseline: '3s', fault: '6s', recovery: '6s' },
+  // retryRemoteLocalities: a retry leaves the priorities already tried. Without it Envoy re-ejects a dead host up to
+  // 1 s late after each un-ejection (update_merge_window), and every try can land on it (docs/local-mesh.md).
+  policy: { retries: { attempts: 3, retryRemoteLocalities: true } },
   faults: [
     { kind: 'zone-outage', zone: 'zone-a', mode: 'kill' },
     { kind: 'zone-outage', zone: 'zone-b', mode: 'kill' },

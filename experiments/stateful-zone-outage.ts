@@ -10,6 +10,9 @@ export default defineExperiment({
   verifies: 'quorum predicted and kept, write unavailability < 4 s, 0 lost acknowledged writes, zone-a client recovers < 3 s, other clients see no errors; report shows the 1.5× overhead.',
   topology: zonalTopology({ zones: 3, membersIn: { a: 1, b: 1, c: 1 } }),
   phases: { baseline: '3s', fault: '6s', recovery: '6s' },
+  // retryRemoteLocalities: a retry leaves the priorities already tried. Without it Envoy re-ejects a dead host up to
+  // 1 s late after each un-ejection (update_merge_window), and every try can land on it (docs/local-mesh.md).
+  policy: { retries: { attempts: 3, retryRemoteLocalities: true } },
   faults: [{ kind: 'zone-outage', zone: 'zone-a', mode: 'kill' }],
   assertions: [
     'controlPlane.predictedQuorumLoss == 0',

@@ -1,5 +1,5 @@
 import { compare, isRunLevel, type AssertionExpr, type MetricRef } from '../core/assertion-expr.js';
-import type { AssertionResult, CapacityResult, ClientResult, ControlPlaneResult, FaultRecord } from '../core/journal.js';
+import type { AssertionResult, CapacityResult, ClientResult, ControlPlaneResult, DataPlaneAccount, FaultRecord } from '../core/journal.js';
 
 /** A run-level metric; null when the run has no control plane (or capacity) or the figure is undefined. */
 export function runMetricValue(cp: ControlPlaneResult | undefined, metric: MetricRef, capacity?: CapacityResult): number | null {
@@ -27,8 +27,15 @@ export function runMetricValue(cp: ControlPlaneResult | undefined, metric: Metri
 }
 
 /** The value a metric reference names for one client; null when undefined (e.g. never recovered). */
-export function metricValue(client: ClientResult, metric: MetricRef, faults: readonly FaultRecord[] = []): number | null {
+export function metricValue(client: ClientResult, metric: MetricRef, faults: readonly FaultRecord[] = [], dataPlane?: DataPlaneAccount): number | null {
   switch (metric.type) {
+    case 'sidecar': {
+      const s = dataPlane?.sidecars.find((x) => x.client === client.name);
+      if (!s) return null;
+      if (metric.name === 'maxEjected') return s.maxEjected;
+      const counter = { ejections: 'outlier_detection.ejections_enforced_total', ejectionsOverflow: 'outlier_detection.ejections_overflow', retries: 'upstream_rq_retry' }[metric.name];
+      return s.counters[counter] ?? 0;
+    }
     case 'injection': {
       const impact = faults[metric.injection]?.impact?.[client.name];
       if (!impact) return null;
@@ -58,8 +65,9 @@ export function metricValue(client: ClientResult, metric: MetricRef, faults: rea
  * incomplete, or the window the metric covers holds no request (a figure over
  * no request is 0 failures, 0 ms recovery: it would pass whatever happened).
  */
-export function unverifiedReason(client: ClientResult, metric: MetricRef, faults: readonly FaultRecord[] = []): string | null {
+export function unverifiedReason(client: ClientResult, metric: MetricRef, faults: readonly FaultRecord[] = [], dataPlane?: DataPlaneAccount): string | null {
   if (client.incomplete) return client.incomplete;
+  if (metric.type === 'sidecar' && !dataPlane?.sidecars.some((s) => s.client === client.name)) return `no sidecar account for ${client.name} (the local provider's Envoy sidecars give one)`;
   const empty = (phase: 'baseline' | 'fault' | 'recovery') => (client.phases[phase].requests === 0 ? `${client.name} sent no request in the ${phase} phase` : null);
   switch (metric.type) {
     case 'injection': {
@@ -90,7 +98,7 @@ function runUnverifiedReason(cp: ControlPlaneResult | undefined, metric: MetricR
 }
 
 /** Evaluates each assertion for its client, or for every client when it names none. */
-export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: readonly ClientResult[], controlPlane?: ControlPlaneResult, faults: readonly FaultRecord[] = [], capacity?: CapacityResult): AssertionResult[] {
+export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: readonly ClientResult[], controlPlane?: ControlPlaneResult, faults: readonly FaultRecord[] = [], capacity?: CapacityResult, dataPlane?: DataPlaneAccount): AssertionResult[] {
   return exprs.flatMap((expr) => {
     if (isRunLevel(expr.metric)) {
       const actual = runMetricValue(controlPlane, expr.metric, capacity);
@@ -100,8 +108,8 @@ export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: rea
     return clients
       .filter((c) => expr.client === undefined || expr.client === c.name)
       .map((c) => {
-        const actual = metricValue(c, expr.metric, faults);
-        const unverified = unverifiedReason(c, expr.metric, faults);
+        const actual = metricValue(c, expr.metric, faults, dataPlane);
+        const unverified = unverifiedReason(c, expr.metric, faults, dataPlane);
         const rhs = expr.source.slice(expr.source.lastIndexOf(expr.op) + expr.op.length).trim();
         return {
           name: `client(${c.name}).${expr.metricPath} ${expr.op} ${rhs}`,

@@ -19,9 +19,10 @@ export function injectionImpact(
   /** The instances this injection acted on (null: none, a partition or etcd member), and when this client last reached one as they saw it. */
   ejection: { faulted: ReadonlySet<string> | null; lastArrival?: number } = { faulted: null },
 ): InjectionImpact {
-  // A request still in flight when the next injection began, and failed, failed because of that one:
-  // it belongs to neither window's verdict (by send time it would end this window in a failure).
-  const cutByNext = (r: RequestRecord) => w.nextInjection !== undefined && r.error !== null && r.sentAt + r.latencyMs >= w.nextInjection;
+  // A request still in flight when the next injection began met that one: a failure, or a retry served
+  // elsewhere because the next fault struck it mid-flight. It belongs to neither window's verdict (by send
+  // time it would end this window served away from home, or failed).
+  const cutByNext = (r: RequestRecord) => w.nextInjection !== undefined && r.sentAt + r.latencyMs >= w.nextInjection;
   const inWindow = (from: number, to: number) => records.filter((r) => r.sentAt >= from && r.sentAt < to && !cutByNext(r));
   const inEnd = Math.min(w.revertStart ?? w.windowEnd, w.windowEnd);
   const during = inWindow(w.injectStart, inEnd);

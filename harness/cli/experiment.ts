@@ -40,7 +40,6 @@ import { DEFAULT_IMAGE, DEFAULT_ISTIO_VERSION, DEFAULT_LINKERD_VERSION, REPO_ROO
 import { undoAny } from '../providers/undo.js';
 import { ResourceScope } from '../faults/scope.js';
 import type { Provider } from '../providers/provider.js';
-import { haproxyRefusals } from '../mesh/haproxy-config.js';
 import { experimentNames, loadExperiment } from './load-experiment.js';
 import { applyOverrides } from './overrides.js';
 import { didYouMean } from '../core/suggest.js';
@@ -100,8 +99,8 @@ function program(): Command {
     .option('--timeout <d>', 'client timeout of one request, e.g. 2s')
     .addOption(new Option('--driver <name>', 'who sends the traffic: node (the harness driver) or k6 (harness/traffic/k6/driver.js; needs k6 on PATH locally, the grafana/k6 image on kind)').choices(['node', 'k6']))
     .option('--assert <expr>', 'add or override an assertion, e.g. "client(client-a).recovery.timeMs < 2s" (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
-    .option('--recovery-window <d>', 'sliding window of the recovery-time metric', '1s')
-    .option('--recovery-threshold <ratio>', 'success ratio every window must reach to count as recovered', '1')
+    .option('--recovery-window <d>', "sliding window of the recovery-time metric (default: the experiment's, 1s unless it says)")
+    .option('--recovery-threshold <ratio>', "success ratio every window must reach to count as recovered (default: the experiment's, 1 unless it says)")
     .option('--no-install', 'do not apt-get install missing prerequisites; fail with the command instead')
     .option('--cleanup-first', 'revert what crashed earlier runs left behind before starting')
     .option('--over-capacity', 'local: run even when the traffic asked for is more than this machine drives (refused otherwise, with the figure); not-sent requests are counted and past 1% the run is an error')
@@ -144,10 +143,12 @@ function checkOutstanding(cleanupFirst: boolean): Promise<void> | void {
   throw new EnvironmentError(`an earlier run died and left resources behind: ${what}`, 'run `npm run cleanup` (or pass --cleanup-first), then try again');
 }
 
-function recoveryOptions(o: Options): { windowMs: number; threshold: number } {
-  const windowMs = parseDuration(o.recoveryWindow ?? '') ?? Number.NaN;
+/** The recovery metric's window and threshold: the command line's, else the experiment's own. */
+function recoveryOptions(o: Options, ex: Experiment): { windowMs: number; threshold: number } {
+  if (o.recoveryWindow === undefined && o.recoveryThreshold === undefined) return { windowMs: ex.recovery.window, threshold: ex.recovery.threshold };
+  const windowMs = o.recoveryWindow === undefined ? ex.recovery.window : parseDuration(o.recoveryWindow) ?? Number.NaN;
   if (!(windowMs > 0)) throw new UsageError(`expected --recovery-window to be a duration like 1s, got "${o.recoveryWindow}"`);
-  const threshold = Number(o.recoveryThreshold);
+  const threshold = o.recoveryThreshold === undefined ? ex.recovery.threshold : Number(o.recoveryThreshold);
   if (!(threshold > 0 && threshold <= 1)) throw new UsageError(`expected --recovery-threshold to be a ratio in (0, 1], got "${o.recoveryThreshold}"`);
   return { windowMs, threshold };
 }
@@ -208,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
   experiment = applyOverrides(experiment, o);
   // --duration changes the fault phase: the timeline must still fit.
   checkTimeline(experiment, source);
-  const recovery = recoveryOptions(o);
+  const recovery = recoveryOptions(o, experiment);
   const fit = trafficFit(experiment, availableParallelism());
   if (fit.tooFew) throw new UsageError(`${source}: traffic: ${fit.tooFew}`, 'raise --rate, or lengthen that phase');
   for (const w of fit.warnings) log(`traffic: ${w}`);
@@ -221,7 +222,7 @@ async function main(argv: string[]): Promise<number> {
     if (given(option) && mesh !== owner) throw new UsageError(`${flag} applies to --mesh ${owner}, and this run's mesh is ${mesh}`, `add --mesh ${owner}, or drop ${flag}`);
   }
   if (o.provider !== 'kind' && mesh !== 'istio') {
-    throw new UsageError(`--mesh ${mesh} applies to --provider kind`, "the local provider's data plane is HAProxy sidecars; add --provider kind");
+    throw new UsageError(`--mesh ${mesh} applies to --provider kind`, "the local provider's data plane is Envoy sidecars configured as Istio configures them; add --provider kind");
   }
   if (o.provider === 'kind') {
     const [{ printKindPlan }, { KindProvider }, { checkKindPrerequisites, prerequisitesError }, { renderKindClusters }] = await Promise.all([
@@ -275,8 +276,6 @@ async function main(argv: string[]): Promise<number> {
     if (local === 'process' && experiment.faults.some((f) => (f.kind === 'zone-outage' || f.kind === 'region-outage') && f.mode === 'isolate')) {
       throw new UsageError('mode "isolate" takes links down and needs --isolation netns (run as root)', 'use --mode kill or --mode freeze with --isolation process');
     }
-    const refused = haproxyRefusals(experiment.policy);
-    if (refused.length > 0) throw new UsageError(refused.map((r) => `${source}: ${r.field}: ${r.message}`).join('\n'), 'change the policy, or run it with --provider kind');
     const partition = experiment.faults.some((f) => f.kind === 'partition');
     if (local === 'process' && partition) throw new UsageError('a partition drops packets between namespaces and needs --isolation netns (run as root)');
     if (local === 'netns' && experiment.topology.nodes.length > 240) {
@@ -291,9 +290,9 @@ async function main(argv: string[]): Promise<number> {
       console.log(renderLocalPlan(experiment, local));
       return ExitCode.ok;
     }
-    await ensurePrerequisites(local, { install: o.install, controlPlane: experiment.topology.members.length > 0, partition, k6: experiment.traffic.driver === 'k6', exec: realExecutor, log });
+    const { envoy } = await ensurePrerequisites(local, { install: o.install, controlPlane: experiment.topology.members.length > 0, partition, k6: experiment.traffic.driver === 'k6', exec: realExecutor, log });
     isolation = local;
-    makeProvider = ({ runId, reportDir, ledger, signal }) => createLocalProvider({ experiment, isolation: local, runId, reportDir, exec: realExecutor, clock: systemClock, signal, log, ledger });
+    makeProvider = ({ runId, reportDir, ledger, signal }) => createLocalProvider({ experiment, isolation: local, runId, reportDir, exec: realExecutor, clock: systemClock, signal, log, ledger, envoy });
   }
   await checkOutstanding(o.cleanupFirst ?? false);
   const prepared = prepareReportDir(o.reportDir, experiment.name);

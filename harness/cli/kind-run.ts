@@ -25,13 +25,22 @@ import { REPO_ROOT } from './kind-defaults.js';
  */
 function dryAnswers(ex: Experiment, clusters: readonly RenderedCluster[]): (argv: readonly string[]) => string {
   const containers = clusters.flatMap((c) => [...new Set([...Object.values(c.mapping.containerOf), c.mapping.infraNode])]);
+  // Each read of the echo pods finds them restarted once more, so "back after a stop" holds at the first poll.
+  let podReads = 0;
   return (argv) => {
     const line = argv.join(' ');
-    const selected = /app=echo,failover-harness\.io\/node in \(([^)]*)\)/.exec(line);
+    if (line.includes('-n kube-node-lease get leases -o json')) return JSON.stringify({ items: containers.map((name) => ({ metadata: { name }, spec: { renewTime: '2999-01-01T00:00:00.000000Z' } })) });
+    if (line.endsWith(' get nodes -o json')) return JSON.stringify({ items: containers.map((name) => ({ metadata: { name }, status: { conditions: [{ type: 'Ready', status: 'True' }] } })) });
+    const podsJson = /get pods -l app=echo,failover-harness\.io\/instance in \(([^)]*)\) -o json$/.exec(line);
+    if (line.includes(':9080/state')) return '{"served":0,"shed":0,"maxQueueMs":0,"lastArrival":{}}';
+    if (podsJson) {
+      podReads++;
+      return JSON.stringify({ items: podsJson[1]!.split(',').map((i) => ({ metadata: { name: `echo-${i}-7c9d5b6f4-x${i.length}`, uid: `uid-${i}`, labels: { 'failover-harness.io/instance': i } }, status: { conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'echo', restartCount: podReads }] } })) });
+    }
+    const selected = /app=echo,failover-harness\.io\/instance in \(([^)]*)\)/.exec(line);
     if (line.includes(' get pods ') && selected) {
-      const nodes = selected[1]!.split(',');
-      // kind pod names: <deployment>-<replicaset hash>-<suffix>; one per instance of the node.
-      return nodes.flatMap((n) => ex.topology.instances.filter((i) => i.node === n).map((_, k) => `pod/echo-${n}-7c9d5b6f4-${String.fromCharCode(97 + k)}x${k}`)).join('\n');
+      // kind pod names: <deployment>-<replicaset hash>-<suffix>; one Deployment (one pod) per instance.
+      return selected[1]!.split(',').map((i) => `echo-${i}-7c9d5b6f4-x${i.length} ${i}`).join('\n');
     }
     if (line.startsWith('docker') && line.includes('.State.Status')) return 'running';
     if (line.startsWith('docker') && line.includes('network inspect kind')) return '172.18.0.0/16 fc00:f853:ccd:e793::/64';
@@ -122,7 +131,7 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
         const fault = live.get(step.injection)!;
         if (fault.observe) await fault.observe();
         await fault.revert();
-        print('# wait until back (node Ready, pods Ready, members serving), beside the timeline');
+        print('# wait until back (kubelet lease renewed after the revert, node Ready, echo pods Ready and, after a stop, restarted; members serving), beside the timeline');
         await fault.awaitRecovered?.();
       }
     }

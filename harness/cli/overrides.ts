@@ -70,6 +70,7 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
       return expr;
     });
     out.assertions = mergeAssertions(ex.assertions, extra);
+    out.asserted = [...(ex.asserted ?? []), ...extra];
     // What the command line says wins over a provider's budget too.
     if (ex.providerAssertions?.kind) out.providerAssertions = { kind: mergeAssertions(ex.providerAssertions.kind, extra).filter((a) => !extra.includes(a)) };
     if (ex.meshAssertions) {

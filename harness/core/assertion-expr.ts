@@ -24,9 +24,12 @@ export type MetricRef =
   | { type: 'data'; name: 'lostAcknowledgedWrites' | 'acknowledgedWrites' }
   /** Capacity, predicted and measured (needs every instance to declare one). */
   | { type: 'capacity'; name: 'shed' | 'predictedOverload' | 'worstHeadroom' | 'baselineHeadroom' | 'predictionHeld' }
+  /** The client's sidecar's own account (local Envoy): most instances ejected at once, ejections refused by maxEjectionPercent, retries. */
+  | { type: 'sidecar'; name: (typeof SIDECAR_VALUES)[number] }
   /** One injection's own figures (journal faults[N].impact): `injection(N).recovery.timeMs`, `injection(N).failed`. */
   | { type: 'injection'; injection: number; name: 'recovery' | 'failover' | 'failback' | 'failed' | 'requests' };
 
+export const SIDECAR_VALUES = ['maxEjected', 'ejections', 'ejectionsOverflow', 'retries'] as const;
 const CONTROL_PLANE_VALUES = ['writeUnavailableMs', 'leaderElectionMs', 'writeRecoveryMs', 'leaderChanges', 'readOnly', 'predictedQuorumLoss', 'writeFailuresDuringFault'] as const;
 const CONTROL_PLANE_PHASE_VALUES = ['writeAvailability', 'linearizableReadAvailability', 'serializableReadAvailability'] as const;
 
@@ -76,6 +79,7 @@ export const METRIC_PATHS: readonly string[] = [
   'capacity.predictionHeld',
   'capacity.worstHeadroom',
   'capacity.baselineHeadroom',
+  ...SIDECAR_VALUES.map((v) => `sidecar.${v}`),
   'injection(N).recovery.timeMs',
   'injection(N).failover.timeMs',
   'injection(N).failback.timeMs',
@@ -93,6 +97,8 @@ function parseMetric(path: string): { metric: MetricRef; kind: MetricKind } {
     const name = (injection[2] ?? injection[3]) as 'recovery';
     return { metric: { type: 'injection', injection: Number(injection[1]), name }, kind: injection[2] ? 'duration' : 'count' };
   }
+  const sidecar = /^sidecar\.(\w+)$/.exec(path);
+  if (sidecar && includes(SIDECAR_VALUES, sidecar[1]!)) return { metric: { type: 'sidecar', name: sidecar[1] }, kind: 'count' };
   const timeMatch = /^(recovery|failover|failback|ejection)\.timeMs$/.exec(path);
   if (timeMatch) return { metric: { type: 'client-time', name: timeMatch[1] as 'recovery' }, kind: 'duration' };
   const cp = /^controlPlane\.(\w+)$/.exec(path);

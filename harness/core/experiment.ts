@@ -6,6 +6,8 @@ import { faultSelector, faultSpecSchema, describeSelector, MAX_INJECTIONS, type 
 import { failoverPolicySchema } from './policy.js';
 import { flattenTopology, topologySchema, type Instance, type Topology } from './topology.js';
 import { nameSchema } from './names.js';
+import { DEFAULT_ENDPOINT_DELAYS } from './endpoint-delays.js';
+import { derivedNotExpected } from './mesh-expectations.js';
 import { checkName, resolveLocality, splitKey } from './resolve-names.js';
 import { expandTimeline, timelineIssues } from './timeline.js';
 import { didYouMean } from './suggest.js';
@@ -58,6 +60,30 @@ export const experimentSchema = z
       .object({ baseline: durationSchema.default(4000), fault: durationSchema.default(8000), recovery: durationSchema.default(5000) })
       .strict()
       .default({ baseline: 4000, fault: 8000, recovery: 5000 }),
+    /**
+     * The local provider's modelled control plane: how long Kubernetes takes to
+     * change a service's endpoints after each kind of fault (providers/local/endpoint-model.ts,
+     * docs/local-mesh.md). Only the local provider reads it; kind has the real thing.
+     */
+    endpointDelays: z
+      .object({
+        nodeMonitorGracePeriod: durationSchema.default(DEFAULT_ENDPOINT_DELAYS.nodeMonitorGracePeriod),
+        containerExitDetection: durationSchema.default(DEFAULT_ENDPOINT_DELAYS.containerExitDetection),
+        readinessFailure: durationSchema.default(DEFAULT_ENDPOINT_DELAYS.readinessFailure),
+        readinessSuccess: durationSchema.default(DEFAULT_ENDPOINT_DELAYS.readinessSuccess),
+        endpointPropagation: durationSchema.default(DEFAULT_ENDPOINT_DELAYS.endpointPropagation),
+      })
+      .strict()
+      .default({ ...DEFAULT_ENDPOINT_DELAYS }),
+    /**
+     * The recovery-time metric: recovered once every sliding `window` up to
+     * the end of the run has a success ratio of at least `threshold` (docs/metrics.md).
+     * --recovery-window and --recovery-threshold override it.
+     */
+    recovery: z
+      .object({ window: durationSchema.default(1000), threshold: z.number().gt(0, 'a success ratio above 0').max(1, 'a success ratio of at most 1').default(1) })
+      .strict()
+      .default({ window: 1000, threshold: 1 }),
     faults: z.array(faultSpecSchema).min(1, 'an experiment injects at least one fault').max(MAX_INJECTIONS, `at most ${MAX_INJECTIONS} faults (each injected on plan; more fall behind it on a 2-core machine)`),
     assertions: z.array(z.string().max(MAX_TEXT, `at most ${MAX_TEXT} characters`)).max(500, 'at most 500 assertions').default([]),
     /**
@@ -84,6 +110,8 @@ type ExperimentParsed = z.output<typeof experimentSchema>;
 export interface Experiment extends Omit<ExperimentParsed, 'topology' | 'assertions' | 'providerAssertions' | 'meshAssertions'> {
   topology: Topology;
   assertions: AssertionExpr[];
+  /** Assertions given on the command line (--assert): held on every data plane, never dropped as not expected. */
+  asserted?: AssertionExpr[];
   providerAssertions?: { kind?: AssertionExpr[] };
   meshAssertions?: Partial<Record<MeshName, MeshExpectations>>;
 }
@@ -100,20 +128,39 @@ export function assertionKey(a: AssertionExpr): string {
   return `${a.client ?? '*'}|${JSON.stringify(a.metric)}`;
 }
 
+/**
+ * What a kind data plane is not held to: the experiment's own notExpected
+ * entries, then each remaining base assertion whose metric needs a part of the
+ * policy the mesh does not put in force (core/mesh-expectations.ts). A
+ * replacement the experiment states for that mesh is never dropped.
+ */
+function notExpectedExprs(ex: Experiment, provider: string, mesh?: string): { expr: AssertionExpr; why: string }[] {
+  if (provider !== 'kind' || !mesh) return [];
+  const perMesh = ex.meshAssertions?.[mesh as MeshName];
+  const own = perMesh?.notExpected ?? [];
+  const stated = new Set([...own.map((n) => assertionKey(n.expr)), ...(perMesh?.replace ?? []).map(assertionKey), ...(ex.asserted ?? []).map(assertionKey)]);
+  const kindBase = ex.providerAssertions?.kind ? mergeAssertions(ex.assertions, ex.providerAssertions.kind) : ex.assertions;
+  const derived = kindBase
+    .filter((a) => !stated.has(assertionKey(a)))
+    .flatMap((a) => {
+      const why = derivedNotExpected(mesh as MeshName, ex, a);
+      return why ? [{ expr: a, why }] : [];
+    });
+  return [...own, ...derived];
+}
+
 /** The assertions a run on `provider` (with data plane `mesh`, on kind) evaluates. */
 export function assertionsFor(ex: Experiment, provider: string, mesh?: string): AssertionExpr[] {
   const own = provider === 'kind' ? ex.providerAssertions?.kind : undefined;
   const base = own ? mergeAssertions(ex.assertions, own) : ex.assertions;
   const perMesh = provider === 'kind' && mesh ? ex.meshAssertions?.[mesh as MeshName] : undefined;
-  if (!perMesh) return base;
-  const dropped = new Set(perMesh.notExpected.map((n) => assertionKey(n.expr)));
-  return mergeAssertions(base, perMesh.replace).filter((a) => !dropped.has(assertionKey(a)));
+  const dropped = new Set(notExpectedExprs(ex, provider, mesh).map((n) => assertionKey(n.expr)));
+  return (perMesh ? mergeAssertions(base, perMesh.replace) : base).filter((a) => !dropped.has(assertionKey(a)) || (perMesh?.replace ?? []).includes(a));
 }
 
 /** The base assertions a data plane does not hold to, each with why: said before the run and recorded in the report. */
 export function notExpectedFor(ex: Experiment, provider: string, mesh?: string): { metric: string; why: string }[] {
-  const perMesh = provider === 'kind' && mesh ? ex.meshAssertions?.[mesh as MeshName] : undefined;
-  return (perMesh?.notExpected ?? []).map((n) => ({ metric: `${n.expr.client ? `client(${n.expr.client}).` : ''}${n.expr.metricPath}`, why: n.why }));
+  return notExpectedExprs(ex, provider, mesh).map((n) => ({ metric: `${n.expr.client ? `client(${n.expr.client}).` : ''}${n.expr.metricPath}`, why: n.why }));
 }
 
 /** Identity helper giving experiment modules type checking and completion. */

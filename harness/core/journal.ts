@@ -262,6 +262,38 @@ export interface AssertionResult {
   unverified?: string;
 }
 
+/** One sidecar's own account (Envoy's admin API), scraped during the run and at its end. */
+export interface SidecarAccount {
+  client: string;
+  /** Cluster and listener counters at the end (Envoy /stats, names without the cluster prefix): retries, ejections, 5xx… */
+  counters: Record<string, number>;
+  /** Per instance at the end: upstream requests, successes, errors, timeouts and connect failures as Envoy counted them. */
+  hosts: { instance: string; rqTotal: number; rqSuccess: number; rqError: number; rqTimeout: number; cxConnectFail: number }[];
+  /** Each stretch an instance was flagged by outlier detection, as the scrapes saw it (epoch ms; `until` null: still at the end). */
+  ejections: { instance: string; at: number; until: number | null }[];
+  /** The most instances any one scrape saw flagged at once. */
+  maxEjected: number;
+}
+
+/** A figure the records give beside the same figure the data plane gives; a disagreement is shown, never hidden. */
+export interface DataPlaneCheck {
+  client: string;
+  what: string;
+  records: number | null;
+  sidecar: number | null;
+  agrees: boolean;
+  note?: string;
+}
+
+/** The data plane's own account of a local run (Envoy sidecars), and its cross-check against the records. */
+export interface DataPlaneAccount {
+  proxy: string;
+  /** How often each sidecar's /clusters was read: the resolution of its ejection times. */
+  scrapeIntervalMs: number;
+  sidecars: SidecarAccount[];
+  checks: DataPlaneCheck[];
+}
+
 export interface TimelineEvent {
   at: number;
   event: string;
@@ -290,6 +322,8 @@ export interface Journal {
   placement?: Placement;
   /** When every instance declares a capacity: predicted and measured. */
   capacity?: CapacityResult;
+  /** Local runs: the Envoy sidecars' own counters and ejections, cross-checked against the records. */
+  dataPlane?: DataPlaneAccount;
   assertions: AssertionResult[];
   /** `worstRecoveryTimeMs`: null when a client never recovered; absent when nothing was measured (no fault injected). */
   metrics: { requests: number; failed: number; worstRecoveryTimeMs?: number | null; assertionsPassed: number; assertionsFailed: number };

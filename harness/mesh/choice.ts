@@ -1,5 +1,5 @@
 import { notExpectedFor, type Experiment, type MeshName } from '../core/experiment.js';
-import type { FailoverPolicy } from '../core/policy.js';
+import { DEFAULT_RETRY_ON, type FailoverPolicy } from '../core/policy.js';
 import { linkerdNotInForce, type LinkerdMulticlusterMode } from './linkerd.js';
 
 // The data plane a kind run installs. Istio renders the whole failover policy;
@@ -51,22 +51,39 @@ export function dataPlaneNotes(mesh: Mesh, experiment: Experiment, ctx: MeshCont
   return { notInForce: policyNotInForce(mesh, experiment.policy, ctx), notExpected: notExpectedFor(experiment, 'kind', dataPlaneShape(mesh, ctx).key) };
 }
 
+/** Parts of the policy only Istio's Envoy expresses, when the policy sets them: listed as not in force on the other data planes. */
+export function istioOnlyParts(policy: FailoverPolicy): string[] {
+  const od = policy.outlierDetection;
+  const r = policy.retries;
+  const out: string[] = [];
+  if (policy.failoverPriority.length > 0) out.push(`failoverPriority ${policy.failoverPriority.join(', ')} (Istio's label-ordered priorities)`);
+  if (policy.distribute.length > 0) out.push("distribute (Istio's weighted shares per locality)");
+  if (od.consecutiveGatewayErrors !== undefined) out.push(`consecutiveGatewayErrors ${od.consecutiveGatewayErrors}`);
+  if (od.minHealthPercent !== undefined) out.push(`minHealthPercent ${od.minHealthPercent}% (Envoy's panic threshold)`);
+  if (od.splitExternalLocalOriginErrors) out.push(`splitExternalLocalOriginErrors${od.consecutiveLocalOriginFailures !== undefined ? ` with consecutiveLocalOriginFailures ${od.consecutiveLocalOriginFailures}` : ''}`);
+  if (r.attempts > 0 && r.retryOn !== DEFAULT_RETRY_ON) out.push(`retryOn ${r.retryOn} (retried by the data plane's own rules)`);
+  if (r.retryRemoteLocalities) out.push('retryRemoteLocalities');
+  if (policy.timeout !== undefined) out.push(`the route timeout of ${policy.timeout} ms`);
+  return out;
+}
+
 /** Parts of the failover policy a mesh does not put in force, each with why; empty when all are. */
 export function policyNotInForce(mesh: Mesh, policy: FailoverPolicy, ctx: MeshContext = SINGLE): string[] {
   if (mesh === 'istio') return [];
-  if (mesh === 'linkerd') return linkerdNotInForce(policy, ctx.multiCluster, ctx.linkerdMode);
+  if (mesh === 'linkerd') return [...linkerdNotInForce(policy, ctx.multiCluster, ctx.linkerdMode), ...istioOnlyParts(policy)];
   const out = ['outlier detection (kube-proxy has none: an endpoint leaves only when its pod goes unready, after the node-monitor grace period for a dead node)'];
   if (policy.failover.length > 0) out.push(`failover order ${policy.failover.map((f) => `${f.from} → ${f.to}`).join(', ')} (a Service prefers the same zone, then spreads over every ready endpoint${ctx.multiCluster ? ' of its own cluster' : ''})`);
   if (ctx.multiCluster) out.push("failover to another cluster (a Service's endpoints are its own cluster's pods: clients whose cluster has none left fail)");
   out.push('region and subzone preference (trafficDistribution: PreferSameZone knows zones only)');
   out.push(`retries (${policy.retries.attempts}, ${policy.retries.perTryTimeout} ms per try) and connect timeout (${policy.connectTimeout} ms): no proxy to retry`);
-  return out;
+  return [...out, ...istioOnlyParts(policy).filter((p) => !p.startsWith('retry') && !p.startsWith('consecutive') && !p.startsWith('split'))];
 }
 
 export function describeMesh(mesh: Mesh, versions: { istio: string; linkerd: string }, ctx: MeshContext = SINGLE): string {
   if (mesh === 'istio') return `Istio ${versions.istio}`;
   if (mesh === 'linkerd') {
-    const across = ctx.multiCluster ? (ctx.linkerdMode === 'federated' ? ', clusters linked pod-to-pod, clients call the federated Service' : ', clusters linked pod-to-pod, the linkerd-failover extension (TrafficSplit) moves traffic') : '';
+    // The failover extension's mirrors go through each cluster's gateway (kind-review-2 N10); federation is pod-to-pod.
+    const across = ctx.multiCluster ? (ctx.linkerdMode === 'federated' ? ', clusters linked pod-to-pod, clients call the federated Service' : ', clusters linked through gateways, the linkerd-failover extension (TrafficSplit) moves traffic to the mirrored Service') : '';
     return `Linkerd ${versions.linkerd}: failure accrual and retries on the Service${across}`;
   }
   return `none: Kubernetes Services with trafficDistribution: ${PREFER_SAME_ZONE}, kube-proxy, no sidecars`;

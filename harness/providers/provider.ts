@@ -1,5 +1,5 @@
 import type { FaultSpec } from '../core/fault-spec.js';
-import type { InstanceLoad } from '../core/journal.js';
+import type { DataPlaneAccount, InstanceLoad, TimelineEvent } from '../core/journal.js';
 import type { RequestRecord } from '../traffic/record.js';
 import type { ProbeRecord, StatusRecord } from '../probes/record.js';
 
@@ -65,6 +65,10 @@ export interface Provider {
    */
   stopTraffic(): Promise<{ records: RequestRecord[]; files: string[]; incomplete?: Record<string, string> }>;
   inject(spec: FaultSpec): Promise<InjectedFault>;
+  /** The data plane's own account (local Envoy sidecars), read after the drivers stop and before teardown. */
+  dataPlaneAccount?(): Promise<Omit<DataPlaneAccount, 'checks'> | undefined>;
+  /** What the provider did on its own during the run (the modelled control plane's EDS changes), for the timeline. */
+  events?(): TimelineEvent[];
   /** Removes everything provision/deploy made; returns what could not be removed. */
   teardown(): Promise<string[]>;
   /** How long clients need to start before the agreed first request (default 1.5 s). */

@@ -13,7 +13,7 @@ import { dataPlaneFacts } from './data-plane.js';
 export interface CompareColumn {
   dir: string;
   label: string;
-  /** What carried the traffic: local HAProxy sidecars, or the kind provider's mesh. */
+  /** What carried the traffic: local Envoy sidecars, or the kind provider's mesh. */
   dataPlane: string;
   journal: Journal;
 }

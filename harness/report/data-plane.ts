@@ -49,7 +49,8 @@ export const DATA_PLANE_TEXT = {
 } as const;
 
 export function dataPlaneOf(j: Journal): string {
-  if (j.provider === 'local') return `local HAProxy sidecars (${j.isolation})`;
+  // Reports written before the local data plane was Envoy said HAProxy in their environment facts.
+  if (j.provider === 'local') return `local ${j.environment.sidecar?.startsWith('Envoy') ? `${j.environment.sidecar.split(' (')[0]} sidecars` : 'HAProxy sidecars'} (${j.isolation})`;
   const mesh = j.environment.mesh ?? (j.environment.istio ? `Istio ${j.environment.istio}` : 'unknown mesh');
   return `${j.provider}: ${mesh}`;
 }

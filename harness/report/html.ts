@@ -2,6 +2,7 @@ import type { AssertionResult, Journal, PhaseMetrics } from '../core/journal.js'
 import { formatLocality } from '../core/locality.js';
 import { DATA_PLANE_TEXT, dataPlaneFacts } from './data-plane.js';
 import { escapeXml } from './escape.js';
+import { sidecarAccountHtml } from './sidecar-account.js';
 import { controlPlaneChart, latencyChart, timelineChart } from './charts.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
 import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells, type Figure } from './failover-summary.js';
@@ -129,8 +130,8 @@ export function renderHtml(j: Journal): string {
   // Failed assertions first: what needs the reviewer's attention.
   parts.push('<h2>Assertions</h2>', assertionRows([...j.assertions].sort((a, b) => Number(a.passed) - Number(b.passed))));
   parts.push(
-    '<h2>Faults</h2><table id="faults"><tr><th>#</th><th>fault</th><th>target</th><th>affected</th><th>injected</th><th>reverted</th><th>back</th></tr>',
-    ...j.faults.map((f, i) => `<tr><td>${i}</td><td>${esc(f.kind)}${f.mode ? ` (${esc(f.mode)})` : ''}</td><td>${esc(f.target)}</td><td>${esc(f.affected.join(', '))}</td><td>${relative(j, f.injectedAtMs)}</td><td>${relative(j, f.revertedAtMs)}</td><td>${relative(j, f.revertReadyAtMs ?? f.revertedAtMs)}</td></tr>`),
+    '<h2>Faults</h2><table id="faults"><tr><th>#</th><th>fault</th><th>target</th><th>affected</th><th>injected</th><th>late</th><th>reverted</th><th>back</th></tr>',
+    ...j.faults.map((f, i) => `<tr><td>${i}</td><td>${esc(f.kind)}${f.mode ? ` (${esc(f.mode)})` : ''}</td><td>${esc(f.target)}</td><td>${esc(f.affected.join(', '))}</td><td>${relative(j, f.injectedAtMs)}</td><td>${f.lateMs === undefined ? '–' : `${Math.round(f.lateMs)} ms`}</td><td>${relative(j, f.revertedAtMs)}</td><td>${relative(j, f.revertReadyAtMs ?? f.revertedAtMs)}</td></tr>`),
     '</table>',
   );
   if (j.faults.length > 1 && j.faults.some((f) => f.impact)) {
@@ -148,6 +149,7 @@ export function renderHtml(j: Journal): string {
       `<table id="capacity"><tr><th>instance</th><th>capacity</th><th>served</th><th>shed</th><th>longest queue</th></tr>${c.instances.map((i) => `<tr class="${i.shed > 0 ? 'fail' : ''}"><td>${esc(i.instance)}</td><td>${i.capacityRps} req/s</td><td>${i.served}</td><td>${i.shed}</td><td>${fmtMs(i.maxQueueMs)}</td></tr>`).join('')}</table>`,
     );
   }
+  if (j.dataPlane) parts.push(sidecarAccountHtml(j, j.dataPlane));
   parts.push('<h2>Topology</h2>', topology(j));
   if (j.controlPlane) {
     const cp = j.controlPlane;
@@ -173,7 +175,7 @@ export function renderHtml(j: Journal): string {
     parts.push(phaseRows(c.phases));
   }
   parts.push(
-    '<h2>Files</h2><p class="small">report.json (the journal) · report.md · junit.xml · records/*.ndjson (every request) · sidecars/ (HAProxy configs) · logs/</p>',
+    '<h2>Files</h2><p class="small">report.json (the journal) · report.md · junit.xml · records/*.ndjson (every request) · sidecars/ (each Envoy sidecar’s bootstrap and EDS file) · logs/</p>',
     `<p class="small">Time figures are bounded by the request interval (${fmtMs(1000 / j.settings.ratePerClient)}); recovery uses ${fmtMs(j.settings.recoveryWindowMs)} windows at a ${fmtPct(j.settings.recoveryThreshold)} success threshold. Charts bin requests by send time.</p>`,
   );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(j.experiment)}: ${j.status}</title><style>${CSS}</style></head><body>${parts.join('\n')}</body></html>\n`;

@@ -1,3 +1,4 @@
+import { sidecarAccountMarkdown } from './sidecar-account.js';
 import { DATA_PLANE_TEXT, dataPlaneFacts } from './data-plane.js';
 import type { CapacityResult, ControlPlaneResult, Journal, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
@@ -114,6 +115,7 @@ export function renderMarkdown(j: Journal): string {
   out.push('');
   if (j.faults.length > 1 && j.faults.some((f) => f.impact)) out.push(...impactSection(j));
   if (j.capacity) out.push(...capacitySection(j.capacity));
+  if (j.dataPlane) out.push(...sidecarAccountMarkdown(j, j.dataPlane));
   if (j.controlPlane) out.push(...controlPlaneSection(j.controlPlane));
   out.push('## Clients', '');
   for (const c of j.clients) {
@@ -125,7 +127,7 @@ export function renderMarkdown(j: Journal): string {
     out.push('| phase | requests | failed | error rate | longest blackout | p50 / p99 | same zone | served by zone |', '|---|---|---|---|---|---|---|---|');
     out.push(phaseRow('baseline', c.phases.baseline), phaseRow('fault', c.phases.fault), phaseRow('recovery', c.phases.recovery), '');
   }
-  out.push('## Files', '', '- `report.json`: the full journal', '- `junit.xml`: one test case per assertion', `- ${j.records.files.map((f) => `\`${f}\``).join(', ')}: every request (${j.records.count}), one JSON object per line`, '- `sidecars/`: the rendered HAProxy configurations; `logs/`: process logs', '');
+  out.push('## Files', '', '- `report.json`: the full journal', '- `junit.xml`: one test case per assertion', `- ${j.records.files.map((f) => `\`${f}\``).join(', ')}: every request (${j.records.count}), one JSON object per line`, '- `sidecars/`: each Envoy sidecar’s bootstrap (what istiod would send it) and EDS file; `logs/`: process logs', '');
   out.push(`Time figures are bounded by the request interval (${fmtMs(1000 / j.settings.ratePerClient)}); recovery uses ${fmtMs(j.settings.recoveryWindowMs)} windows at a ${fmtPct(j.settings.recoveryThreshold)} success threshold.`, '');
   out.push('</details>', '');
   return out.join('\n');

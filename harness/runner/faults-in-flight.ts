@@ -60,7 +60,13 @@ export class FaultsInFlight {
     this.live.delete(id);
     const { fault, record } = entry;
     // What only the faulted instances know (a gray fault's last arrivals), before the revert clears it.
-    if (fault.observe) record.lastRequestAtMs = await fault.observe().catch(() => ({}));
+    // Unread, the ejection falls back to the records alone: said on the timeline, not hidden.
+    if (fault.observe) {
+      record.lastRequestAtMs = await fault.observe().catch((error: unknown) => {
+        this.mark('observe-failed', `the faulted instances' arrivals could not be read (${errorMessage(error)}): ejection from the records alone`);
+        return {};
+      });
+    }
     record.revertStartedAtMs = this.clock.now();
     try {
       await fault.revert();

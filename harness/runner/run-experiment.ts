@@ -3,7 +3,8 @@ import type { Clock } from '../core/clock.js';
 import { EnvironmentError, errorMessage, HarnessError, InternalError } from '../core/errors.js';
 import { PHASES } from '../core/assertion-expr.js';
 import { assertionsFor, type Experiment } from '../core/experiment.js';
-import type { AssertionResult, ClientResult, ControlPlaneResult, InstanceLoad, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
+import type { AssertionResult, ClientResult, ControlPlaneResult, DataPlaneAccount, InstanceLoad, Journal, RunStatus, TimelineEvent } from '../core/journal.js';
+import { dataPlaneChecks } from '../analysis/data-plane-check.js';
 import { evaluateAssertions } from '../analysis/assertions.js';
 import type { PhaseWindows } from '../analysis/phase-windows.js';
 import type { RecoveryOptions } from '../analysis/time-metrics.js';
@@ -137,6 +138,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   let statuses: StatusRecord[] = [];
   let verification: { acknowledged: number; lost: string[] } | null = null;
   let incomplete: Record<string, string> = {};
+  let sidecarAccount: Omit<DataPlaneAccount, 'checks'> | undefined;
   const end = clock.now();
   try {
     if (trafficStarted) {
@@ -148,6 +150,11 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
         mark('records-incomplete', Object.values(incomplete).join('; '));
       }
       if (capacityPrediction && provider.instanceLoad) instanceLoad = await provider.instanceLoad();
+      // The data plane's own account, while its sidecars still run.
+      sidecarAccount = await provider.dataPlaneAccount?.().catch((error: unknown) => {
+        mark('data-plane-unread', errorMessage(error));
+        return undefined;
+      });
     }
     if (cp && probesStarted) {
       const stopped = await cp.stopProbes();
@@ -166,6 +173,9 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     // Teardown runs whatever happened before it.
     mark('teardown');
     const leftovers = await provider.teardown();
+    // What the provider did on its own (the modelled control plane's EDS changes), in time order with the rest.
+    for (const e of provider.events?.() ?? []) timeline.push(e);
+    timeline.sort((a, b) => a.at - b.at);
     if (leftovers.length > 0) {
       failure ??= new Error(`teardown left: ${leftovers.join('; ')}`);
       mark('teardown-incomplete', leftovers.join('; '));
@@ -179,6 +189,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   let clients: ClientResult[] = [];
   const capacity = capacityPrediction ? capacityResult(capacityPrediction, instanceLoad) : undefined;
   let controlPlane: ControlPlaneResult | undefined;
+  let dataPlane: DataPlaneAccount | undefined;
   let assertions: AssertionResult[] = [];
   if (trafficStarted && Number.isFinite(baselineStart)) {
     const windows: PhaseWindows = {
@@ -202,6 +213,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     // Each injection's own figures, per client, over its own window; the ejection time is the slowest injection's.
     for (const [record, impact] of faultImpacts(ex, records, faults.records, end, ctx.recovery)) record.impact = impact;
     for (const c of clients) c.ejectionTimeMs = runEjectionTimeMs(faults.records.map((r) => r.impact?.[c.name]));
+    if (sidecarAccount) dataPlane = { ...sidecarAccount, checks: dataPlaneChecks(sidecarAccount, records, faults.records, Object.fromEntries(clients.map((c) => [c.name, c.ejectionTimeMs]))) };
     if (cp && probesStarted) {
       const lostMembers = faults.records.flatMap((r) => r.affected).filter((a) => cp.members.includes(a));
       controlPlane = analyseControlPlane({
@@ -218,7 +230,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       controlPlane.series = controlPlaneSeries(probes, statuses, baselineStart, end, binSize(end - baselineStart));
     }
     // Incomplete records still get their assertions, each marked unverified: the report says what could not be checked.
-    if ((failure === undefined || failure instanceof RecordsIncompleteError) && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name, provider.dataPlane), clients, controlPlane, faults.records, capacity);
+    if ((failure === undefined || failure instanceof RecordsIncompleteError) && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name, provider.dataPlane), clients, controlPlane, faults.records, capacity, dataPlane);
     // Requests the driver could not send on time are its own failure, never the service's: past a small share the run measured nothing reliable.
     const notSent = clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + (c.phases[p].notSent ?? 0), 0), 0);
     const scheduled = notSent + clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + c.phases[p].requests, 0), 0);
@@ -259,6 +271,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     faults: faults.records,
     clients,
     ...(controlPlane ? { controlPlane } : {}),
+    ...(dataPlane ? { dataPlane } : {}),
     ...(cp ? { placement } : {}),
     ...(capacity ? { capacity } : {}),
     assertions,

@@ -43,9 +43,16 @@ export class Limiter {
   }
 }
 
-/** An InstanceLoad from an echo's /state answer (zeros when it did not answer: a killed instance lost its counts). */
+/**
+ * An InstanceLoad from an echo's /state answer. An instance that did not
+ * answer (null) or answered without its counters is an error: read as zeros
+ * it would make `capacity.shed == 0` pass on a count nobody took.
+ */
 export function loadFromState(instance: string, capacityRps: number, state: unknown): { instance: string; capacityRps: number; served: number; shed: number; maxQueueMs: number } {
-  const s = (state ?? {}) as { served?: unknown; shed?: unknown; maxQueueMs?: unknown };
+  const s = state as { served?: unknown; shed?: unknown; maxQueueMs?: unknown } | null;
+  if (s === null || typeof s !== 'object' || typeof s.served !== 'number' || typeof s.shed !== 'number') {
+    throw new Error(`could not read the load counters of ${instance} (its /state answered ${JSON.stringify(state)?.slice(0, 120)}): the capacity figures cannot be taken`);
+  }
   const n = (v: unknown) => (typeof v === 'number' ? v : 0);
   return { instance, capacityRps, served: n(s.served), shed: n(s.shed), maxQueueMs: n(s.maxQueueMs) };
 }

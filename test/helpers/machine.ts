@@ -31,7 +31,7 @@ export async function machineState(): Promise<MachineState> {
   return {
     netns: (await lines(['ip', 'netns', 'list'])).filter((l) => l.startsWith('fh-')),
     links: (await lines(['ip', '-o', 'link'])).map((l) => l.split(':')[1]!.trim().split('@')[0]!).filter((n) => n.startsWith('fh')),
-    processes: procs.filter((p) => /haproxy -db|echo-server\.ts|traffic\/driver\.ts|logs\/driver\.mjs|envoy |^etcd /.test(p)),
+    processes: procs.filter((p) => /echo-server\.ts|traffic\/driver\.ts|logs\/driver\.mjs|envoy |^etcd /.test(p)),
     iptables: (await lines(['iptables', '-S', 'FORWARD'])).filter((l) => l.includes('failover-harness')),
     nftTables: (await lines(['nft', 'list', 'tables'])).filter((l) => /failover|fh_/.test(l)),
     ledgers,

@@ -84,7 +84,6 @@ const cases: [string, () => string[], number, RegExp][] = [
   ['a duration past what a timer holds', () => ['zone-outage', '--duration', '36000m'], 2, /expected --duration to be at most 24h, got "36000m"/],
   ['a phase past what a timer holds in a file', () => [file((e) => (e.phases = { fault: '2000m' }))], 2, /phases\.fault: "2000m" is longer than the 24 h a run may last/],
   ['an experiment path that is a directory', () => [join(dir, 'a-dir/')], 2, /a-dir\/ is a directory, not an experiment file/],
-  ['maxEjectionPercent below 100 locally', () => [file((e) => (e.policy = { outlierDetection: { maxEjectionPercent: 50 } }))], 2, /policy\.outlierDetection\.maxEjectionPercent: 50% cannot be honoured by the local HAProxy sidecar/],
   ['bad outage mode', () => [file((e) => (e.faults = [{ kind: 'zone-outage', zone: 'z1', mode: 'melt' }]))], 2, /faults\[0\]\.mode: /],
   ['empty selector', () => [file((e) => (e.faults = [{ kind: 'kill-instance', target: {} }]))], 2, /faults\[0\]\.target: name at least one of/],
   ['failover to unknown region', () => [file((e) => (e.policy = { failover: [{ from: 'r1', to: 'r7' }] }))], 2, /policy\.failover\[0\]\.to: unknown region "r7"/],

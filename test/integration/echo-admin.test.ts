@@ -2,10 +2,11 @@ import { execa, type ResultPromise } from 'execa';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/cli.js';
+import { echoAdminCommand, type EchoAdminAction } from '../../harness/providers/kubernetes/echo-admin.js';
 
-// The echo admin CLI that the kind provider runs inside each echo pod
-// (`kubectl exec … -- node --import tsx harness/workloads/echo-admin.ts ACTION`),
-// here against a real echo server on loopback: drain closes the listener,
+// The echo admin call the kind provider runs inside each echo pod
+// (`kubectl exec … -- node -e <fetch of the admin port>`, echoAdminCommand),
+// here, the very same command, against a real echo server on loopback: drain closes the listener,
 // restore reopens it, fail and slow inject gray failures, and state reports
 // when each client last arrived.
 
@@ -13,7 +14,11 @@ const PORT = 18_480 + (process.pid % 500);
 const ADMIN = PORT + 1000;
 let echo: ResultPromise;
 
-const admin = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', 'harness/workloads/echo-admin.ts', ...args, '--port', String(ADMIN)], { cwd: REPO, reject: false });
+/** `admin('fail', '--query', 'status=503')`: the command the pod runs, with node from PATH replaced by this node. */
+const admin = (action: string, ...rest: string[]) => {
+  const [, ...args] = echoAdminCommand(action as EchoAdminAction, rest[0] === '--query' ? rest[1] : '', ADMIN);
+  return execa(process.execPath, args, { cwd: REPO, reject: false });
+};
 const get = () => fetch(`http://127.0.0.1:${PORT}/`, { headers: { 'x-fh-client': 'client-x' }, signal: AbortSignal.timeout(3000) });
 
 beforeAll(async () => {
@@ -58,6 +63,6 @@ describe('echo-admin, as run inside a kind pod', () => {
     expect(Date.now() - t).toBeGreaterThanOrEqual(380);
     expect((await admin('restore')).exitCode).toBe(0);
     expect((await admin('fail', '--query', 'status=200')).exitCode).toBe(1);
-    expect((await admin('explode')).exitCode).toBe(2);
+    expect((await admin('explode')).exitCode).not.toBe(0);
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CLEAN, machineState } from '../helpers/machine.js';
 import { FAST, readJournal, readRecords, REPO, runCli, tempDir } from '../helpers/cli.js';
 
-// Real runs: echo processes, HAProxy sidecars, network namespaces (as root).
+// Real runs: echo processes, Envoy sidecars, network namespaces (as root).
 // Each checks the report, recomputes it independently and checks the machine is clean.
 
 afterEach(async () => {

@@ -61,8 +61,8 @@ describe('report.html in Chromium', () => {
     const { page, errors, requests } = await open(join(dir, 'report.html'));
     expect(await page.textContent('#verdict')).toBe('PASSED');
     // What carried the traffic, said before any figure: locally the whole policy is in force (or the run is refused).
-    expect(await page.textContent('#data-plane')).toContain('Data plane: local HAProxy sidecars (process) (the whole failover policy in force)');
-    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('Data plane: **local HAProxy sidecars (process)** (the whole failover policy in force)');
+    expect(await page.textContent('#data-plane')).toContain('Data plane: local Envoy 1.38.3 sidecars (process) (the whole failover policy in force)');
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('Data plane: **local Envoy 1.38.3 sidecars (process)** (the whole failover policy in force)');
     expect(await page.locator('tr.assertion').count()).toBe(j.assertions.length);
     expect(await page.locator('tr.assertion.fail').count()).toBe(0);
     // One timeline and one latency chart per client, plus the zone-a client's failover.
@@ -130,7 +130,7 @@ describe('report.html in Chromium', () => {
     expect(await page.locator('#compare tr[data-client="client-a"]').count()).toBeGreaterThanOrEqual(7);
     const recovery = (await page.locator('#compare tr[data-client="client-a"]', { hasText: 'recovery' }).first().textContent()) ?? '';
     for (const dir of dirs) expect(recovery).toContain(fmtTime(readJournal(dir).clients.find((c) => c.name === 'client-a')!.recoveryTimeMs));
-    expect(await page.textContent('#compare')).toContain('local HAProxy sidecars');
+    expect(await page.textContent('#compare')).toContain('local Envoy 1.38.3 sidecars');
     await page.screenshot({ path: join(out, 'compare.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);

@@ -4,7 +4,6 @@ import { parseExperiment, resolveAssertion, type ExperimentInput } from '../../h
 import { resolveLocality } from '../../harness/core/resolve-names.js';
 import { analyseClient } from '../../harness/analysis/analyse-client.js';
 import { ejectionTimeMs, largestSendGapMs } from '../../harness/analysis/time-metrics.js';
-import { haproxyRefusals } from '../../harness/mesh/haproxy-config.js';
 import { failoverPolicySchema } from '../../harness/core/policy.js';
 import { grayCall } from '../../harness/workloads/gray.js';
 import type { RequestRecord } from '../../harness/traffic/record.js';
@@ -101,15 +100,6 @@ describe('gray fault specs', () => {
 
   it('the shipped gray experiments parse', () => {
     expect(parseExperiment(slowZone, 'slow-zone').faults[0]).toMatchObject({ kind: 'latency', delay: 900, jitter: 100, target: { region: 'eu-west-1', zone: 'zone-a' } } as never);
-  });
-});
-
-describe('outlier detection honoured field by field locally', () => {
-  it('refuses maxEjectionPercent below 100 (HAProxy cannot cap ejections) instead of ignoring it', () => {
-    expect(haproxyRefusals(failoverPolicySchema.parse({}))).toEqual([]);
-    expect(haproxyRefusals(failoverPolicySchema.parse({ outlierDetection: { maxEjectionPercent: 50 } }))).toEqual([
-      { field: 'policy.outlierDetection.maxEjectionPercent', message: expect.stringContaining('50% cannot be honoured by the local HAProxy sidecar') },
-    ]);
   });
 });
 

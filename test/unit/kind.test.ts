@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseExperiment, type ExperimentInput } from '../../harness/core/experiment.js';
 import { failoverPolicySchema } from '../../harness/core/policy.js';
-import { istioRuleViolations, renderIstio, validateIstio } from '../../harness/mesh/istio.js';
+import { istioRuleViolations, renderIstio, validateIstio } from '../../harness/mesh/istio/objects.js';
 import { kindClusterSchema, renderKindClusters, LABEL_ZONE, LABEL_SUBZONE, LABEL_HASH } from '../../harness/providers/kind/kind-config.js';
 import { clientJobs, echoDeployments, validateAll, SERVICE_HOST } from '../../harness/providers/kubernetes/manifests.js';
 import { DockerCli } from '../../harness/providers/kind/docker-nodes.js';
@@ -87,13 +87,13 @@ describe('Istio objects', () => {
 });
 
 describe('workload manifests', () => {
-  it('pins each deployment to its node, names instances after their pod, and validates', () => {
+  it('pins each instance\'s deployment to its node, names the instance in its identity, and validates', () => {
     const e = ex(drainListeners);
     const deployments = echoDeployments(e, 'c1', 'img');
-    expect(deployments).toHaveLength(3);
+    expect(deployments).toHaveLength(3); // one instance on each of three nodes
     const spec = (deployments[0]!.spec as any).template.spec;
     expect(spec.nodeSelector).toEqual({ 'failover-harness.io/node': 'beijing-svc' });
-    expect(spec.containers[0].args.join(' ')).toContain('"instance":"$(POD_NAME)"');
+    expect(spec.containers[0].args.join(' ')).toContain('"instance":"beijing-svc-1"');
     const jobs = clientJobs(e, 'c1', 'img', { startAt: 0, maxDurationMs: 1000, k6DurationMs: 1000 });
     expect((jobs[0]!.spec as any).template.spec.containers[0].args).toEqual(expect.arrayContaining(['--allow-target', SERVICE_HOST, '--out', '/records/tianjin-client.ndjson', '--stop-file', '/records/stop', '--summary', '/records/summary.json']));
     expect(() => validateAll([...deployments, ...jobs])).not.toThrow();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -48,7 +48,7 @@ describe('Linkerd renderers', () => {
       'retry.linkerd.io/timeout': '500ms',
     });
     // No retries asked: no retry annotations (Linkerd would default the limit to 1 if any were there).
-    expect(Object.keys(linkerdServiceAnnotations({ ...policy, retries: { attempts: 0, perTryTimeout: 500 } })).filter((k) => k.startsWith('retry.'))).toEqual([]);
+    expect(Object.keys(linkerdServiceAnnotations({ ...policy, retries: { ...policy.retries, attempts: 0 } })).filter((k) => k.startsWith('retry.'))).toEqual([]);
   });
 
   it('Service, namespace and client Job: federated across clusters, valid against the Kubernetes schema', () => {
@@ -145,7 +145,7 @@ describe('Linkerd renderers', () => {
   it('lists what Linkerd cannot honour, more across clusters', () => {
     const policy = ex(clusterFailover).policy;
     const one = policyNotInForce('linkerd', policy).map((p) => p.split(' (')[0]);
-    expect(one).toEqual([expect.stringMatching(/^failover order us-east-1 → us-west-2/), 'region and subzone preference', 'maxEjectionPercent 100%', 'outlier-detection interval 1000 ms']);
+    expect(one).toEqual([expect.stringMatching(/^failover order us-east-1 → us-west-2/), 'region and subzone preference', 'maxEjectionPercent 100%', 'outlier-detection interval 1000 ms', 'retryRemoteLocalities']);
     const many = policyNotInForce('linkerd', policy, { multiCluster: true, linkerdMode: 'federated' }).join('\n');
     expect(many).toMatch(/federated Service balances over every cluster's ready endpoints/);
     expect(many).toMatch(/preferring the client's own cluster/);
@@ -157,7 +157,7 @@ describe('Linkerd identity (real openssl)', () => {
   it('one ECDSA P-256 trust anchor, an issuer per cluster that verifies against it, key in SEC 1 form', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fh-test-linkerd-id-'));
     try {
-      const files = await generateLinkerdIdentity(realExecutor, dir, ['east', 'west'], (p) => mkdirSync(p, { recursive: true, mode: 0o700 }));
+      const files = await generateLinkerdIdentity(realExecutor, dir, ['east', 'west'], (p) => mkdirSync(p, { recursive: true, mode: 0o700 }), (p, t) => writeFileSync(p, t));
       for (const cluster of ['east', 'west']) {
         const f = files[cluster]!;
         const verify = await realExecutor.run(['openssl', 'verify', '-CAfile', f.trustAnchor, f.issuerCert]);
@@ -261,10 +261,11 @@ describe('meshAssertions', () => {
     expect(names('linkerd')).not.toContain('client(east-client).failback.timeMs < 120s');
     expect(names('linkerd')).toContain('client(east-client).recovery.servedBy.region(us-east-1) >= 10%');
     expect(names('none', 'local')).toEqual(e.assertions.map((a) => a.source));
-    expect(notExpectedFor(e, 'kind', 'none').map((n) => n.metric)).toEqual(['client(east-client).fault.servedBy.region(us-west-2)', 'client(east-client).recovery.timeMs']);
+    // The experiment's own entries first, then those derived from what plain Kubernetes lacks (kind-review-2 N5).
+    expect(notExpectedFor(e, 'kind', 'none').map((n) => n.metric)).toEqual(['client(east-client).fault.servedBy.region(us-west-2)', 'client(east-client).recovery.timeMs', 'client(east-client).fault.servedBy.region(us-east-1)', 'client(east-client).failback.timeMs']);
     const { applyOverrides } = await import('../../harness/cli/overrides.js');
     const asked = applyOverrides(e, { assert: ['client(east-client).recovery.timeMs < 60s'] } as never);
-    expect(notExpectedFor(asked, 'kind', 'none').map((n) => n.metric)).toEqual(['client(east-client).fault.servedBy.region(us-west-2)']);
+    expect(notExpectedFor(asked, 'kind', 'none').map((n) => n.metric)).toEqual(['client(east-client).fault.servedBy.region(us-west-2)', 'client(east-client).fault.servedBy.region(us-east-1)', 'client(east-client).failback.timeMs']);
     expect(assertionsFor(asked, 'kind', 'none').map((a) => a.source)).toContain('client(east-client).recovery.timeMs < 60s');
   });
 

@@ -1,8 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../harness/core/clock.js';
 import { InternalError } from '../../harness/core/errors.js';
 import { parseExperiment } from '../../harness/core/experiment.js';
@@ -119,6 +118,7 @@ describe('trafficFit', () => {
 
 describe('records digests locate a change', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fh-digest-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ client: 'c', n: i }));
   const write = (name: string, l: string[]) => {
     const path = join(dir, name);
@@ -167,6 +167,7 @@ describe('the console at any size', () => {
     } finally {
       c.stop();
       write.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -24,7 +24,7 @@ describe('timeline', () => {
 
   it('expands repeats and orders steps: reverts before injects at one instant, reverts last-in first-out', () => {
     const ex = parse(flapping);
-    expect(expandTimeline(ex.faults, ex.phases.fault).map((i) => [i.at, i.until])).toEqual([[1000, 2000], [3500, 4500], [6000, 7000]]);
+    expect(expandTimeline(ex.faults, ex.phases.fault).map((i) => [i.at, i.until])).toEqual([[1000, 2000], [5000, 6000], [9000, 10000]]);
     const two = expandTimeline([{ kind: 'kill-instance', target: { node: 'a' } }, { kind: 'kill-instance', target: { node: 'b' }, at: 1000, duration: 1000 }, { kind: 'kill-instance', target: { node: 'c' }, at: 2000 }] as never, 5000);
     expect(timelineSteps(two).map((s) => `${s.kind}${s.injection}@${s.at}`)).toEqual(['inject0@0', 'inject1@1000', 'revert1@2000', 'inject2@2000', 'revert2@5000', 'revert0@5000']);
   });

@@ -18,13 +18,15 @@ export function pinToInfraPatch(): string {
 interface PodItem {
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string>; ownerReferences?: { kind?: string }[] };
   spec?: { nodeName?: string };
+  status?: { phase?: string };
 }
 
 /**
  * Infrastructure pods on a node other than the infra node, from `kubectl get
  * pods -o json` of the infra namespaces. DaemonSet pods (kube-proxy, kindnet)
  * belong on every node and static pods (the control plane itself: etcd,
- * kube-apiserver) on their own node, so neither counts.
+ * kube-apiserver) on their own node, so neither counts; nor does a finished
+ * pod (a Job's, Succeeded or Failed): it runs nothing a fault could take.
  */
 export function misplacedInfra(podList: string, infraNode: string): string[] {
   const parsed = (podList.trim() ? JSON.parse(podList) : { items: [] }) as { items?: PodItem[] };
@@ -32,6 +34,7 @@ export function misplacedInfra(podList: string, infraNode: string): string[] {
     .filter((p) => (INFRA_NAMESPACES as readonly string[]).includes(p.metadata?.namespace ?? ''))
     .filter((p) => !p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet' || o.kind === 'Node'))
     .filter((p) => !p.metadata?.annotations?.['kubernetes.io/config.mirror'])
+    .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
     .filter((p) => p.spec?.nodeName && p.spec.nodeName !== infraNode)
     .map((p) => `${p.metadata?.namespace}/${p.metadata?.name} on ${p.spec?.nodeName}`);
 }

@@ -96,7 +96,13 @@ export function kindNodeName(cluster: string, role: 'control-plane' | 'worker', 
 export const NODE_MONITOR_GRACE_S = 20;
 const CONTROLLER_PATCH = `kind: ClusterConfiguration\ncontrollerManager:\n  extraArgs:\n    node-monitor-grace-period: "${NODE_MONITOR_GRACE_S}s"\n`;
 
-export function renderKindClusters(topology: Topology, nodeImage?: string): RenderedCluster[] {
+/**
+ * `meshIdentity`: the data plane a cluster is made for (mesh, version, mode).
+ * It is part of the config hash, so a kept cluster is reused only by a run of
+ * the same mesh; another mesh finds the hash different and the cluster is
+ * recreated, never measured with the old mesh still in it (kind-review-2 N3).
+ */
+export function renderKindClusters(topology: Topology, nodeImage?: string, meshIdentity = ''): RenderedCluster[] {
   const clusters = [...new Set(topology.nodes.map((n) => n.locality.cluster))];
   return clusters.map((cluster, ci) => {
     const name = `fh-${cluster}`;
@@ -140,7 +146,7 @@ export function renderKindClusters(topology: Topology, nodeImage?: string): Rend
       networking: { podSubnet: `10.${10 + ci}.0.0/16`, serviceSubnet: `10.255.${10 + ci}.0/24` },
       kubeadmConfigPatches: [CONTROLLER_PATCH],
     };
-    const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+    const hash = createHash('sha256').update(JSON.stringify(config)).update(meshIdentity ? `\nmesh ${meshIdentity}` : '').digest('hex').slice(0, 12);
     for (const n of config.nodes) if (n.labels) n.labels[LABEL_HASH] = hash;
     return { cluster, name, config: kindClusterSchema.parse(config), hash, mapping: { containerOf, role, infraNode } };
   });

@@ -16,6 +16,9 @@ export const TRUST_ANCHOR = 'ca.crt';
 const TRUST_ANCHOR_KEY = 'ca.key';
 export const ISSUER_CERT = 'issuer.crt';
 export const ISSUER_KEY = 'issuer.key';
+/** The issuer's extensions, written beside its CSR for the signing step. */
+export const ISSUER_EXTENSIONS_FILE = 'issuer.ext';
+export const ISSUER_EXTENSIONS = 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n';
 
 const P256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
 
@@ -41,10 +44,11 @@ export function issuerArgv(dir: string, cluster: string): { request: string[]; s
       '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
       '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
     ],
+    // The issuer's extensions from a file (-extfile), not -copy_extensions (OpenSSL 3 only): OpenSSL 1.1.1 signs it too.
     sign: [
       'openssl', 'x509', '-req', '-sha256', '-days', '365', '-in', join(own, 'issuer.csr'),
       '-CA', join(dir, TRUST_ANCHOR), '-CAkey', join(dir, TRUST_ANCHOR_KEY), '-CAcreateserial',
-      '-copy_extensions', 'copyall', '-out', join(own, ISSUER_CERT),
+      '-extfile', join(own, ISSUER_EXTENSIONS_FILE), '-out', join(own, ISSUER_CERT),
     ],
     // "BEGIN EC PRIVATE KEY", as `step certificate create` (Linkerd's documented tool) writes it.
     key: ['openssl', 'ec', '-in', join(own, 'issuer-pkcs8.key'), '-out', join(own, ISSUER_KEY)],
@@ -61,7 +65,7 @@ export interface LinkerdIdentityFiles {
  * Writes the anchor and one issuer per cluster under `dir` (which must exist,
  * private). A dry run prints the commands and writes nothing.
  */
-export async function generateLinkerdIdentity(exec: Executor, dir: string, clusters: readonly string[], mkdir: (path: string) => void): Promise<Record<string, LinkerdIdentityFiles>> {
+export async function generateLinkerdIdentity(exec: Executor, dir: string, clusters: readonly string[], mkdir: (path: string) => void, write: (path: string, text: string) => void = () => undefined): Promise<Record<string, LinkerdIdentityFiles>> {
   // An anchor already there is kept: kept clusters' proxies trust it.
   if (!existsSync(join(dir, TRUST_ANCHOR))) await exec.run(trustAnchorArgv(dir), { context: 'generate the Linkerd trust anchor' });
   const out: Record<string, LinkerdIdentityFiles> = {};
@@ -70,6 +74,7 @@ export async function generateLinkerdIdentity(exec: Executor, dir: string, clust
     out[cluster] = { trustAnchor: join(dir, TRUST_ANCHOR), issuerCert: join(own, ISSUER_CERT), issuerKey: join(own, ISSUER_KEY) };
     if (existsSync(join(own, ISSUER_KEY))) continue;
     mkdir(own);
+    write(join(own, ISSUER_EXTENSIONS_FILE), ISSUER_EXTENSIONS);
     const { request, sign, key } = issuerArgv(dir, cluster);
     await exec.run(request, { context: `request the Linkerd issuer of ${cluster}` });
     await exec.run(sign, { context: `sign the Linkerd issuer of ${cluster}` });

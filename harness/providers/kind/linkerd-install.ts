@@ -1,5 +1,5 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { EnvironmentError } from '../../core/errors.js';
@@ -13,6 +13,7 @@ import { pinToInfraPatch } from './infra.js';
 import { kubeContext, type RenderedCluster } from './kind-config.js';
 import { generateLinkerdIdentity } from './linkerd-ca.js';
 import { withRetries } from './mesh-install.js';
+import { reachable } from './control-plane.js';
 
 // Linkerd on kind clusters: CRDs, then the control plane with a harness-made
 // identity (one trust anchor, an issuer per cluster), pinned to the infra
@@ -56,6 +57,8 @@ export interface LinkerdInstallOptions {
   mode: LinkerdMulticlusterMode;
   dryRun: boolean;
   log: (line: string) => void;
+  /** --keep: the identity is kept beside the clusters for the next run (keptIdentityDir). */
+  keep: boolean;
 }
 
 /**
@@ -76,6 +79,11 @@ export function podRoutes(clusters: readonly { name: string; nodes: readonly str
     }
   }
   return out;
+}
+
+/** Where a kept cluster's Linkerd identity lives between runs: one folder per set of clusters and their config hashes. */
+export function keptIdentityDir(clusters: readonly Pick<RenderedCluster, 'name' | 'hash'>[]): string {
+  return join(homedir(), '.cache', 'failover-harness', 'linkerd-identity', clusters.map((c) => `${c.name}-${c.hash}`).join('+'));
 }
 
 export class LinkerdInstaller {
@@ -99,6 +107,13 @@ export class LinkerdInstaller {
     await this.kube(c).run(['apply', '-f', '-'], { input: stdout, context: `apply ${what} to ${c.name}`, timeoutMs });
   }
 
+  /** Whether the cluster already runs a Linkerd control plane (its linkerd-config ConfigMap exists). */
+  private async installed(c: RenderedCluster): Promise<boolean> {
+    if (this.o.dryRun) return false;
+    const { stdout } = await this.kube(c).run(['-n', 'linkerd', 'get', 'configmap', 'linkerd-config', '--ignore-not-found', '-o', 'name'], { context: `look for Linkerd in ${c.name}` });
+    return stdout.trim() !== '';
+  }
+
   /** Every Deployment of a namespace onto the infra node, then rolled out: a fault must not take the mesh's own control plane. */
   private async pinNamespace(c: RenderedCluster, ns: string): Promise<void> {
     const kube = this.kube(c);
@@ -115,12 +130,21 @@ export class LinkerdInstaller {
    */
   async installControlPlanes(): Promise<void> {
     const { exec, scope } = this.o;
-    const dir = mkdtempSync(join(tmpdir(), 'fh-linkerd-identity-'));
-    await scope.acquire({ kind: 'file', path: dir }, async () => undefined);
-    const identity = await generateLinkerdIdentity(exec, dir, this.o.clusters.map((c) => c.cluster), (path) => mkdirSync(path, { recursive: true, mode: 0o700 }));
+    // Kept clusters keep their identity: their proxies trust this anchor (kind-review-2 N3). Otherwise a private
+    // temporary folder, removed at teardown.
+    const dir = this.o.keep ? keptIdentityDir(this.o.clusters) : mkdtempSync(join(tmpdir(), 'fh-linkerd-identity-'));
+    if (this.o.keep) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    else await scope.acquire({ kind: 'file', path: dir }, async () => undefined);
+    const identity = await generateLinkerdIdentity(exec, dir, this.o.clusters.map((c) => c.cluster), (path) => mkdirSync(path, { recursive: true, mode: 0o700 }), (path, text) => writeFileSync(path, text, { mode: 0o600 }));
     await Promise.all(
       this.o.clusters.map(async (c) => {
         const files = identity[c.cluster]!;
+        // A kept cluster already has it (`linkerd install` would refuse: linkerd-config exists): it is checked, not reinstalled.
+        if (await this.installed(c)) {
+          this.o.log(`Linkerd is already installed in ${c.name} (a kept cluster made for this mesh): checking it, not installing it again`);
+          await exec.run(this.linkerd(c, 'check', '--wait', '5m0s'), { context: `linkerd check in ${c.name}`, timeoutMs: 330_000 });
+          return;
+        }
         await this.renderAndApply(c, ['install', '--crds'], `the Linkerd ${this.o.linkerdVersion} CRDs`);
         await this.renderAndApply(
           c,
@@ -129,6 +153,9 @@ export class LinkerdInstaller {
             // kind's nodes (and their kube-proxy) use iptables' nf_tables backend; 2.18's proxy-init still defaults
             // to legacy, and mixed rules are a known way for linkerd-init to fail (nft became the default in 2025-08).
             '--set', 'proxyInit.iptablesMode=nft',
+            // No linkerd-heartbeat CronJob: its pods would land on any node, and a failed one on a worker of a kept
+            // cluster would fail the next run's placement check (kind-review-2 N9).
+            '--set', 'disableHeartBeat=true',
           ],
           `the Linkerd ${this.o.linkerdVersion} control plane`,
         );
@@ -171,6 +198,14 @@ export class LinkerdInstaller {
     for (const from of this.o.clusters) {
       const node = `${from.name}-control-plane`;
       const { stdout: ip } = await exec.run(docker.address(node), { context: `address of ${node}` });
+      // `linkerd multicluster check` dials each Link's API server from here (kind-review-2 N4): refuse with the reason
+      // where the kind network is not routed to this host (Docker Desktop), as the control-plane probe does.
+      if (!this.o.dryRun && ip.trim() && !(await reachable(ip.trim(), 6443, 3000))) {
+        throw new EnvironmentError(
+          `the API server of ${from.name} (${ip.trim()}:6443 on the kind network) is not reachable from this host, and \`linkerd multicluster check\` checks each link from here`,
+          'the kind network is routed to the host on Linux, not by Docker Desktop (macOS, Windows): run multi-cluster Linkerd on Linux, or --mesh istio',
+        );
+      }
       const { stdout: link } = await exec.run(this.linkerd(from, 'multicluster', 'link-gen', '--cluster-name', from.cluster, ...(gateway ? [] : ['--gateway=false']), '--api-server-address', `https://${ip.trim() || `<${node} address>`}:6443`), {
         context: `link of ${from.name}`,
       });

@@ -52,10 +52,29 @@ function readNumber(path: string): number | null {
   }
 }
 
-/** `docker network connect --ip` on a network whose IPv4 subnet Docker chose (kind's) works from Docker 29.1 (moby 84a251d0). */
+/**
+ * Whether `docker network connect --ip` can give a kind node back its old
+ * address on kind's network (whose IPv4 subnet Docker chose). Known bad: only
+ * 29.0.x, which refused --ip unless the subnet was user-configured (moby#51577,
+ * fixed in 29.1 by moby#51583; the check it added "didn't work in 28.x and
+ * older", which therefore accept it). Everything else is let through: the
+ * revert checks the address after reconnecting and fails the run, naming it,
+ * if Docker gave another (kind-review-2 N8).
+ */
 export function dockerKeepsAddressOnConnect(serverVersion: string): boolean {
   const [major = 0, minor = 0] = serverVersion.split('.').map((x) => Number.parseInt(x, 10));
-  return major > 29 || (major === 29 && minor >= 1);
+  return !(major === 29 && minor === 0);
+}
+
+/** `openssl version` → the library and its version; LibreSSL (macOS's /usr/bin/openssl) is told apart. */
+export function parseOpensslVersion(output: string): { libre: boolean; major: number; minor: number; patch: number } | null {
+  const m = /^(OpenSSL|LibreSSL) (\d+)\.(\d+)\.(\d+)/.exec(output.trim());
+  return m ? { libre: m[1] === 'LibreSSL', major: Number(m[2]), minor: Number(m[3]), patch: Number(m[4]) } : null;
+}
+
+/** The mesh identity is made with `req -addext` and `-pkeyopt ec_paramgen_curve`: OpenSSL 1.1.1 or later, not LibreSSL (kind-review-2 N6). */
+export function opensslFits(v: NonNullable<ReturnType<typeof parseOpensslVersion>>): boolean {
+  return !v.libre && (v.major > 1 || (v.major === 1 && (v.minor > 1 || (v.minor === 1 && v.patch >= 1))));
 }
 
 /** The install hint for a pin: a minor pin (1.30) installs its .0 patch, any patch fits. */
@@ -75,6 +94,13 @@ export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): 
   const binaries = ['docker', 'kind', 'kubectl', ...(istio ? ['istioctl'] : []), ...(linkerd ? ['linkerd'] : []), ...(extension ? ['helm'] : []), ...((istio && needs.multiCluster) || linkerd ? ['openssl'] : [])];
   for (const binary of binaries) {
     if (!which(binary)) missing.push({ what: binary, how: how(binary, needs.istioVersion, linkerdPin) });
+  }
+  if (binaries.includes('openssl') && which('openssl')) {
+    const { stdout } = await exec.run(['openssl', 'version'], { timeoutMs: 10_000, context: 'openssl version' }).catch(() => ({ stdout: '' }));
+    const v = parseOpensslVersion(stdout);
+    if (!v || !opensslFits(v)) {
+      missing.push({ what: `OpenSSL 1.1.1 or later for the mesh identity (openssl version said "${stdout.trim()}")`, how: 'on macOS: brew install openssl@3, then put $(brew --prefix openssl@3)/bin first on PATH; on Linux: apt-get install openssl' });
+    }
   }
   let linkerdVersion: string | undefined;
   if (linkerd && which('linkerd')) {
@@ -101,7 +127,7 @@ export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): 
       const [serverVersion = '', mem = ''] = info.stdout.trim().split(/\s+/);
       if (needs.isolate && !dockerKeepsAddressOnConnect(serverVersion)) {
         missing.push({
-          what: `Docker ${serverVersion} cannot reconnect a kind node with its old address (mode isolate): kind's network has no user-configured IPv4 subnet, and --ip needs Docker ≥ 29.1 there`,
+          what: `Docker ${serverVersion} cannot reconnect a kind node with its old address (mode isolate): 29.0.x refuses --ip on a network without a user-configured IPv4 subnet, as kind's is (moby#51577; 28.x and older, and 29.1 and later, accept it)`,
           how: 'upgrade Docker to 29.1 or later, or use --mode kill or --mode freeze',
         });
       }
@@ -115,6 +141,10 @@ export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): 
         }),
       );
     }
+  }
+  // Multi-cluster Linkerd checks its links from this host, which Docker Desktop does not route to kind's network (N4).
+  if (linkerd && needs.multiCluster && process.platform !== 'linux') {
+    missing.push({ what: `multi-cluster Linkerd on ${process.platform}: \`linkerd multicluster check\` dials the other clusters' API servers on the kind network, which Docker Desktop does not route to the host`, how: 'run it on Linux, or use --mesh istio (its multi-cluster set-up goes through gateways)' });
   }
   // MetalLB gives the gateways their addresses: Istio's east-west gateways, the failover extension's Linkerd gateways.
   if (shape.gateways) {

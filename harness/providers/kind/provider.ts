@@ -6,7 +6,7 @@ import { matchesSelector, nodesInZone, type Experiment } from '../../core/experi
 import { describeFault, faultSelector, pickMembers, type FaultSpec, type Selector } from '../../core/fault-spec.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
-import { renderIstio, validateIstio } from '../../mesh/istio.js';
+import { renderIstio, validateIstio } from '../../mesh/istio/objects.js';
 import { dataPlaneNotes, dataPlaneShape, describeMesh, PREFER_SAME_ZONE, type DataPlaneNotes, type DataPlaneShape, type Mesh, type MeshContext } from '../../mesh/choice.js';
 import { recordedFacts } from '../../report/data-plane.js';
 import { DEFAULT_LINKERD_VERSION, type LinkerdMulticlusterMode } from '../../mesh/linkerd.js';
@@ -23,6 +23,8 @@ import { KindControlPlane } from './control-plane.js';
 import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './docker-nodes.js';
 import { misplacedInfra } from './infra.js';
 import { kubeContext, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
+import { instanceSelector, LABEL_INSTANCE, POD_AND_INSTANCE } from '../kubernetes/labels.js';
+import { nodesBack, parseNodeViews, parsePodViews, podsBack, type PodView } from './node-back.js';
 import { IstioInstaller } from './mesh-install.js';
 import { describeGray, grayCall, mergeArrivals } from '../../workloads/gray.js';
 import { loadFromState } from '../../workloads/capacity.js';
@@ -66,6 +68,14 @@ const OUTAGE_ACTION: Record<string, NodeAction> = { kill: 'stop', freeze: 'pause
 /** How long a revert may take to be back (node Ready, pods Ready) before the run fails. */
 const REVERT_READY_S = 300;
 
+/** What a cluster is made for, in its config hash: the mesh, its pinned version and, for Linkerd across clusters, the mode. */
+export function meshIdentity(o: Pick<KindProviderOptions, 'mesh' | 'istioVersion' | 'linkerdVersion' | 'linkerdMode'>): string {
+  const mesh = o.mesh ?? 'istio';
+  if (mesh === 'istio') return `istio ${o.istioVersion.split('.').slice(0, 2).join('.')}`;
+  if (mesh === 'linkerd') return `linkerd ${o.linkerdVersion ?? DEFAULT_LINKERD_VERSION} ${o.linkerdMode ?? 'federated'}`;
+  return 'none';
+}
+
 export class KindProvider implements Provider {
   readonly name = 'kind';
   readonly isolation = 'docker';
@@ -88,7 +98,7 @@ export class KindProvider implements Provider {
   private plan: TrafficPlan | undefined;
 
   constructor(private readonly o: KindProviderOptions) {
-    this.clusters = renderKindClusters(o.experiment.topology);
+    this.clusters = renderKindClusters(o.experiment.topology, undefined, meshIdentity(o));
     this.docker = new DockerCli(o.dockerHost);
     this.istio = new IstioInstaller({ ...o, docker: this.docker, clusters: this.clusters, keepCa: () => o.keep || this.reusedCluster, dryRun: o.dryRun ?? false });
     this.mesh = o.mesh ?? 'istio';
@@ -259,35 +269,54 @@ export class KindProvider implements Provider {
     return [...new Set(keys.map((k) => this.containerOf(k)).filter((x): x is string => Boolean(x)))];
   }
 
-  /** The echo pods of the instances a selector matches. */
-  private async podsMatching(selector: Selector): Promise<{ cluster: RenderedCluster; pod: string }[]> {
-    const nodes = [...new Set(this.o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.node))];
-    const out: { cluster: RenderedCluster; pod: string }[] = [];
+  /** The echo pods of the instances a selector matches: one pod per instance, selected by its instance label. */
+  private async podsMatching(selector: Selector): Promise<{ cluster: RenderedCluster; pod: string; instance: string }[]> {
+    const instances = this.o.experiment.topology.instances.filter((i) => matchesSelector(i, selector));
+    const out: { cluster: RenderedCluster; pod: string; instance: string }[] = [];
     for (const c of this.clusters) {
-      const mine = nodes.filter((n) => c.mapping.containerOf[n]);
+      const mine = instances.filter((i) => i.locality.cluster === c.cluster).map((i) => i.name);
       if (!mine.length) continue;
-      const { stdout } = await this.kube(c).run(['-n', NAMESPACE, 'get', 'pods', '-l', `app=echo,${LABEL_NODE} in (${mine.join(',')})`, '-o', 'name'], { context: 'find pods' });
-      out.push(...stdout.split('\n').filter(Boolean).map((p) => ({ cluster: c, pod: p.replace(/^pod\//, '') })));
+      const { stdout } = await this.kube(c).run(['-n', NAMESPACE, 'get', 'pods', '-l', instanceSelector(mine), '-o', `jsonpath=${POD_AND_INSTANCE}`], { context: 'find pods' });
+      for (const line of stdout.split('\n').filter(Boolean)) {
+        const [pod, instance] = line.split(' ');
+        out.push({ cluster: c, pod: pod!, instance: instance ?? pod! });
+      }
     }
     return out;
   }
 
+  /** The echo pods standing for these instances, as the API server has them now. */
+  private async podViews(c: RenderedCluster, instances: readonly string[]): Promise<PodView[]> {
+    if (instances.length === 0) return [];
+    const { stdout } = await this.kube(c).run(['-n', NAMESPACE, 'get', 'pods', '-l', instanceSelector(instances), '-o', 'json'], { context: 'read the echo pods' });
+    return parsePodViews(JSON.parse(stdout || '{}'), LABEL_INSTANCE);
+  }
+
   /**
-   * Back from a node fault: each node Ready again, then the echo pods on them
-   * Ready (their endpoints are back in the mesh). A node that does not come
-   * back fails the run.
+   * Back from a node fault (kind-review-2 N1): each node's kubelet renewed its
+   * Lease after the revert and the node is Ready, then each of its echo pods
+   * is Ready and, after a stop, its echo container restarted since `before`
+   * (pod views taken before the fault). Polled each second: `kubectl wait`
+   * would return at once on the stale Ready=True that outlives a short fault.
+   * A node that does not come back fails the run.
    */
-  private async awaitNodesBack(containers: readonly string[]): Promise<void> {
+  private async awaitNodesBack(containers: readonly string[], before: readonly PodView[], revertedAtMs: number, restarted: boolean): Promise<void> {
+    const { clock } = this.o;
+    const deadline = clock.now() + REVERT_READY_S * 1000;
     for (const c of this.clusters) {
       const mine = containers.filter((x) => this.clusterOfContainer(x) === c);
       if (!mine.length) continue;
       const kube = this.kube(c);
-      await kube.run(['wait', '--for=condition=Ready', ...mine.map((n) => `node/${n}`), '--timeout', `${REVERT_READY_S}s`], { context: `wait for ${mine.join(', ')} to be Ready`, timeoutMs: REVERT_READY_S * 1000 + 10_000 });
-      const nodes = Object.entries(c.mapping.containerOf)
-        .filter(([name, container]) => mine.includes(container) && this.o.experiment.topology.instances.some((i) => i.node === name))
-        .map(([name]) => name);
-      if (nodes.length) {
-        await kube.run(['-n', NAMESPACE, 'wait', '--for=condition=Ready', 'pods', '-l', `app=echo,${LABEL_NODE} in (${nodes.join(',')})`, '--timeout', `${REVERT_READY_S}s`], { context: 'wait for the echo pods to be Ready', timeoutMs: REVERT_READY_S * 1000 + 10_000 });
+      const nodeNames = Object.entries(c.mapping.containerOf).filter(([, container]) => mine.includes(container)).map(([name]) => name);
+      const instances = this.o.experiment.topology.instances.filter((i) => nodeNames.includes(i.node)).map((i) => i.name);
+      for (;;) {
+        const [leases, nodes] = await Promise.all([
+          kube.run(['-n', 'kube-node-lease', 'get', 'leases', '-o', 'json'], { context: 'read the node leases' }),
+          kube.run(['get', 'nodes', '-o', 'json'], { context: 'read the nodes' }),
+        ]);
+        if (nodesBack(parseNodeViews(JSON.parse(leases.stdout || '{}'), JSON.parse(nodes.stdout || '{}')), mine, revertedAtMs) && podsBack(before, await this.podViews(c, instances), instances, restarted)) break;
+        if (clock.now() > deadline) throw new EnvironmentError(`${mine.join(', ')} did not come back within ${REVERT_READY_S} s of the revert (kubelet lease renewed, node Ready, echo pods ${restarted ? 'restarted and ' : ''}Ready)`, 'look at `docker logs` of the node container and `kubectl describe node`');
+        await clock.sleep(1000);
       }
     }
   }
@@ -300,7 +329,16 @@ export class KindProvider implements Provider {
       case 'zone-outage':
       case 'region-outage': {
         const containers = this.containersFor(spec);
-        const revert = await actOnNodes(this.docker, exec, scope, OUTAGE_ACTION[spec.mode]!, containers);
+        // What the API server says of these nodes' echo pods before the fault: "back" is measured against it.
+        const nodeNames = new Set(this.clusters.flatMap((c) => Object.entries(c.mapping.containerOf).filter(([, x]) => containers.includes(x)).map(([name]) => name)));
+        const before: PodView[] = [];
+        for (const c of this.clusters) for (const p of await this.podViews(c, this.o.experiment.topology.instances.filter((i) => i.locality.cluster === c.cluster && nodeNames.has(i.node)).map((i) => i.name))) before.push(p);
+        const undo = await actOnNodes(this.docker, exec, scope, OUTAGE_ACTION[spec.mode]!, containers);
+        let revertedAtMs = Number.NaN;
+        const revert = async () => {
+          revertedAtMs = this.o.clock.now();
+          await undo();
+        };
         // Members go down with their nodes; naming them lets the analysis tell a lost leader (as locally).
         const t = this.o.experiment.topology;
         const members = t.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name);
@@ -310,7 +348,8 @@ export class KindProvider implements Provider {
           affected: [...containers, ...members],
           revert,
           awaitRecovered: async () => {
-            await this.awaitNodesBack(containers);
+            // A stop restarts every container of the node; a pause or a disconnect leaves them running.
+            await this.awaitNodesBack(containers, before, revertedAtMs, spec.mode === 'kill');
             // A stopped or disconnected node lost the routes to the other clusters' pods (Linkerd links them pod-to-pod).
             if (this.shape.podToPod) await this.linkerd.connectPodNetworks(await this.nodeNetworks(), containers);
             for (const m of members) await this.controlPlane?.awaitMemberBack(m, REVERT_READY_S * 1000);
@@ -330,7 +369,8 @@ export class KindProvider implements Provider {
             return (await scope.acquire(resource, () => echoAdmin(this.kube(cluster), NAMESPACE, pod, action, query))).id;
           }),
         );
-        const common = { target, affected: pods.map((p) => p.pod), revert: scope.releasing(ids) };
+        // The records name topology instances (the echo's identity): so do the faults.
+        const common = { target, affected: pods.map((p) => p.instance), revert: scope.releasing(ids) };
         if (spec.kind === 'drain-listeners') {
           return {
             ...common,
@@ -348,15 +388,13 @@ export class KindProvider implements Provider {
         // The Deployment replaces killed pods by itself: nothing to undo, only to wait for.
         return {
           target,
-          affected: pods.map((p) => p.pod),
+          affected: pods.map((p) => p.instance),
           revert: async () => undefined,
           awaitRecovered: async () => {
-            for (const c of this.clusters) {
-              if (!pods.some((p) => p.cluster === c)) continue;
-              for (const d of echoDeployments(this.o.experiment, c.cluster, this.o.image)) {
-                const name = (d.metadata as { name: string }).name;
-                await this.kube(c).run(['-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout', `${REVERT_READY_S}s`], { context: `wait for ${name}`, timeoutMs: REVERT_READY_S * 1000 + 10_000 });
-              }
+            // Each killed instance's own Deployment (one replica) has its pod back.
+            for (const { cluster, instance } of pods) {
+              const name = `echo-${instance}`;
+              await this.kube(cluster).run(['-n', NAMESPACE, 'rollout', 'status', `deployment/${name}`, '--timeout', `${REVERT_READY_S}s`], { context: `wait for ${name}`, timeoutMs: REVERT_READY_S * 1000 + 10_000 });
             }
           },
         };

@@ -4,7 +4,7 @@ import { Job } from 'kubernetes-models/batch/v1';
 import type { Experiment } from '../../core/experiment.js';
 import { k6Env, k6RunArgs } from '../../traffic/k6/run.js';
 import { IMAGE_DRIVER_BUNDLE } from '../../traffic/driver-bundle.js';
-import { LABEL_NODE } from './labels.js';
+import { LABEL_INSTANCE, LABEL_NODE } from './labels.js';
 import { capacityArgs } from '../../workloads/capacity.js';
 import { PREFER_SAME_ZONE, type Mesh } from '../../mesh/choice.js';
 import type { FailoverPolicy } from '../../core/policy.js';
@@ -91,31 +91,35 @@ export function echoService(plane: DataPlane | Mesh = ISTIO): Obj {
   }).toJSON() as Obj;
 }
 
-/** One Deployment per topology node with instances, pinned to that node; the pod name is the instance name. */
+/**
+ * One single-replica Deployment per topology instance, pinned to its node and
+ * labelled with the instance's name: a fault aimed at one instance selects
+ * exactly its pod, and the records name the topology instance (the echo's
+ * identity is the instance, not the pod's generated name).
+ */
 export function echoDeployments(ex: Experiment, cluster: string, image: string): Obj[] {
-  return ex.topology.nodes
-    .filter((n) => n.locality.cluster === cluster && n.instances.length > 0)
-    .map((n) => {
-      const labels = { app: 'echo', [LABEL_NODE]: n.name };
-      // Kubernetes expands $(POD_NAME) inside args.
-      const identity = JSON.stringify({ instance: '$(POD_NAME)', node: n.name, ...n.locality });
+  return ex.topology.instances
+    .filter((i) => i.locality.cluster === cluster)
+    .map((i) => {
+      const node = ex.topology.nodes.find((n) => n.name === i.node)!;
+      const labels = { app: 'echo', [LABEL_NODE]: i.node, [LABEL_INSTANCE]: i.name };
+      const identity = JSON.stringify({ instance: i.name, node: i.node, ...i.locality });
       return new Deployment({
-        metadata: { name: `echo-${n.name}`, namespace: NAMESPACE, labels },
+        metadata: { name: `echo-${i.name}`, namespace: NAMESPACE, labels },
         spec: {
-          replicas: n.instances.length,
+          replicas: 1,
           selector: { matchLabels: labels },
           template: {
             metadata: { labels },
             spec: {
-              nodeSelector: { [LABEL_NODE]: n.name },
+              nodeSelector: { [LABEL_NODE]: i.node },
               tolerations,
               containers: [
                 {
                   name: 'echo',
                   image,
                   imagePullPolicy: 'Never',
-                  args: ['harness/workloads/echo-server.ts', '--identity', identity, '--host', '0.0.0.0', '--port', String(ECHO_PORT), '--admin-host', '127.0.0.1', '--admin-port', String(ADMIN_PORT), ...capacityArgs(n.capacity)],
-                  env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+                  args: ['harness/workloads/echo-server.ts', '--identity', identity, '--host', '0.0.0.0', '--port', String(ECHO_PORT), '--admin-host', '127.0.0.1', '--admin-port', String(ADMIN_PORT), ...capacityArgs(node.capacity)],
                   ports: [{ name: 'http', containerPort: ECHO_PORT }],
                   readinessProbe: { httpGet: { path: '/healthz', port: ECHO_PORT }, periodSeconds: 1 },
                 },

@@ -33,6 +33,8 @@ export interface CreateLocalOptions {
   signal: AbortSignal;
   log: (line: string) => void;
   ledger: Ledger;
+  /** The sidecars' Envoy (prerequisites.ts). */
+  envoy: string;
 }
 
 export async function createLocalProvider(o: CreateLocalOptions): Promise<LocalProvider> {
@@ -50,7 +52,7 @@ export async function createLocalProvider(o: CreateLocalOptions): Promise<LocalP
     const ports = await freePorts(t.instances.length * 2 + t.clients.length * 2 + t.members.length * 2);
     plan = planProcess(t, () => ports.shift()!);
   }
-  return new LocalProvider({ experiment: o.experiment, plan, runId: o.runId, exec: o.exec, clock: o.clock, scope, reportDir: o.reportDir, log: o.log, signal: o.signal });
+  return new LocalProvider({ experiment: o.experiment, plan, runId: o.runId, exec: o.exec, clock: o.clock, scope, reportDir: o.reportDir, log: o.log, signal: o.signal, envoy: o.envoy });
 }
 
 export { Ledger };

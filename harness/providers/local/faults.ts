@@ -6,6 +6,7 @@ import type { InjectedFault } from '../provider.js';
 import type { LocalProviderOptions, LocalProvider } from './provider.js';
 import { partitionRules } from './partition.js';
 import { describeGray, grayCall, isGray, mergeArrivals } from '../../workloads/gray.js';
+import type { EndpointEffect } from './endpoint-model.js';
 
 // Local fault implementations. Each target's undo is in the ledger before the
 // fault acts; revert undoes them all and is idempotent.
@@ -101,6 +102,23 @@ function outage(mode: OutageMode, p: LocalProvider, instances: string[], members
   return { affected: [...instances, ...members], steps: [...instances.map((i) => onInstance(p, i, o)), ...members.map((m) => onMember(p, m, o))] };
 }
 
+/** What each fault does to its instances' endpoints, as Kubernetes sees it. */
+function endpointEffect(spec: FaultSpec): EndpointEffect {
+  switch (spec.kind) {
+    case 'kill-instance':
+      return 'container-exited';
+    case 'freeze-instance':
+      return 'container-frozen';
+    case 'zone-outage':
+    case 'region-outage':
+      // Killed, frozen or cut off, the zone's nodes stop reporting: a lost node.
+      return 'node-lost';
+    default:
+      // A drain, a gray failure, a partition between zones, an etcd member: endpoints unchanged.
+      return 'none';
+  }
+}
+
 export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: LocalProviderOptions): Promise<InjectedFault> {
   const selector = faultSelector(spec);
   const instances = spec.kind === 'etcd-member-loss' ? [] : o.experiment.topology.instances.filter((i) => matchesSelector(i, selector)).map((i) => i.name);
@@ -156,7 +174,7 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
   const settled = await Promise.allSettled(plan.steps);
   const steps = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   let reverted = false;
-  const revert = async () => {
+  let revert = async () => {
     if (reverted) return;
     reverted = true;
     const results = await Promise.allSettled(steps.map((s) => s.release()));
@@ -168,8 +186,22 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     await revert().catch(() => undefined);
     throw (failure as PromiseRejectedResult).reason;
   }
+  // The modelled control plane: what Kubernetes would do to these instances' endpoints (endpoint-model.ts).
+  const effect = endpointEffect(spec);
+  p.endpointsFaulted(instances, effect);
   const observe = isGray(spec) ? async () => mergeArrivals(await Promise.all(plan.affected.map((name) => p.echoState(name)))) : undefined;
   const backs = steps.flatMap((s) => (s.back ? [s.back] : []));
-  const awaitRecovered = backs.length ? async () => void (await Promise.all(backs.map((b) => b()))) : undefined;
+  const serving = () => {
+    for (const i of instances) p.endpointServing(i);
+  };
+  const awaitRecovered = backs.length
+    ? async () => {
+        await Promise.all(backs.map((b) => b()));
+        serving();
+      }
+    : undefined;
+  const revertFault = revert;
+  // Without a restart to wait for (a thaw, a link up), the instances serve again once the revert is done.
+  if (!awaitRecovered) revert = async () => (await revertFault(), serving());
   return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, revert, ...(observe ? { observe } : {}), ...(awaitRecovered ? { awaitRecovered } : {}) };
 }

@@ -2,17 +2,17 @@ import type { Topology } from '../../core/topology.js';
 
 // Whether a topology fits this machine, decided before anything starts: every
 // instance and every client driver is a Node.js process, every client a
-// HAProxy, every member an etcd. Too many for the cores and they do not all
+// Envoy, every member an etcd. Too many for the cores and they do not all
 // become ready within the readiness limit (the run would fail after it, with
 // a timeout that names nothing); too many for the memory and the kernel kills
 // some. Pure: the caller passes the machine's figures.
 
 /** CPU seconds a Node.js process of the harness (tsx) takes to start and listen; measured on a 2-vCPU VM. */
 export const START_CPU_SECONDS = 0.6;
-/** Resident memory per process, with margin: Node.js + tsx ≈ 70 MB, HAProxy ≈ 10 MB, etcd ≈ 40 MB. */
+/** Resident memory per process, with margin: Node.js + tsx ≈ 70 MB, Envoy ≈ 60 MB (measured: 58–60 MB), etcd ≈ 40 MB. */
 const MB = 1024 * 1024;
 const NODE_RSS = 90 * MB;
-const HAPROXY_RSS = 15 * MB;
+const ENVOY_RSS = 70 * MB;
 const ETCD_RSS = 60 * MB;
 
 export interface Machine {
@@ -28,9 +28,9 @@ export function machineFit(t: Pick<Topology, 'instances' | 'clients' | 'members'
   if (nodeProcesses > maxNode) {
     return `${nodeProcesses} Node.js processes (${t.instances.length} instances + ${t.clients.length} client drivers) cannot all start on ${m.cores} core${m.cores === 1 ? '' : 's'} within the ${readyTimeoutMs / 1000} s readiness limit: at most ${maxNode} here (each takes about ${START_CPU_SECONDS} CPU-seconds to start)`;
   }
-  const needed = nodeProcesses * NODE_RSS + t.clients.length * HAPROXY_RSS + t.members.length * ETCD_RSS;
+  const needed = nodeProcesses * NODE_RSS + t.clients.length * ENVOY_RSS + t.members.length * ETCD_RSS;
   if (needed > m.memAvailable * 0.6) {
-    return `the topology needs about ${Math.round(needed / MB)} MiB (${nodeProcesses} Node.js processes, ${t.clients.length} HAProxy, ${t.members.length} etcd) and this machine has ${Math.round(m.memAvailable / MB)} MiB available: at most 60% of it is used`;
+    return `the topology needs about ${Math.round(needed / MB)} MiB (${nodeProcesses} Node.js processes, ${t.clients.length} Envoy, ${t.members.length} etcd) and this machine has ${Math.round(m.memAvailable / MB)} MiB available: at most 60% of it is used`;
   }
   return null;
 }

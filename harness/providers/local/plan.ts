@@ -3,11 +3,15 @@ import type { Experiment } from '../../core/experiment.js';
 import { describeFault } from '../../core/fault-spec.js';
 import { expandTimeline } from '../../core/timeline.js';
 import { formatArgv } from '../../exec/run-error.js';
-import { renderHaproxyConfig } from '../../mesh/haproxy-config.js';
+import { stringify } from 'yaml';
+import { ECHO_HOST, ECHO_PORT, renderOutboundSidecar } from '../../mesh/istio/envoy-bootstrap.js';
+import { outboundClusterName } from '../../mesh/istio/envoy-cluster.js';
+import { renderEds } from '../../mesh/istio/envoy-endpoints.js';
+import { removalDelayMs } from './endpoint-model.js';
 import { instanceIdentity } from '../../workloads/identity.js';
 import { planNetns, planProcess, type Isolation } from './address-plan.js';
 import { netnsPrefix } from './network.js';
-import { driverArgv, echoArgv, etcdArgv, haproxyArgv, k6Argv } from './processes.js';
+import { driverArgv, echoArgv, envoyArgv, etcdArgv, k6Argv } from './processes.js';
 import { RUN_DRIVER_BUNDLE, driverBundleArgv } from '../../traffic/driver-bundle.js';
 
 // `--dry-run` for the local provider: what a run would create and start,
@@ -35,7 +39,7 @@ export function renderLocalPlan(ex: Experiment, isolation: Isolation): string {
     const capacity = ex.topology.instances.find((x) => x.name === i.instance)?.capacity;
     out.push(`- instance ${i.instance}: ${formatArgv([...on(i.node), ...echoArgv(i, instanceIdentity(i), capacity)])}`);
   }
-  for (const c of plan.clients) out.push(`- sidecar of ${c.client}: ${formatArgv([...on(c.node), ...haproxyArgv(`${REPORT}/sidecars/${c.client}.cfg`)])}`);
+  for (const c of plan.clients) out.push(`- sidecar of ${c.client}: ${formatArgv([...on(c.node), ...envoyArgv('<envoy>', `${REPORT}/sidecars/${c.client}/envoy.yaml`)])}`);
   const durationMs = ex.phases.baseline + ex.phases.fault + ex.phases.recovery;
   const bundle = `${REPORT}/${RUN_DRIVER_BUNDLE}`;
   if (ex.traffic.driver !== 'k6') out.push(`- the traffic driver, bundled before traffic starts (run with plain node, not through tsx): ${formatArgv(driverBundleArgv(bundle))}`);
@@ -45,13 +49,22 @@ export function renderLocalPlan(ex: Experiment, isolation: Isolation): string {
     out.push(`- traffic of ${c.client} (${ex.traffic.rate} req/s, start agreed at run time): ${formatArgv([...on(c.node), ...argv])}`);
   }
   for (const m of plan.members) out.push(`- etcd member ${m.name}: ${formatArgv([...on(m.node), ...etcdArgv(m, plan.members, `${REPORT}/etcd/${m.name}`, 'fh-RUNID')])}`);
-  out.push('', '## Sidecar configurations', '');
+  out.push('', '## Sidecar configurations (what istiod would send each sidecar)', '');
   const endpoints = plan.instances.map((i) => ({ instance: i.instance, locality: i.locality, host: i.host, port: i.port }));
   for (const c of plan.clients) {
-    out.push(`### ${REPORT}/sidecars/${c.client}.cfg`, '', '```');
-    out.push(renderHaproxyConfig({ client: c.client, clientLocality: c.locality, endpoints, policy: ex.policy, listen: c.listen, admin: c.admin }).trimEnd());
+    const dir = `${REPORT}/sidecars/${c.client}`;
+    out.push(`### ${dir}/envoy.yaml`, '', '```yaml');
+    out.push(stringify(renderOutboundSidecar({ client: c.client, clientLocality: c.locality, endpoints, policy: ex.policy, listen: c.listen, admin: c.admin, edsPath: `${dir}/eds/echo.yaml`, edsDir: `${dir}/eds` })).trimEnd());
+    out.push('```', '', `### ${dir}/eds/echo.yaml (every endpoint ready)`, '', '```yaml');
+    out.push(stringify(renderEds({ cluster: outboundClusterName(ECHO_HOST, ECHO_PORT), client: c.locality, endpoints, policy: ex.policy, version: 1 })).trimEnd());
     out.push('```', '');
   }
+  const d = ex.endpointDelays;
+  out.push('## Modelled control plane (EDS changes)', '');
+  out.push(`- a lost node (zone or region outage): its endpoints leave after ${removalDelayMs('node-lost', d)} ms (node-monitor grace period ${d.nodeMonitorGracePeriod} ms + propagation ${d.endpointPropagation} ms), unless it is back first`);
+  out.push(`- a killed instance: after ${removalDelayMs('container-exited', d)} ms (container exit seen ${d.containerExitDetection} ms + propagation), back ${d.readinessSuccess + d.endpointPropagation} ms after it serves again`);
+  out.push(`- a frozen instance: after ${removalDelayMs('container-frozen', d)} ms (readiness failing ${d.readinessFailure} ms + propagation), unless thawed first`);
+  out.push('- a drain, an error or a slow answer: no change (only outlier detection acts)', '');
   out.push('## Phases and faults', '');
   out.push(`baseline ${ex.phases.baseline} ms, fault ${ex.phases.fault} ms, recovery ${ex.phases.recovery} ms`);
   for (const inj of expandTimeline(ex.faults, ex.phases.fault)) {

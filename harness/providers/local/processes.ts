@@ -31,8 +31,14 @@ export function echoArgv(instance: InstancePlan, identity: Identity, capacity?: 
   ];
 }
 
-export function haproxyArgv(configFile: string): string[] {
-  return ['haproxy', '-db', '-f', configFile];
+/**
+ * An Envoy sidecar. No hot restart (no shared memory left in /dev/shm, several
+ * at once), two workers as an Istio sidecar has by default, warnings only, and
+ * Istio's drain settings (pilot-agent starts Envoy with --drain-time-s 45
+ * --drain-strategy immediate).
+ */
+export function envoyArgv(binary: string, configFile: string): string[] {
+  return [binary, '-c', configFile, '--disable-hot-restart', '--concurrency', '2', '-l', 'warning', '--drain-time-s', '45', '--drain-strategy', 'immediate'];
 }
 
 /** The harness's driver, run from its bundle (`bundle`, built by traffic/driver-bundle.ts) with plain node. */

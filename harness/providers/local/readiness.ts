@@ -22,9 +22,3 @@ export async function httpOk(url: string, method = 'GET'): Promise<boolean> {
   return res.ok;
 }
 
-/** True when every server in HAProxy's CSV stats is UP with a passed layer-7 check. */
-export function allServersUp(csv: string): boolean {
-  const rows = csv.split('\n').filter((l) => l && !l.startsWith('#'));
-  const servers = rows.map((l) => l.split(',')).filter((cols) => cols[1] !== 'FRONTEND' && cols[1] !== 'BACKEND' && cols[0] !== 'admin' && cols[0] !== 'no_healthy_upstream');
-  return servers.length > 0 && servers.every((cols) => cols[17] === 'UP' && cols[36] === 'L7OK');
-}

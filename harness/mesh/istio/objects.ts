@@ -1,5 +1,5 @@
 import { DestinationRule, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
-import type { FailoverPolicy } from '../core/policy.js';
+import type { FailoverPolicy } from '../../core/policy.js';
 
 // The failover policy as Istio objects. Pure. Validated twice: against Istio's
 // published CRD schemas (@kubernetes-models/istio) and against the rules
@@ -14,6 +14,12 @@ export interface IstioObjects {
 
 export function renderIstio(policy: FailoverPolicy, host: string, namespace: string): IstioObjects {
   const od = policy.outlierDetection;
+  const localityLbSetting = {
+    enabled: true,
+    ...(policy.failover.length ? { failover: policy.failover.map((f) => ({ from: f.from, to: f.to })) } : {}),
+    ...(policy.failoverPriority.length ? { failoverPriority: [...policy.failoverPriority] } : {}),
+    ...(policy.distribute.length ? { distribute: policy.distribute.map((d) => ({ from: d.from, to: { ...d.to } })) } : {}),
+  };
   const destinationRule = {
     apiVersion: 'networking.istio.io/v1',
     kind: 'DestinationRule',
@@ -22,15 +28,22 @@ export function renderIstio(policy: FailoverPolicy, host: string, namespace: str
       host,
       trafficPolicy: {
         connectionPool: { tcp: { connectTimeout: dur(policy.connectTimeout) } },
-        loadBalancer: {
-          simple: 'ROUND_ROBIN',
-          localityLbSetting: { enabled: true, ...(policy.failover.length ? { failover: policy.failover.map((f) => ({ from: f.from, to: f.to })) } : {}) },
-        },
+        loadBalancer: { simple: 'ROUND_ROBIN', localityLbSetting },
         // Without outlierDetection Istio does not apply locality failover at all.
-        outlierDetection: { consecutive5xxErrors: od.consecutiveErrors, interval: dur(od.interval), baseEjectionTime: dur(od.baseEjectionTime), maxEjectionPercent: od.maxEjectionPercent },
+        outlierDetection: {
+          consecutive5xxErrors: od.consecutiveErrors,
+          ...(od.consecutiveGatewayErrors !== undefined ? { consecutiveGatewayErrors: od.consecutiveGatewayErrors } : {}),
+          interval: dur(od.interval),
+          baseEjectionTime: dur(od.baseEjectionTime),
+          maxEjectionPercent: od.maxEjectionPercent,
+          ...(od.minHealthPercent !== undefined ? { minHealthPercent: od.minHealthPercent } : {}),
+          ...(od.splitExternalLocalOriginErrors ? { splitExternalLocalOriginErrors: true } : {}),
+          ...(od.consecutiveLocalOriginFailures !== undefined ? { consecutiveLocalOriginFailures: od.consecutiveLocalOriginFailures } : {}),
+        },
       },
     },
   };
+  const r = policy.retries;
   const virtualService = {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
@@ -40,7 +53,9 @@ export function renderIstio(policy: FailoverPolicy, host: string, namespace: str
       http: [
         {
           route: [{ destination: { host } }],
-          retries: { attempts: policy.retries.attempts, perTryTimeout: dur(policy.retries.perTryTimeout), retryOn: 'connect-failure,refused-stream,unavailable,cancelled,reset,503' },
+          ...(policy.timeout !== undefined ? { timeout: dur(policy.timeout) } : {}),
+          // attempts 0 turns retries off; Istio refuses perTryTimeout or retryOn beside it.
+          retries: r.attempts > 0 ? { attempts: r.attempts, perTryTimeout: dur(r.perTryTimeout), retryOn: r.retryOn, ...(r.retryRemoteLocalities ? { retryRemoteLocalities: true } : {}) } : { attempts: 0 },
         },
       ],
     },
