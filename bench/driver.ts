@@ -1,10 +1,13 @@
 // Benchmark: the traffic driver against autocannon, same static target, same run.
-// Starts HAProxy on loopback answering every request with a fixed identity
-// (no backend: the responder is never the bottleneck we measure), runs
+// Starts Envoy on loopback answering every request with a fixed identity
+// (a direct response, no backend: the responder is never the bottleneck we measure), runs
 // autocannon (10 connections) for its ceiling right before each of our driver's rates:
 // 2k req/s (largest send gap), 10k req/s (schedule lag), then rising rates
 // until it no longer sustains one (a miss is run once more, twice in a run at most; held: also lag p99 within 5 ms). Finally loads 1M records into record columns
-// in a child process to measure what a record costs in memory.
+// in a child process to measure what a record costs in memory. Last, the path
+// a local run takes, driver → Envoy sidecar (configured as the local provider
+// configures it) → echo instance, beside driver → echo: the latency the
+// sidecar adds at 2k and 10k req/s, and the highest rate held through it.
 // Usage: npm run bench:driver [-- --json] [-- --seconds N]
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -16,6 +19,9 @@ import { parseArgs } from 'node:util';
 import { realExecutor, type ChildHandle } from '../harness/exec/index.js';
 import type { SendSummary } from '../harness/traffic/send-stats.js';
 import { buildDriverBundle } from '../harness/traffic/driver-bundle.js';
+import { findEnvoy, installEnvoy } from '../harness/providers/local/envoy-install.js';
+import { stringify } from 'yaml';
+import { sidecarPath } from './sidecar-path.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, seconds: { type: 'string', default: '5' } } });
 const seconds = Number(values.seconds);
@@ -45,21 +51,34 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing answers on 127.0.0.1:${port}`);
 }
 
-function haproxyConfig(port: number): string {
-  return [
-    'global',
-    '  maxconn 4096',
-    '  nbthread 1',
-    'defaults',
-    '  mode http',
-    '  timeout client 10s',
-    '  timeout server 10s',
-    '  timeout connect 1s',
-    'frontend static',
-    `  bind 127.0.0.1:${port}`,
-    `  http-request return status 200 content-type application/json string '${JSON.stringify(IDENTITY)}'`,
-    '',
-  ].join('\n');
+/** Envoy answering every request itself (a direct response): the static target. One worker, as HAProxy had one thread. */
+function responderConfig(port: number, admin: number): string {
+  return stringify({
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: admin } } },
+    static_resources: {
+      listeners: [
+        {
+          name: 'static',
+          address: { socket_address: { address: '127.0.0.1', port_value: port } },
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    stat_prefix: 'static',
+                    route_config: { virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, direct_response: { status: 200, body: { inline_string: JSON.stringify(IDENTITY) } }, response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' } }] }] }] },
+                    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  });
 }
 
 interface DriverRun extends SendSummary {
@@ -72,6 +91,9 @@ interface DriverRun extends SendSummary {
   scheduled: number;
   achievedRps: number;
   failed: number;
+  /** Latency of the answered requests (ms), nearest rank. */
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
 }
 
 async function runDriver(url: string, rate: number, durationS: number): Promise<DriverRun> {
@@ -84,9 +106,19 @@ async function runDriver(url: string, rate: number, durationS: number): Promise<
   if (exitCode !== 0) throw new Error(`driver at ${rate} req/s exited ${exitCode}: ${readFileSync(join(dir, 'driver.log'), 'utf8').slice(-500)}`);
   const s = JSON.parse(readFileSync(summary, 'utf8')) as DriverRun;
   let failed = 0;
-  for (const line of readFileSync(out, 'utf8').split('\n')) if (line && !line.includes('"error":null') && !line.includes('"driver-overload"')) failed++;
+  const latencies: number[] = [];
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    if (!line) continue;
+    if (!line.includes('"error":null')) {
+      if (!line.includes('"driver-overload"')) failed++;
+      continue;
+    }
+    latencies.push((JSON.parse(line) as { latencyMs: number }).latencyMs);
+  }
   rmSync(out);
-  return { ...s, rate, failed, achievedRps: s.sent / durationS };
+  latencies.sort((a, b) => a - b);
+  const rank = (q: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]! : null);
+  return { ...s, rate, failed, achievedRps: s.sent / durationS, latencyP50Ms: rank(0.5), latencyP99Ms: rank(0.99) };
 }
 
 /** Rates not sustained that are run again before the ramp ends (see the ramp). */
@@ -143,8 +175,10 @@ const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === u
 try {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(port));
-  children.push(realExecutor.spawn(['haproxy', '-db', '-f', join(dir, 'haproxy.cfg')], { logFile: join(dir, 'haproxy.log') }));
+  const envoy = (await findEnvoy(realExecutor)) ?? (await installEnvoy(realExecutor, log));
+  writeFileSync(join(dir, 'responder.yaml'), responderConfig(port, await freePort()));
+  const responder = realExecutor.spawn([envoy, '-c', join(dir, 'responder.yaml'), '--disable-hot-restart', '--concurrency', '1', '-l', 'warning'], { logFile: join(dir, 'responder.log') });
+  children.push(responder);
   await waitForPort(port);
   // The driver as the harness runs it: bundled, with plain node (traffic/driver-bundle.ts).
   bundle = await buildDriverBundle(realExecutor, join(dir, 'driver.mjs'));
@@ -190,6 +224,11 @@ try {
   const bestSustained = highest(sustained);
   const ratioOf = (r: (typeof runs)[number] | undefined) => (r?.autocannonRps ? r.achievedRps / r.autocannonRps : 0);
   const ceilings = runs.flatMap((r) => (r.autocannonRps ? [r.autocannonRps] : []));
+  // The local run's path: driver → Envoy sidecar → echo, beside driver → echo. The static responder is stopped
+  // first: the two cores are the echo's and the sidecar's now.
+  responder.signal('SIGKILL');
+  await responder.exited;
+  const path = await sidecarPath(envoy, async (target, rate) => runDriver(target, rate, seconds), log);
   log(`a bare event loop for ${seconds} s (the machine's own scheduling gaps) …`);
   const floorGapMs = await machineGapMs(seconds);
   log(`a process spinning on the clock for ${seconds} s (no event loop, no garbage collector) …`);
@@ -205,6 +244,13 @@ try {
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) log(row.map((cell, i) => cell.padStart(widths[i]!)).join('  '));
+  log('');
+  const pathRows = [
+    ['path', 'rate req/s', 'sent req/s', 'not sent', 'failed', 'latency p50 ms', 'latency p99 ms', 'added p50 ms', 'added p99 ms', 'held'],
+    ...path.rows.map((r) => [r.via, String(r.run.rate), r.run.achievedRps.toFixed(0), String(r.run.notSent), String(r.run.failed), fmt(r.run.latencyP50Ms), fmt(r.run.latencyP99Ms), fmt(r.addedP50Ms), fmt(r.addedP99Ms), held(r.run) ? 'yes' : 'no']),
+  ];
+  const pathWidths = pathRows[0]!.map((_, i) => Math.max(...pathRows.map((row) => row[i]!.length)));
+  for (const row of pathRows) log(row.map((cell, i) => cell.padStart(pathWidths[i]!)).join('  '));
   const result = {
     driverRps: Math.round(best?.achievedRps ?? 0),
     // autocannon measured just before the highest rate held (before 10k when none was held).
@@ -227,11 +273,18 @@ try {
     bytesPerRecord: Number(memory.bytesPerRecord.toFixed(1)),
     columnBytesPerRecord: memory.columnBytesPerRecord,
     rssGrowthMiBPer1M: Number(memory.rssGrowthMiB.toFixed(1)),
+    // driver → Envoy sidecar → echo: latency the sidecar adds over driver → echo, and the highest rate held through it.
+    sidecarAddedP50MsAt2k: path.added(2000)?.addedP50Ms ?? null,
+    sidecarAddedP99MsAt2k: path.added(2000)?.addedP99Ms ?? null,
+    sidecarAddedP50MsAt10k: path.added(10_000)?.addedP50Ms ?? null,
+    sidecarAddedP99MsAt10k: path.added(10_000)?.addedP99Ms ?? null,
+    sidecarHeldRps: Math.round(path.heldRps),
   };
   log('');
   log(`driver held ${result.driverRps} req/s = ${result.ratio}× autocannon just before it (${result.autocannonRps}; autocannon ranged ${result.autocannonRpsMin}-${result.autocannonRpsMax} in this run); lag p99 at 10k: ${fmt(result.lagP99Ms)} ms after its first second, ${fmt(result.lagP99MsWholeRun)} ms over the run`);
   log(`driver sustained ${result.sustainedRps} req/s = ${result.sustainedRatio}× autocannon (on time: at most 1% not sent, nothing failed; lag not bounded)`);
   log(`max send gap at 2k: ${fmt(result.maxGapMsAt2k)} ms (${result.maxGapIntervalsAt2k} intervals); a bare event loop on this machine: ${fmt(result.machineMaxGapMs)} ms; a process only reading the clock: ${fmt(result.spinMaxGapMs)} ms`);
+  log(`through the Envoy sidecar: +${fmt(result.sidecarAddedP50MsAt2k)} ms p50 / +${fmt(result.sidecarAddedP99MsAt2k)} ms p99 at 2k, +${fmt(result.sidecarAddedP50MsAt10k)} / +${fmt(result.sidecarAddedP99MsAt10k)} ms at 10k; held up to ${result.sidecarHeldRps} req/s`);
   log(`records: ${result.bytesPerRecord} B each live (${result.columnBytesPerRecord} in columns); 1M records: RSS +${result.rssGrowthMiBPer1M} MiB`);
   if (values.json) console.log(JSON.stringify(result));
 } finally {

@@ -231,6 +231,10 @@ async function main(argv: string[]): Promise<number> {
       import('../providers/kind/prerequisites.js'),
       import('../providers/kind/kind-config.js'),
     ]);
+    // The sidecar mode drains a local Envoy in front of the echo; on kind the drain is at the echo (mode listener).
+    if (experiment.faults.some((f) => f.kind === 'drain-listeners' && f.mode === 'sidecar')) {
+      throw new UsageError(`${source}: drain-listeners mode "sidecar" drains the local provider's server-side Envoy; on kind the drain is the echo's own (mode "listener")`, 'drop `mode: sidecar`, or run it with --provider local');
+    }
     const rendered = renderKindClusters(experiment.topology);
     const linkerdMode = o.linkerdMulticluster as LinkerdMulticlusterMode;
     const meshContext: MeshContext = { multiCluster: rendered.length > 1, linkerdMode };

@@ -72,7 +72,12 @@ export const timing = {
 };
 
 export const faultSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('drain-listeners'), ...timing, target: selectorSchema }).strict(),
+  /**
+   * `listener`: the echo closes its own listener and every open connection (what the kind provider does).
+   * `sidecar`: the instance's server-side Envoy is drained as Istio's locality-failover task drains it
+   * (`POST /drain_listeners?inboundonly`): its listener closes, pooled connections to it stay (local provider).
+   */
+  z.object({ kind: z.literal('drain-listeners'), ...timing, target: selectorSchema, mode: z.enum(['listener', 'sidecar']).default('listener') }).strict(),
   z.object({ kind: z.literal('kill-instance'), ...timing, target: selectorSchema }).strict(),
   z.object({ kind: z.literal('freeze-instance'), ...timing, target: selectorSchema }).strict(),
   /** Gray failure: the instance answers with an error status (from upstream, as the client's sidecar sees it) instead of serving. */

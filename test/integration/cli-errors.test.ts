@@ -122,7 +122,7 @@ describe('--dry-run on the local provider', () => {
     expect(output).toContain('local plan');
     expect(output).toMatch(/- svc-a \(eu-west-1\/zone-a\): (namespace fh-RUNID-svc-a|127\.0\.0\.1)/);
     expect(output).toMatch(/instance svc-a-1: .*echo-server\.ts --identity/);
-    expect(output).toMatch(/sidecar of client-a: .*-c <report-dir>\/sidecars\/client-a\/envoy\.yaml --disable-hot-restart/);
+    expect(output).toMatch(/sidecar of client-a: .*-c '?<report-dir>\/sidecars\/client-a\/envoy\.yaml'? --disable-hot-restart/);
     expect(output).toMatch(/traffic of client-a \(20 req\/s/);
     expect(output).toContain('outlier_detection:');
     expect(output).toContain('## Modelled control plane (EDS changes)');

@@ -33,7 +33,8 @@ describe.each(isolations)('zone-outage (%s isolation)', (isolation) => {
     const [a, b, c] = j.clients;
     expect(a!.recoveryTimeMs).toEqual(expect.any(Number));
     expect(a!.phases.baseline.locality.sameZone).toBeGreaterThanOrEqual(0.95);
-    expect((a!.phases.fault.servedBy.zone['eu-west-1/zone-b'] ?? 0) + (a!.phases.fault.servedBy.zone['eu-west-1/zone-c'] ?? 0)).toBeGreaterThanOrEqual(0.98);
+    // A frozen zone answers, when thawed, the tries it held: up to the experiment's 5%.
+    expect((a!.phases.fault.servedBy.zone['eu-west-1/zone-b'] ?? 0) + (a!.phases.fault.servedBy.zone['eu-west-1/zone-c'] ?? 0)).toBeGreaterThanOrEqual(0.95);
     for (const other of [b!, c!]) {
       expect(other.phases.fault.errorRate).toBe(0);
       expect(other.phases.fault.locality.sameZone).toBeGreaterThanOrEqual(0.95);
@@ -69,8 +70,8 @@ describe.each(isolations)('other experiments (%s isolation)', (isolation) => {
 
   it('cluster-failover: east\'s client is served by cluster west, then comes home', async () => {
     const dir = tempDir('cf');
-    const { exitCode } = await runCli(['cluster-failover', '--isolation', isolation, '--report-dir', dir, ...FAST]);
-    expect(exitCode).toBe(0);
+    const { exitCode, output } = await runCli(['cluster-failover', '--isolation', isolation, '--report-dir', dir, ...FAST]);
+    expect(exitCode, output.slice(-3000)).toBe(0);
     const client = readJournal(dir).clients[0]!;
     expect(client.phases.baseline.servedBy.region['us-east-1']).toBeGreaterThanOrEqual(0.95);
     expect(client.phases.fault.servedBy.region['us-west-2']).toBeGreaterThanOrEqual(0.95);
@@ -88,16 +89,15 @@ describe('gray failures', () => {
     const j = readJournal(dir);
     expect(j.faults[0]).toMatchObject({ kind: 'http-error', affected: ['svc-a-1'], mode: '503 on 100% of requests' });
     const a = j.clients.find((c) => c.name === 'client-a')!;
-    // svc-a-1 answered (with its 503) at least once before the ejection, and never successfully.
+    // Envoy retries the 503 on another host (previous_hosts): the client never sees svc-a-1 answer during the fault.
     const records = readRecords(dir, 'client-a');
     const t_f = j.faults[0]!.injectedAtMs;
-    const byBad = records.filter((r) => r.instance === 'svc-a-1' && r.sentAt >= t_f && r.sentAt < a.phases.fault.end);
-    expect(byBad.length).toBeGreaterThanOrEqual(1);
-    expect(byBad.every((r) => r.status === 503)).toBe(true);
-    // The instance's own view of the last arrival is a little after the send.
-    const lastSent = Math.max(...byBad.map((r) => r.sentAt)) - t_f;
-    expect(a.ejectionTimeMs).toBeGreaterThanOrEqual(lastSent);
-    expect(a.ejectionTimeMs).toBeLessThan(lastSent + 50);
+    expect(records.filter((r) => r.instance === 'svc-a-1' && r.sentAt >= t_f && r.sentAt < a.phases.fault.end)).toEqual([]);
+    expect(a.phases.fault.failed).toBe(0);
+    // The ejection comes from the instance's own view of client-a's last arrival, and the sidecar agrees.
+    const lastArrival = j.faults[0]!.lastRequestAtMs!['client-a']! - t_f;
+    expect(a.ejectionTimeMs).toBeCloseTo(Math.max(0, lastArrival), 0);
+    expect(j.dataPlane!.sidecars.find((s) => s.client === 'client-a')!.ejections.map((e) => e.instance)).toContain('svc-a-1');
     expect(a.phases.fault.servedBy.instance['svc-a-1'] ?? 0).toBe(0);
     await recompute(dir);
   });
@@ -128,11 +128,12 @@ describe('timelines and capacity', () => {
     expect(b!.injectStartedAtMs - a!.injectStartedAtMs).toBeGreaterThan(5900);
     expect(b!.injectStartedAtMs - a!.injectStartedAtMs).toBeLessThan(6300);
     expect(a!.revertStartedAtMs! - a!.injectStartedAtMs).toBeGreaterThan(2900);
-    // Each client is hurt only by its own zone's injection, and recovers and comes home inside it.
-    expect(a!.impact!['client-a']!.failed).toBeGreaterThan(0);
+    // Each client is moved only by its own zone's injection (on Envoy often without losing a request: the
+    // retries leave a dead priority), and recovers and comes home inside it.
     expect(a!.impact!['client-b']!.failed).toBe(0);
-    expect(b!.impact!['client-b']!.failed).toBeGreaterThan(0);
     expect(b!.impact!['client-a']!.failed).toBe(0);
+    expect(a!.impact!['client-b']!.timeToFailoverMs).toBe(null);
+    expect(b!.impact!['client-a']!.timeToFailoverMs).toBe(null);
     for (const [f, c] of [[a!, 'client-a'], [b!, 'client-b']] as const) {
       expect(f.impact![c]!.timeToFailoverMs).toEqual(expect.any(Number));
       expect(f.impact![c]!.failbackTimeMs).toEqual(expect.any(Number));
@@ -148,7 +149,7 @@ describe('timelines and capacity', () => {
     const j = readJournal(dir);
     expect(j.faults.map((f) => [f.fault, f.repetition])).toEqual([[0, 0], [0, 1], [0, 2]]);
     const gaps = j.faults.slice(1).map((f, i) => f.injectStartedAtMs - j.faults[i]!.injectStartedAtMs);
-    for (const gap of gaps) expect(Math.abs(gap - 2500)).toBeLessThan(300);
+    for (const gap of gaps) expect(Math.abs(gap - 4000)).toBeLessThan(300);
   });
 
   it('capacity-headroom: 1.5× absorbs a lost zone without shedding; 1.2× sheds, as predicted', async () => {
@@ -205,5 +206,41 @@ describe.runIf(process.getuid?.() === 0)('without root', () => {
     // The driver was bundled where this user can write (the report directory), and removed at teardown.
     expect(r.all).not.toContain('build the traffic driver');
     expect(existsSync(join(dir, 'logs', 'driver.mjs'))).toBe(false);
+  });
+});
+
+describe('Envoy itself: what the stand-in could not show', () => {
+  it('max-ejection-percent: the sidecar ejects three of six and refuses the fourth', async () => {
+    const dir = tempDir('mep');
+    const { exitCode, output } = await runCli(['max-ejection-percent', '--report-dir', dir, '--baseline', '2s']);
+    expect(exitCode, output.slice(-3000)).toBe(0);
+    const s = readJournal(dir).dataPlane!.sidecars.find((x) => x.client === 'client-a')!;
+    expect(s.maxEjected).toBe(3);
+    expect(s.counters['outlier_detection.ejections_overflow']).toBeGreaterThan(0);
+    await recompute(dir);
+  });
+
+  it('overprovisioning: 1 of 4 ejected keeps all traffic home, 2 of 4 spill about 30%', async () => {
+    const dir = tempDir('ovp');
+    const { exitCode, output } = await runCli(['overprovisioning', '--report-dir', dir, '--baseline', '2s']);
+    expect(exitCode, output.slice(-3000)).toBe(0);
+    const j = readJournal(dir);
+    const home = (c: string, z: string) => j.clients.find((x) => x.name === c)!.phases.fault.servedBy.zone[`eu-west-1/${z}`] ?? 0;
+    expect(home('client-a', 'zone-a')).toBeGreaterThanOrEqual(0.95);
+    expect(home('client-c', 'zone-c')).toBeGreaterThan(0.6);
+    expect(home('client-c', 'zone-c')).toBeLessThan(0.8);
+    // The sidecars' own counts of who served agree with the records.
+    expect(j.dataPlane!.checks.filter((c) => c.what.startsWith('served by') && !c.agrees)).toEqual([]);
+  });
+
+  it('drain-listeners-sidecar: drain_listeners?inboundonly leaves pooled connections serving, so the client stays', async () => {
+    const dir = tempDir('dls');
+    const { exitCode, output } = await runCli(['drain-listeners-sidecar', '--report-dir', dir, '--baseline', '2s']);
+    expect(exitCode, output.slice(-3000)).toBe(0);
+    const j = readJournal(dir);
+    expect(j.faults[0]).toMatchObject({ kind: 'drain-listeners', mode: 'sidecar', affected: ['tianjin-svc-1'] });
+    expect(j.clients[0]!.phases.fault.servedBy.subzone['cn-north-4/cn-north-4b/tianjin']).toBeGreaterThanOrEqual(0.9);
+    // The drained Envoy was restarted by the revert: its log has two starts.
+    expect(existsSync(join(dir, 'sidecars', 'inbound-tianjin-svc-1', 'envoy.yaml'))).toBe(true);
   });
 });

@@ -71,7 +71,9 @@ describe('report.html in Chromium', () => {
     const timelineA = (await page.locator('.chart.timeline[data-client="client-a"]').textContent()) ?? '';
     for (const label of ['zone-a', 'zone-b', 'zone-c', 'failed', 'fault', 'revert']) expect(timelineA).toContain(label);
     const clientA = j.clients.find((c) => c.name === 'client-a')!;
-    expect(timelineA).toContain(`recovered (green) ${Math.round(clientA.recoveryTimeMs!)} ms after the fault`);
+    // The recovery pin is drawn when the client lost requests (on Envoy a killed zone often costs none: retries).
+    if (clientA.phases.fault.failed > 0) expect(timelineA).toContain(`recovered (green) ${Math.round(clientA.recoveryTimeMs!)} ms after the fault`);
+    else expect(timelineA).not.toContain('recovered (green)');
     // Bars were drawn for the served zones.
     expect(await page.locator('.chart.timeline[data-client="client-a"] svg path').count()).toBeGreaterThan(20);
     expect(await page.locator('#topology .node.down').count()).toBeGreaterThan(0);

@@ -95,9 +95,11 @@ describe('load past what the machine drives', () => {
     console.log(`load: requested 60000 req/s for 3 s; sent ${sent} (${(sent / 3).toFixed(0)} req/s), not sent ${notSent} (${((notSent / (sent + notSent)) * 100).toFixed(1)}%), harness peak RSS ${peakRss} MiB, wall ${wallMs} ms, exit ${exitCode}`);
     // The drivers' overload is counted and named, never blamed on the mesh, and never a pass.
     expect(notSent).toBeGreaterThan(0);
+    // Past 1% not sent the run is an error, exit 3: the drivers' overload named (or what else the overloaded
+    // machine could not do in time, e.g. restart an instance within the readiness limit), never a pass.
     if (notSent / (sent + notSent) > 0.01) {
       expect(j.status).toBe('error');
-      expect(j.error).toMatch(/could not send \d+ of \d+ requests on time/);
+      expect(j.error).toMatch(/could not send \d+ of \d+ requests on time|timed out after \d+ ms waiting for/);
       expect(exitCode).toBe(3);
     } else expect(['passed', 'failed']).toContain(j.status);
     expect(peakRss).toBeGreaterThan(0);

@@ -179,3 +179,14 @@ describe('N5: no experiment asserts, on any mesh, what that mesh lists as not in
     expect(kept(slowZone, 'istio')).toContain('client(client-a).ejection.timeMs < 2s');
   });
 });
+
+describe('N11: the nightly covers multi-cluster and a gray fault', () => {
+  it('cluster-failover on istio and linkerd and gray-instance on istio are cells, MetalLB fetched for the Istio multi-cluster cell', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const wf = parse(readFileSync(new URL('../../.github/workflows/nightly-kind.yml', import.meta.url), 'utf8')) as { jobs: Record<string, { strategy?: { matrix?: { include?: { experiment: string; mesh: string }[] } }; steps?: { name?: string; if?: string }[] }> };
+    const job = Object.values(wf.jobs).find((j) => j.strategy?.matrix?.include)!;
+    expect(job.strategy!.matrix!.include).toEqual(expect.arrayContaining([{ experiment: 'cluster-failover', mesh: 'istio' }, { experiment: 'cluster-failover', mesh: 'linkerd' }, { experiment: 'gray-instance', mesh: 'istio' }]));
+    expect(job.steps!.some((s) => s.name?.startsWith("MetalLB's manifest") && s.if?.includes("cluster-failover"))).toBe(true);
+  });
+});

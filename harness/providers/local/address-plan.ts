@@ -24,6 +24,8 @@ export interface InstancePlan {
   host: string;
   port: number;
   adminPort: number;
+  /** A server-side Envoy in front of the echo (drain-listeners in sidecar mode): where clients reach the instance, and its admin API. */
+  inbound?: { port: number; adminPort: number };
 }
 
 export interface ClientPlan {
@@ -57,10 +59,13 @@ export const INSTANCE_BASE_PORT = 8080;
 export const INSTANCE_ADMIN_BASE_PORT = 9080;
 export const SIDECAR_PORT = 15001;
 export const SIDECAR_ADMIN_PORT = 15021;
+/** netns mode: instance j's server-side sidecar listens on INBOUND_BASE_PORT + j, its admin on INBOUND_ADMIN_BASE_PORT + j. */
+export const INBOUND_BASE_PORT = 15100;
+export const INBOUND_ADMIN_BASE_PORT = 15200;
 export const ETCD_CLIENT_PORT = 2379;
 
 /** netns mode: node i gets 198.18.<subnet>.<10+i>; ports repeat per namespace. */
-export function planNetns(topology: Topology, runId: string, subnet: number): AddressPlan {
+export function planNetns(topology: Topology, runId: string, subnet: number, inbound: ReadonlySet<string> = new Set()): AddressPlan {
   if (topology.nodes.length > 240) throw new Error('at most 240 nodes fit one run subnet');
   const prefix = `198.18.${subnet}`;
   const nodes: NodePlan[] = topology.nodes.map((n, i) => ({
@@ -84,6 +89,7 @@ export function planNetns(topology: Topology, runId: string, subnet: number): Ad
         host: ipOf.get(n.name)!,
         port: INSTANCE_BASE_PORT + j,
         adminPort: INSTANCE_ADMIN_BASE_PORT + j,
+        ...(inbound.has(instance) ? { inbound: { port: INBOUND_BASE_PORT + j, adminPort: INBOUND_ADMIN_BASE_PORT + j } } : {}),
       })),
     ),
     clients: topology.clients.map((n) => ({
@@ -102,12 +108,12 @@ export function planNetns(topology: Topology, runId: string, subnet: number): Ad
 }
 
 /** process mode: everything on 127.0.0.1, each listener on its own port. */
-export function planProcess(topology: Topology, allocatePort: () => number): AddressPlan {
+export function planProcess(topology: Topology, allocatePort: () => number, inbound: ReadonlySet<string> = new Set()): AddressPlan {
   return {
     isolation: 'process',
     nodes: topology.nodes.map((n) => ({ name: n.name, locality: n.locality, ip: '127.0.0.1' })),
     instances: topology.nodes.flatMap((n) =>
-      n.instances.map((instance) => ({ instance, node: n.name, locality: n.locality, host: '127.0.0.1', port: allocatePort(), adminPort: allocatePort() })),
+      n.instances.map((instance) => ({ instance, node: n.name, locality: n.locality, host: '127.0.0.1', port: allocatePort(), adminPort: allocatePort(), ...(inbound.has(instance) ? { inbound: { port: allocatePort(), adminPort: allocatePort() } } : {}) })),
     ),
     clients: topology.clients.map((n) => ({
       client: n.name,
@@ -118,4 +124,9 @@ export function planProcess(topology: Topology, allocatePort: () => number): Add
     })),
     members: topology.members.map((m) => ({ name: m.name, node: m.node, locality: m.locality, host: '127.0.0.1', clientPort: allocatePort(), peerPort: allocatePort() })),
   };
+}
+
+/** Where a client reaches an instance: its server-side sidecar when it has one, else the echo itself. */
+export function endpointOf(i: InstancePlan): { instance: string; locality: Locality; host: string; port: number } {
+  return { instance: i.instance, locality: i.locality, host: i.host, port: i.inbound?.port ?? i.port };
 }

@@ -8,6 +8,7 @@ import { ResourceScope } from '../../faults/scope.js';
 import { planNetns, planProcess, type Isolation } from './address-plan.js';
 import { freePorts } from './free-ports.js';
 import { LocalProvider } from './provider.js';
+import { inboundSidecarInstances } from './inbound-sidecars.js';
 import { claimSubnet, subnetsInUse } from './subnet-lock.js';
 import { undoAny } from '../undo.js';
 
@@ -46,11 +47,12 @@ export async function createLocalProvider(o: CreateLocalOptions): Promise<LocalP
     // The subnet lock is a ledger resource too, so cleanup frees it.
     const claim = claimSubnet(join(stateDir(), 'locks'), o.runId, subnetsInUse(stdout));
     await scope.acquire({ kind: 'file', path: claim.lockFile }, async () => undefined);
-    plan = planNetns(o.experiment.topology, o.runId, claim.subnet);
+    plan = planNetns(o.experiment.topology, o.runId, claim.subnet, inboundSidecarInstances(o.experiment));
   } else {
     const t = o.experiment.topology;
-    const ports = await freePorts(t.instances.length * 2 + t.clients.length * 2 + t.members.length * 2);
-    plan = planProcess(t, () => ports.shift()!);
+    const inbound = inboundSidecarInstances(o.experiment);
+    const ports = await freePorts(t.instances.length * 2 + inbound.size * 2 + t.clients.length * 2 + t.members.length * 2);
+    plan = planProcess(t, () => ports.shift()!, inbound);
   }
   return new LocalProvider({ experiment: o.experiment, plan, runId: o.runId, exec: o.exec, clock: o.clock, scope, reportDir: o.reportDir, log: o.log, signal: o.signal, envoy: o.envoy });
 }

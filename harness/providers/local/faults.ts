@@ -56,6 +56,17 @@ async function adminFault(p: LocalProvider, name: string, o: LocalProviderOption
   return { release: () => o.scope.release(id) };
 }
 
+/** Drains an instance's server-side Envoy (`drain_listeners?inboundonly`); the revert restarts it, as a pod restart would. */
+async function drainSidecar(p: LocalProvider, name: string, o: LocalProviderOptions): Promise<Step> {
+  const { id } = await o.scope.acquire({ kind: 'killed', label: `server-side sidecar of ${name} drained` }, () => p.drainInboundSidecar(name));
+  return {
+    release: async () => {
+      await p.restartInboundSidecar(name);
+      await o.scope.release(id);
+    },
+  };
+}
+
 async function isolateNode(p: LocalProvider, nodeName: string, o: LocalProviderOptions): Promise<Step> {
   const node = p.node(nodeName);
   const netns = node.netns!;
@@ -127,7 +138,8 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
   let mode: string | undefined;
   switch (spec.kind) {
     case 'drain-listeners':
-      plan = { affected: instances, steps: instances.map((i) => adminFault(p, i, o, 'drain')) };
+      mode = spec.mode;
+      plan = { affected: instances, steps: instances.map((i) => (spec.mode === 'sidecar' ? drainSidecar(p, i, o) : adminFault(p, i, o, 'drain'))) };
       break;
     case 'kill-instance':
       plan = { affected: instances, steps: instances.map((i) => killInstance(p, i, o)) };

@@ -9,7 +9,8 @@ import { outboundClusterName } from '../../mesh/istio/envoy-cluster.js';
 import { renderEds } from '../../mesh/istio/envoy-endpoints.js';
 import { removalDelayMs } from './endpoint-model.js';
 import { instanceIdentity } from '../../workloads/identity.js';
-import { planNetns, planProcess, type Isolation } from './address-plan.js';
+import { endpointOf, planNetns, planProcess, type Isolation } from './address-plan.js';
+import { inboundSidecarInstances } from './inbound-sidecars.js';
 import { netnsPrefix } from './network.js';
 import { driverArgv, echoArgv, envoyArgv, etcdArgv, k6Argv } from './processes.js';
 import { RUN_DRIVER_BUNDLE, driverBundleArgv } from '../../traffic/driver-bundle.js';
@@ -24,7 +25,8 @@ const REPORT = '<report-dir>';
 
 export function renderLocalPlan(ex: Experiment, isolation: Isolation): string {
   let port = 40000;
-  const plan = isolation === 'netns' ? planNetns(ex.topology, 'RUNID', 0) : planProcess(ex.topology, () => port++);
+  const inbound = inboundSidecarInstances(ex);
+  const plan = isolation === 'netns' ? planNetns(ex.topology, 'RUNID', 0, inbound) : planProcess(ex.topology, () => port++, inbound);
   const out: string[] = [];
   out.push(`# ${ex.name}: local plan (${isolation} isolation), nothing was run`, '');
   if (isolation === 'netns') {
@@ -39,6 +41,7 @@ export function renderLocalPlan(ex: Experiment, isolation: Isolation): string {
     const capacity = ex.topology.instances.find((x) => x.name === i.instance)?.capacity;
     out.push(`- instance ${i.instance}: ${formatArgv([...on(i.node), ...echoArgv(i, instanceIdentity(i), capacity)])}`);
   }
+  for (const i of plan.instances.filter((x) => x.inbound)) out.push(`- server-side sidecar of ${i.instance} (drained in sidecar mode): ${formatArgv([...on(i.node), ...envoyArgv('<envoy>', `${REPORT}/sidecars/inbound-${i.instance}/envoy.yaml`)])}`);
   for (const c of plan.clients) out.push(`- sidecar of ${c.client}: ${formatArgv([...on(c.node), ...envoyArgv('<envoy>', `${REPORT}/sidecars/${c.client}/envoy.yaml`)])}`);
   const durationMs = ex.phases.baseline + ex.phases.fault + ex.phases.recovery;
   const bundle = `${REPORT}/${RUN_DRIVER_BUNDLE}`;
@@ -50,7 +53,7 @@ export function renderLocalPlan(ex: Experiment, isolation: Isolation): string {
   }
   for (const m of plan.members) out.push(`- etcd member ${m.name}: ${formatArgv([...on(m.node), ...etcdArgv(m, plan.members, `${REPORT}/etcd/${m.name}`, 'fh-RUNID')])}`);
   out.push('', '## Sidecar configurations (what istiod would send each sidecar)', '');
-  const endpoints = plan.instances.map((i) => ({ instance: i.instance, locality: i.locality, host: i.host, port: i.port }));
+  const endpoints = plan.instances.map(endpointOf);
   for (const c of plan.clients) {
     const dir = `${REPORT}/sidecars/${c.client}`;
     out.push(`### ${dir}/envoy.yaml`, '', '```yaml');

@@ -16,10 +16,12 @@ import { driverExitProblem } from '../../traffic/driver-exit.js';
 import { errorMessage } from '../../core/errors.js';
 import type { ControlPlaneAccess, InjectedFault, Provider, TrafficPlan } from '../provider.js';
 import { EtcdMembers, PROBE } from './etcd-members.js';
-import type { AddressPlan, InstancePlan, NodePlan } from './address-plan.js';
+import { endpointOf, type AddressPlan, type InstancePlan, type NodePlan } from './address-plan.js';
 import { injectLocalFault } from './faults.js';
 import { acceptForwarding, createBridge, createNode, netnsPrefix } from './network.js';
-import { driverArgv, echoArgv, k6Argv } from './processes.js';
+import { driverArgv, echoArgv, envoyArgv, k6Argv } from './processes.js';
+import { stringify } from 'yaml';
+import { renderInboundSidecar } from '../../mesh/istio/envoy-bootstrap.js';
 import { EnvoySidecars } from './sidecars.js';
 import { EndpointModel, type EndpointEffect } from './endpoint-model.js';
 import { buildDriverBundle, RUN_DRIVER_BUNDLE } from '../../traffic/driver-bundle.js';
@@ -110,7 +112,9 @@ export class LocalProvider implements Provider {
     const bundling = experiment.traffic.driver === 'k6' ? Promise.resolve('') : buildDriverBundle(this.o.exec, join(this.o.reportDir, RUN_DRIVER_BUNDLE));
     await Promise.all([...plan.instances.map((i) => this.startInstance(i, signal)), ...(this.etcd ? [this.etcd.start()] : []), bundling]);
     this.driverBundle = await bundling;
-    const endpoints = plan.instances.map((i) => ({ instance: i.instance, locality: i.locality, host: i.host, port: i.port }));
+    // Server-side sidecars first: where they stand, the clients' endpoints are theirs.
+    for (const i of plan.instances.filter((x) => x.inbound)) await this.startInboundSidecar(i, signal);
+    const endpoints = plan.instances.map(endpointOf);
     const sidecars = new EnvoySidecars({ envoy: this.o.envoy, experiment, clients: plan.clients, endpoints, reportDir: this.o.reportDir, clock, spawn: (node, argv, label) => this.spawn(node, argv, label), node: (name) => this.nodes.get(name)!, log: this.o.log });
     this.sidecars = sidecars;
     this.endpointModel = new EndpointModel(
@@ -130,6 +134,36 @@ export class LocalProvider implements Provider {
       },
     );
     await sidecars.start(signal, READY_TIMEOUT_MS);
+  }
+
+  private readonly inboundSidecars = new Map<string, ChildHandle>();
+
+  /** An instance's server-side Envoy (drain-listeners in sidecar mode): its bootstrap written, started, ready. */
+  async startInboundSidecar(i: InstancePlan, signal?: AbortSignal): Promise<void> {
+    const dir = join(this.o.reportDir, 'sidecars', `inbound-${i.instance}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'envoy.yaml'), stringify(renderInboundSidecar({ instance: i.instance, listen: { host: i.host, port: i.inbound!.port }, app: { host: i.host, port: i.port }, admin: { host: i.host, port: i.inbound!.adminPort } })));
+    const child = this.spawn(this.nodes.get(i.node)!, envoyArgv(this.o.envoy, join(dir, 'envoy.yaml')), `sidecar-inbound-${i.instance}`);
+    this.inboundSidecars.set(i.instance, child);
+    await waitFor(`the server-side sidecar of ${i.instance} to be ready`, async () => {
+      if (child.hasExited()) throw new Error(`Envoy exited; see ${join(this.logDir, `sidecar-inbound-${i.instance}.log`)}`);
+      return httpOk(`http://${i.host}:${i.inbound!.adminPort}/ready`);
+    }, this.o.clock, READY_TIMEOUT_MS, signal);
+  }
+
+  /** Drains an instance's server-side Envoy as Istio's task does: its inbound listener closes, connections already open stay. */
+  async drainInboundSidecar(name: string): Promise<void> {
+    const { plan } = this.instance(name);
+    const res = await fetch(`http://${plan.host}:${plan.inbound!.adminPort}/drain_listeners?inboundonly`, { method: 'POST', signal: AbortSignal.timeout(2000) });
+    if (!res.ok) throw new Error(`drain_listeners of ${name}'s sidecar answered ${res.status}: ${await res.text()}`);
+  }
+
+  /** A drained Envoy cannot reopen its listener: the revert restarts the sidecar, as a pod restart would. */
+  async restartInboundSidecar(name: string): Promise<void> {
+    const child = this.inboundSidecars.get(name);
+    child?.signal('SIGKILL');
+    await child?.exited;
+    await this.startInboundSidecar(this.instance(name).plan);
   }
 
   /** A fault took effect on these instances: the modelled control plane changes their endpoints as Kubernetes would. */
