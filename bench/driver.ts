@@ -11,7 +11,6 @@
 // Usage: npm run bench:driver [-- --json] [-- --seconds N]
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +20,7 @@ import type { SendSummary } from '../harness/traffic/send-stats.js';
 import { buildDriverBundle } from '../harness/traffic/driver-bundle.js';
 import { findEnvoy, installEnvoy } from '../harness/providers/local/envoy-install.js';
 import { stringify } from 'yaml';
-import { sidecarPath } from './sidecar-path.js';
+import { freePort, sidecarPath } from './sidecar-path.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, seconds: { type: 'string', default: '5' } } });
 const seconds = Number(values.seconds);
@@ -33,14 +32,6 @@ let bundle = '';
 const log = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
 
 const IDENTITY = { instance: 'static-1', node: 'bench', cluster: 'bench', region: 'region-1', zone: 'zone-a', subzone: '' };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {

@@ -30,7 +30,8 @@ export interface PathRun {
   steadyLagP99Ms?: number | null;
 }
 
-async function freePort(): Promise<number> {
+/** A port the kernel has free on loopback now (shared with bench/driver.ts). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
