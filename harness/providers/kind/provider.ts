@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
-import { EnvironmentError, UsageError } from '../../core/errors.js';
+import { EnvironmentError, errorMessage, UsageError } from '../../core/errors.js';
 import { matchesSelector, nodesInZone, type Experiment } from '../../core/experiment.js';
 import { describeFault, faultSelector, pickMembers, type FaultSpec, type Selector } from '../../core/fault-spec.js';
 import type { Executor } from '../../exec/index.js';
@@ -332,7 +332,12 @@ export class KindProvider implements Provider {
         // What the API server says of these nodes' echo pods before the fault: "back" is measured against it.
         const nodeNames = new Set(this.clusters.flatMap((c) => Object.entries(c.mapping.containerOf).filter(([, x]) => containers.includes(x)).map(([name]) => name)));
         const before: PodView[] = [];
-        for (const c of this.clusters) for (const p of await this.podViews(c, this.o.experiment.topology.instances.filter((i) => i.locality.cluster === c.cluster && nodeNames.has(i.node)).map((i) => i.name))) before.push(p);
+        for (const c of this.clusters) {
+          const instances = this.o.experiment.topology.instances.filter((i) => i.locality.cluster === c.cluster && nodeNames.has(i.node)).map((i) => i.name);
+          // Unread, a pod counts as back once Ready (podsBack takes a pod it has no earlier view of as replaced): the
+          // fault itself must not wait on the API server.
+          for (const p of await this.podViews(c, instances).catch((error: unknown) => (this.o.log(`could not read the echo pods before the fault: ${errorMessage(error)}`), []))) before.push(p);
+        }
         const undo = await actOnNodes(this.docker, exec, scope, OUTAGE_ACTION[spec.mode]!, containers);
         let revertedAtMs = Number.NaN;
         const revert = async () => {
