@@ -190,3 +190,13 @@ describe('N11: the nightly covers multi-cluster and a gray fault', () => {
     expect(job.steps!.some((s) => s.name?.startsWith("MetalLB's manifest") && s.if?.includes("cluster-failover"))).toBe(true);
   });
 });
+
+describe('N4: multi-cluster Linkerd where the kind network is not routed to the host', () => {
+  it('is refused up front off Linux, with what to do', async () => {
+    const { linkerdLinksProblem } = await import('../../harness/providers/kind/prerequisites.js');
+    expect(linkerdLinksProblem('darwin', true)?.what).toMatch(/multi-cluster Linkerd on darwin: `linkerd multicluster check` dials/);
+    expect(linkerdLinksProblem('win32', true)?.how).toMatch(/run it on Linux/);
+    expect(linkerdLinksProblem('linux', true)).toBeNull();
+    expect(linkerdLinksProblem('darwin', false)).toBeNull();
+  });
+});

@@ -84,6 +84,16 @@ function how(binary: string, pin: string, linkerd = DEFAULT_LINKERD_VERSION): st
   return HOW[binary]!.replaceAll('<version>', version).replaceAll('<minor>', minor).replaceAll('<linkerd>', linkerd);
 }
 
+/**
+ * Multi-cluster Linkerd checks its links from this host (`linkerd multicluster
+ * check` dials each Link's API server on the kind network), which Docker
+ * Desktop does not route to the host: refused up front off Linux (kind-review-2 N4).
+ */
+export function linkerdLinksProblem(platform: string, multiClusterLinkerd: boolean): { what: string; how: string } | null {
+  if (!multiClusterLinkerd || platform === 'linux') return null;
+  return { what: `multi-cluster Linkerd on ${platform}: \`linkerd multicluster check\` dials the other clusters' API servers on the kind network, which Docker Desktop does not route to the host`, how: 'run it on Linux, or use --mesh istio (its multi-cluster set-up goes through gateways)' };
+}
+
 export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): Promise<KindPrerequisites> {
   const missing: { what: string; how: string }[] = [];
   const istio = (needs.mesh ?? 'istio') === 'istio';
@@ -142,10 +152,8 @@ export async function checkKindPrerequisites(exec: Executor, needs: KindNeeds): 
       );
     }
   }
-  // Multi-cluster Linkerd checks its links from this host, which Docker Desktop does not route to kind's network (N4).
-  if (linkerd && needs.multiCluster && process.platform !== 'linux') {
-    missing.push({ what: `multi-cluster Linkerd on ${process.platform}: \`linkerd multicluster check\` dials the other clusters' API servers on the kind network, which Docker Desktop does not route to the host`, how: 'run it on Linux, or use --mesh istio (its multi-cluster set-up goes through gateways)' });
-  }
+  const linkerdLinks = linkerdLinksProblem(process.platform, linkerd && needs.multiCluster);
+  if (linkerdLinks) missing.push(linkerdLinks);
   // MetalLB gives the gateways their addresses: Istio's east-west gateways, the failover extension's Linkerd gateways.
   if (shape.gateways) {
     const problem = metallbManifestProblem();
