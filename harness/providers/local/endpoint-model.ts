@@ -1,4 +1,4 @@
-import { DEFAULT_ENDPOINT_DELAYS, type EndpointDelays } from '../../core/endpoint-delays.js';
+import type { EndpointDelays } from '../../core/endpoint-delays.js';
 
 // The modelled control plane: which endpoints Kubernetes lists as ready, and
 // so which ones istiod sends each sidecar, as faults come and go. Each fault
@@ -6,8 +6,6 @@ import { DEFAULT_ENDPOINT_DELAYS, type EndpointDelays } from '../../core/endpoin
 // (EndpointDelays); a drain or a misbehaving instance changes nothing (only
 // outlier detection acts on those). The model decides when; the provider
 // writes the EDS files (sidecars.ts).
-
-export { DEFAULT_ENDPOINT_DELAYS, type EndpointDelays };
 
 /** What a fault does to the endpoints of the instances it hits. */
 export type EndpointEffect = 'node-lost' | 'container-exited' | 'container-frozen' | 'none';
@@ -75,10 +73,6 @@ export class EndpointModel {
     private readonly hooks: EndpointModelHooks,
   ) {
     this.ready = new Set(instances);
-  }
-
-  get readySet(): ReadonlySet<string> {
-    return this.ready;
   }
 
   /** A fault took effect on these instances. */
