@@ -24,10 +24,10 @@ export default defineExperiment({
   assertions: [
     'client(client-a).baseline.locality.sameZone >= 95%',
     'client(client-a).recovery.timeMs < 3s',
-    // Requests sent while the inject action runs may still reach zone-a.
-    // A frozen zone answers, when thawed at the revert, the tries it held (an un-ejected host takes them
-    // again until its re-ejection, up to 1 s late): up to 5% of the fault phase's successes.
-    'client(client-a).fault.servedBy.zone(zone-a) <= 5%',
+    // Requests sent while the inject action runs may still reach zone-a. A frozen zone answers, when thawed at
+    // the revert, the tries it held: a host un-ejected in the fault phase's last 500 ms (the per-try timeout)
+    // holds every try sent to it in that time, 20 req/s × 0.5 s = 10 of the phase's 160 (6.25%; measured 0–9).
+    'client(client-a).fault.servedBy.zone(zone-a) <= 7%',
     'client(client-a).fault.servedBy.zone(zone-b) >= 25%',
     'client(client-a).fault.servedBy.zone(zone-c) >= 25%',
     // Envoy ejects a dead host for base × n, n the ejections in a row (2 s, 4 s, 6 s… over 8 s), each ended at an

@@ -33,8 +33,8 @@ describe.each(isolations)('zone-outage (%s isolation)', (isolation) => {
     const [a, b, c] = j.clients;
     expect(a!.recoveryTimeMs).toEqual(expect.any(Number));
     expect(a!.phases.baseline.locality.sameZone).toBeGreaterThanOrEqual(0.95);
-    // A frozen zone answers, when thawed, the tries it held: up to the experiment's 5%.
-    expect((a!.phases.fault.servedBy.zone['eu-west-1/zone-b'] ?? 0) + (a!.phases.fault.servedBy.zone['eu-west-1/zone-c'] ?? 0)).toBeGreaterThanOrEqual(0.95);
+    // A frozen zone answers, when thawed, the tries it held: up to the experiment's 7%.
+    expect((a!.phases.fault.servedBy.zone['eu-west-1/zone-b'] ?? 0) + (a!.phases.fault.servedBy.zone['eu-west-1/zone-c'] ?? 0)).toBeGreaterThanOrEqual(0.93);
     for (const other of [b!, c!]) {
       expect(other.phases.fault.errorRate).toBe(0);
       expect(other.phases.fault.locality.sameZone).toBeGreaterThanOrEqual(0.95);
