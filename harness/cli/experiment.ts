@@ -67,6 +67,7 @@ interface Options {
   linkerdMulticluster: string;
   mesh?: string;
   image: string;
+  nodeImage?: string;
   cleanupFirst?: boolean;
   overCapacity?: boolean;
   debug?: boolean;
@@ -89,6 +90,7 @@ function program(): Command {
     .addOption(new Option('--linkerd-multicluster <mode>', 'kind, --mesh linkerd, several clusters: federated (a federated Service, pod-to-pod; Linkerd ≥ 2.17) or failover-extension (linkerd-failover TrafficSplit through gateways, for older set-ups; needs helm)').choices([...LINKERD_MULTICLUSTER_MODES]).default('federated'))
     .option('--istio-version <v>', 'kind: the Istio minor version the run pins (any patch of it fits; the installed istioctl\'s exact version is installed)', DEFAULT_ISTIO_VERSION)
     .option('--image <name>', 'kind: the echo/driver image to build and load', DEFAULT_IMAGE)
+    .option('--node-image <name>', "kind: the node image of every node (default: kind's own; scripts/kind-images builds one from packages)")
     .addOption(new Option('--isolation <mode>', 'local provider: netns (root; a network namespace per node) or process (loopback ports)').choices(['netns', 'process']))
     .addOption(new Option('--mode <mode>', 'zone/region outage mode: kill, freeze or isolate (netns only)'))
     .option('--report-dir <dir>', 'where to write the report (default reports/<timestamp>-<experiment>)')
@@ -235,11 +237,11 @@ async function main(argv: string[]): Promise<number> {
     if (experiment.faults.some((f) => f.kind === 'drain-listeners' && f.mode === 'sidecar')) {
       throw new UsageError(`${source}: drain-listeners mode "sidecar" drains the local provider's server-side Envoy; on kind the drain is the echo's own (mode "listener")`, 'drop `mode: sidecar`, or run it with --provider local');
     }
-    const rendered = renderKindClusters(experiment.topology);
+    const rendered = renderKindClusters(experiment.topology, o.nodeImage);
     const linkerdMode = o.linkerdMulticluster as LinkerdMulticlusterMode;
     const meshContext: MeshContext = { multiCluster: rendered.length > 1, linkerdMode };
     const versions = { istioVersion: o.istioVersion, linkerdVersion: o.linkerdVersion };
-    if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, ...versions, linkerdMode, image: o.image, mesh, print: (s) => console.log(s) });
+    if (o.dryRun) return printKindPlan({ experiment, clock: systemClock, keep: o.keep ?? false, ...versions, linkerdMode, image: o.image, nodeImage: o.nodeImage, mesh, print: (s) => console.log(s) });
     // What the chosen data plane cannot honour is said before anything starts (and recorded in the report's environment).
     const notes = dataPlaneNotes(mesh, experiment, meshContext);
     for (const part of notes.notInForce) log(`--mesh ${mesh}: not in force: ${part}`);
@@ -265,7 +267,7 @@ async function main(argv: string[]): Promise<number> {
       new KindProvider({
         experiment, runId, reportDir, exec: realExecutor, clock: systemClock, log,
         scope: new ResourceScope(ledger, undoAny(realExecutor), systemClock),
-        repoRoot: REPO_ROOT, keep: o.keep ?? false, istioVersion, linkerdVersion, linkerdMode, image: o.image, mesh,
+        repoRoot: REPO_ROOT, keep: o.keep ?? false, istioVersion, linkerdVersion, linkerdMode, image: o.image, nodeImage: o.nodeImage, mesh,
       });
   } else {
     let local: Isolation;

@@ -64,9 +64,9 @@ function dryAnswers(ex: Experiment, clusters: readonly RenderedCluster[]): (argv
  * --provider kind --dry-run: every command and manifest of the run, printed in
  * order, by the same provider code a real run uses. Needs no Docker.
  */
-export async function printKindPlan(o: { experiment: Experiment; clock: Clock; keep: boolean; istioVersion: string; linkerdVersion?: string; linkerdMode?: LinkerdMulticlusterMode; image: string; mesh?: Mesh; print: (s: string) => void }): Promise<number> {
+export async function printKindPlan(o: { experiment: Experiment; clock: Clock; keep: boolean; istioVersion: string; linkerdVersion?: string; linkerdMode?: LinkerdMulticlusterMode; image: string; nodeImage?: string; mesh?: Mesh; print: (s: string) => void }): Promise<number> {
   const { print } = o;
-  const rendered = renderKindClusters(o.experiment.topology);
+  const rendered = renderKindClusters(o.experiment.topology, o.nodeImage);
   const exec = new DryRunExecutor(print, dryAnswers(o.experiment, rendered));
   // The pin is a minor version; a real run installs the installed istioctl's exact patch.
   const istioVersion = /^\d+\.\d+$/.test(o.istioVersion) ? `${o.istioVersion}.0` : o.istioVersion;
@@ -87,6 +87,7 @@ export async function printKindPlan(o: { experiment: Experiment; clock: Clock; k
     linkerdVersion: o.linkerdVersion ?? DEFAULT_LINKERD_VERSION,
     linkerdMode: o.linkerdMode ?? 'federated',
     image: o.image,
+    nodeImage: o.nodeImage,
     mesh: o.mesh ?? 'istio',
     dryRun: true,
     show: (title, body) => print(`# ${title}\n${body.trimEnd().replace(/^/gm, '#   ')}`),

@@ -46,7 +46,16 @@ async function nftTables(): Promise<string[]> {
     .map((l) => l.slice('table '.length).trim());
 }
 
-export async function startDockerd(): Promise<TestDocker> {
+export interface DockerdOptions {
+  /** Images kept across runs (the kind-live suite's built images); default: inside the private root, removed after. */
+  dataRoot?: string;
+  /** Default vfs (no overlay needed); the kind-live suite uses overlay2 for its node images. */
+  storageDriver?: string;
+  /** A runc wrapper registered as the default runtime (test/kind-live/runc-without-sys-resource). */
+  runtime?: string;
+}
+
+export async function startDockerd(o: DockerdOptions = {}): Promise<TestDocker> {
   const root = mkdtempSync(join(tmpdir(), 'fh-dockerd-'));
   const socket = join(root, 'docker.sock');
   const host = `unix://${socket}`;
@@ -55,7 +64,11 @@ export async function startDockerd(): Promise<TestDocker> {
   const before = new Set((await engineProcesses()).map((p) => p.pid));
   const daemon: ResultPromise = execa(
     'dockerd',
-    ['--host', host, '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', join(root, 'dockerd.pid'), '--storage-driver', 'vfs', '--bridge', 'none', '--ip6tables=false'],
+    [
+      ...['--host', host, '--data-root', o.dataRoot ?? join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', join(root, 'dockerd.pid')],
+      ...['--storage-driver', o.storageDriver ?? 'vfs', '--bridge', 'none', '--ip6tables=false'],
+      ...(o.runtime ? ['--add-runtime', `fh-runc=${o.runtime}`, '--default-runtime', 'fh-runc'] : []),
+    ],
     { reject: false, all: true, buffer: true },
   );
   const docker = async (...args: string[]) => (await execa('docker', ['-H', host, ...args])).stdout;

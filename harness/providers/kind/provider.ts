@@ -56,6 +56,8 @@ export interface KindProviderOptions {
   /** With Linkerd and several clusters: a federated Service (default) or the linkerd-failover extension. */
   linkerdMode?: LinkerdMulticlusterMode;
   image: string;
+  /** Every node's image (kind's own default when unset): a node image built from packages (scripts/kind-images). */
+  nodeImage?: string;
   dockerHost?: string;
   /** A dry run: the control-plane probe prints what it would do instead of calling an API server. */
   dryRun?: boolean;
@@ -98,7 +100,7 @@ export class KindProvider implements Provider {
   private plan: TrafficPlan | undefined;
 
   constructor(private readonly o: KindProviderOptions) {
-    this.clusters = renderKindClusters(o.experiment.topology, undefined, meshIdentity(o));
+    this.clusters = renderKindClusters(o.experiment.topology, o.nodeImage, meshIdentity(o));
     this.docker = new DockerCli(o.dockerHost);
     this.istio = new IstioInstaller({ ...o, docker: this.docker, clusters: this.clusters, keepCa: () => o.keep || this.reusedCluster, dryRun: o.dryRun ?? false });
     this.mesh = o.mesh ?? 'istio';
