@@ -34,6 +34,16 @@ export interface SenderOptions {
 const MAX_CONNECTING = 2;
 
 /**
+ * A connect still pending after this long stops counting toward
+ * MAX_CONNECTING: it hangs (a dead endpoint that drops SYNs, as kube-proxy
+ * hands out until the node is declared dead) and costs no CPU while it does.
+ * Counted, two such connects held every later request waiting until it was
+ * past its bound and recorded as the driver's overload (live on kind without
+ * a mesh: 211 of 1770 requests), blaming the driver for the service's hang.
+ */
+export const CONNECT_HANG_MS = 25;
+
+/**
  * Past the first freeOpens(rate) connections, at most one new one per
  * OPEN_EVERY_MS. A connection costs more CPU than a request (connect, a
  * socket, a parser: about 0.3 ms here against tens of µs), so an overload
@@ -95,7 +105,12 @@ function identityOf(body: string): Identity | null {
 
 interface Connection {
   client: Client;
+  /** Counted toward MAX_CONNECTING (a connect begun less than CONNECT_HANG_MS ago, not yet settled). */
   opening: boolean;
+  /** Its connect succeeded once. */
+  connected: boolean;
+  /** Abandoned: its connect outlived a request's timeout; destroyed, never reused. */
+  dropped: boolean;
 }
 
 /** One request on one connection; settled once, by its answer, its error or the sweep's timeout. */
@@ -134,7 +149,10 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
     this.finish(0, classify(error), null);
-    this.release();
+    // Not from inside undici's error handling: a failed connect errors every request queued on the
+    // connection in one loop, then asserts the queue is empty; handing the connection a waiting request
+    // here grew that queue and undici's assert killed the driver (live on kind, without a mesh).
+    queueMicrotask(() => this.release());
   }
 
   /** The sweep found it older than the timeout. */
@@ -144,6 +162,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     const e = new Error('request timeout');
     e.name = 'TimeoutError';
     this.controller?.abort(e);
+    // A connect still hanging at the timeout is given up: kept, it would hold a connection of the budget
+    // until undici's own connect timer fired (up to a second late), and the requests due meanwhile would
+    // find none free and be recorded as the driver's overload.
+    if (!this.conn.connected) this.sender.dropConnection(this.conn);
   }
 
   private release(): void {
@@ -177,10 +199,11 @@ export class Sender {
   readonly client: string;
   readonly clock: Clock;
   readonly stats = new SendStats();
-  /** Connections opened so far (each kept until the end). */
+  /** Connections opened so far (each kept until the end, but those dropped because their connect hung). */
   get connectionsOpened(): number {
-    return this.all.length;
+    return this.opened;
   }
+  private opened = 0;
   /** Requests due so far, and records made so far: equal once everything has settled. */
   scheduled = 0;
   recorded = 0;
@@ -263,6 +286,7 @@ export class Sender {
 
   /** @internal a connection is free again: the oldest waiting request still in time takes it. */
   connectionFree(conn: Connection): void {
+    if (conn.dropped) return;
     const now = this.clock.now();
     const due = this.takeWaiting(now);
     if (due !== undefined) return this.dispatch(conn, due);
@@ -347,11 +371,28 @@ export class Sender {
     return undefined;
   }
 
+  /** @internal a connection whose connect hangs past a request's timeout: destroyed, its place in the budget freed. */
+  dropConnection(conn: Connection): void {
+    if (conn.dropped) return;
+    conn.dropped = true;
+    if (conn.opening) {
+      conn.opening = false;
+      this.opening--;
+    }
+    const i = this.all.indexOf(conn.client);
+    if (i >= 0) this.all.splice(i, 1);
+    const j = this.idle.indexOf(conn);
+    if (j >= 0) this.idle.splice(j, 1);
+    conn.client.destroy().catch(() => undefined);
+    this.growSoon();
+  }
+
   private open(): Connection {
-    const conn: Connection = { client: new Client(this.origin, this.connectOptions), opening: true };
+    const conn: Connection = { client: new Client(this.origin, this.connectOptions), opening: true, connected: false, dropped: false };
     this.all.push(conn.client);
+    this.opened++;
     this.opening++;
-    const opened = () => {
+    const free = () => {
       if (!conn.opening) return;
       conn.opening = false;
       this.opening--;
@@ -359,8 +400,17 @@ export class Sender {
       // (at the start, when every request waits, that held the ramp to about one connection per ms).
       this.growSoon();
     };
-    conn.client.once('connect', opened);
-    conn.client.once('connectionError', opened);
+    // A connect that hangs frees its slot (CONNECT_HANG_MS); its request still waits for it, up to the timeout.
+    const hung = setTimeout(free, CONNECT_HANG_MS);
+    const settled = () => {
+      clearTimeout(hung);
+      free();
+    };
+    conn.client.once('connect', () => {
+      conn.connected = true;
+      settled();
+    });
+    conn.client.once('connectionError', settled);
     return conn;
   }
 

@@ -223,8 +223,11 @@ build_echo_base() {
     echo 'node:x:1000:' >>"$dir/etc/group"
     mkdir -p "$dir/home/node" && chown 1000:1000 "$dir/home/node"
   }
+  # The host's trust store: where egress passes an inspecting proxy (as on this project's machines), npm in
+  # the image must trust what the host trusts. npm's own npmrc (copied above) may name it as its cafile.
+  cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
   tar --numeric-owner -C "$dir" -cf "$dir.tar" .
-  docker import --change "$PATH_ENV" --change 'CMD ["node"]' "$dir.tar" node:20-slim >/dev/null
+  docker import --change "$PATH_ENV" --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' --change 'CMD ["node"]' "$dir.tar" node:20-slim >/dev/null
   rm -rf "$dir" "$dir.tar"
 }
 

@@ -53,6 +53,8 @@ export interface DockerdOptions {
   storageDriver?: string;
   /** A runc wrapper registered as the default runtime (test/kind-live/runc-without-sys-resource). */
   runtime?: string;
+  /** Keep Docker's default bridge (image builds reach the package registries through it); default: none. */
+  defaultBridge?: boolean;
 }
 
 export async function startDockerd(o: DockerdOptions = {}): Promise<TestDocker> {
@@ -66,7 +68,7 @@ export async function startDockerd(o: DockerdOptions = {}): Promise<TestDocker> 
     'dockerd',
     [
       ...['--host', host, '--data-root', o.dataRoot ?? join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', join(root, 'dockerd.pid')],
-      ...['--storage-driver', o.storageDriver ?? 'vfs', '--bridge', 'none', '--ip6tables=false'],
+      ...['--storage-driver', o.storageDriver ?? 'vfs', ...(o.defaultBridge ? [] : ['--bridge', 'none']), '--ip6tables=false'],
       ...(o.runtime ? ['--add-runtime', `fh-runc=${o.runtime}`, '--default-runtime', 'fh-runc'] : []),
     ],
     { reject: false, all: true, buffer: true },

@@ -26,7 +26,7 @@ export function toolPath(): string {
 export async function startKindEngine(): Promise<TestDocker> {
   const dataRoot = join(CACHE, 'docker');
   mkdirSync(dirname(dataRoot), { recursive: true });
-  return startDockerd({ dataRoot, storageDriver: 'overlay2', runtime: RUNC_WRAPPER });
+  return startDockerd({ dataRoot, storageDriver: 'overlay2', runtime: RUNC_WRAPPER, defaultBridge: true });
 }
 
 /** Every kind cluster on this engine, deleted (kind removes their containers and, with the last, nothing else). */

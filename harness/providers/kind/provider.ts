@@ -169,6 +169,9 @@ export class KindProvider implements Provider {
         const objects = [namespace(this.plane), echoService(this.plane), ...deployments];
         validateAll(objects);
         const kube = this.kube(c);
+        // A kept cluster still holds the last run's client Jobs: a Job's pod template is immutable, so applying
+        // this run's (another start time) over them fails (found live with --keep). They go first, pods and all.
+        await kube.run(['-n', NAMESPACE, 'delete', 'jobs', '-l', CLIENT_LABEL, '--ignore-not-found', '--cascade=foreground', '--wait=true', '--timeout=120s'], { context: `remove earlier client Jobs from ${c.name}`, timeoutMs: 150_000 });
         const what = istio ? 'the echo service and failover policy' : linkerd ? 'the echo service (Linkerd failure accrual and retries on it)' : `the echo service (trafficDistribution: ${PREFER_SAME_ZONE}, no mesh)`;
         await kube.apply([...objects, ...(istio ? [istio.destinationRule, istio.virtualService] : [])], what);
         for (const d of deployments) {

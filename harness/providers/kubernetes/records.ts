@@ -98,7 +98,22 @@ async function jobState(kube: Kube, namespace: string, client: string): Promise<
   const pods = await kube
     .run(['-n', namespace, 'get', 'pods', '-l', `job-name=traffic-${client}`, '-o', 'jsonpath={range .items[*].status.containerStatuses[*]}{.name}: {.state}; {end}'], { context: 'read the client pod status' })
     .catch(() => ({ stdout: '' }));
-  return [stdout.trim(), pods.stdout.trim()].filter(Boolean).join(' ') || 'no status';
+  // The driver's own last words: a crash says why there (live on kind, an undici assertion; before, only "exitCode 1").
+  const log = await kube
+    .run(['-n', namespace, 'logs', `job/traffic-${client}`, '-c', 'driver', '--tail', '12'], { context: `read the driver log of ${client}` })
+    .catch(() => ({ stdout: '' }));
+  const tail = driverLogTail(log.stdout);
+  return [stdout.trim(), pods.stdout.trim(), tail ? `driver log: ${tail}` : ''].filter(Boolean).join(' ') || 'no status';
+}
+
+/** The last lines of a driver's log, for an error message: blank lines dropped, at most 600 characters. */
+export function driverLogTail(log: string): string {
+  const text = log
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' | ');
+  return text.length > 600 ? `…${text.slice(-600)}` : text;
 }
 
 /**
