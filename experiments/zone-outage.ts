@@ -48,13 +48,17 @@ export default defineExperiment({
   // keeps client-a on them: the run shows the outage instead of a failover.
   meshAssertions: {
     none: [
-      'client(client-a).fault.errorRate >= 90%',
+      // Frozen (docker pause), zone-a holds what it was sent and answers it at the thaw: a request sent in the
+      // last 2 s (the traffic timeout) of the 8 s fault phase succeeds then. Live on kind: 98% failed killed or
+      // isolated, 76.7% frozen; >= 90% (the first expectation) held for kill and isolate only.
+      'client(client-a).fault.errorRate >= 70%',
       { notExpected: 'client(client-a).recovery.timeMs', why: `kube-proxy keeps sending to zone-a's endpoints until the node-monitor grace period ends (${NODE_MONITOR_GRACE_S} s on the harness's kind clusters), longer than the fault phase` },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-b)', why: 'trafficDistribution: PreferSameZone keeps zone-a\'s endpoints first while they are listed' },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-c)', why: 'trafficDistribution: PreferSameZone keeps zone-a\'s endpoints first while they are listed' },
     ],
     linkerd: [
-      'client(client-a).fault.errorRate >= 90%',
+      // As without a mesh: a frozen zone answers at the thaw what was sent in the fault phase's last 2 s.
+      'client(client-a).fault.errorRate >= 70%',
       { notExpected: 'client(client-a).recovery.timeMs', why: `zone hints keep client-a on zone-a's endpoints while they are listed (until the node-monitor grace period, ${NODE_MONITOR_GRACE_S} s on the kind clusters the harness makes), and failure accrual only fails them fast` },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-b)', why: 'Linkerd falls back to other zones only when no endpoint of the client\'s zone is listed' },
       { notExpected: 'client(client-a).fault.servedBy.zone(zone-c)', why: 'Linkerd falls back to other zones only when no endpoint of the client\'s zone is listed' },
