@@ -24,6 +24,19 @@ export default defineConfig({
         test: { name: 'docker', include: ['test/docker/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 240_000, fileParallelism: false },
       },
       {
+        // The kind path live: Kubernetes and every image built here from packages, clusters on a test-started
+        // dockerd (test/kind-live/global-setup.ts). Never beside the netns suites: a running dockerd sets FORWARD to DROP.
+        test: {
+          name: 'kind-live',
+          include: ['test/kind-live/**/*.test.ts'],
+          globalSetup: ['test/kind-live/global-setup.ts'],
+          setupFiles: ['test/helpers/temp-cleanup.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // SIGKILLs the harness at random moments, then checks cleanup leaves nothing.
         test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], setupFiles: ['test/helpers/temp-cleanup.ts'], testTimeout: 900_000, fileParallelism: false },
       },

@@ -1,7 +1,7 @@
 // The traffic driver: one client's constant-arrival-rate request stream,
 // recording every request. Runs inside the client's node (network namespace).
 // Usage: driver --client NAME --target URL --rate N --max-duration-ms N --timeout-ms N --out FILE|- [--start-at EPOCH_MS] [--allow-target HOST]…
-//               [--stop-file PATH] [--summary PATH]
+//               [--stop-file PATH] [--summary PATH] [--connection-per-request]
 // Stops on SIGTERM (after in-flight requests settle), when --stop-file appears
 // (how the harness stops a driver in a kind Job, where it cannot signal it; a stop
 // before the agreed start sends nothing),
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     'allow-target': { type: 'string', multiple: true },
     'stop-file': { type: 'string' },
     summary: { type: 'string' },
+    /** A new connection for every request (no proxy in front: kube-proxy balances connections; see sender.ts). */
+    'connection-per-request': { type: 'boolean' },
   },
 });
 const rate = Number(values.rate);
@@ -93,7 +95,7 @@ const headers = { 'x-fh-client': client };
 const connections = connectionBudget(rate, timeoutMs, fdLimit());
 // The warm-up's Senders spin or sleep as the run's will, whatever their own (capped) rate: they train the run's paths.
 const spin = spinsAt(rate);
-const newSender = (to: URL, r: number) => new Sender({ client, target: to, rate: r, timeoutMs, connections, clock, record: write, headers, spin });
+const newSender = (to: URL, r: number) => new Sender({ client, target: to, rate: r, timeoutMs, connections, clock, record: write, headers, spin, connectionPerRequest: values['connection-per-request'] ?? false });
 /** The Sender running now: a warm-up pass's, then the run's. */
 let current: Sender | undefined;
 let stopping = false;

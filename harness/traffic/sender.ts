@@ -24,6 +24,13 @@ export interface SenderOptions {
   headers?: Record<string, string>;
   /** Spin the schedule loop (see SPIN_MAX_RATE); by default when `rate` is at most SPIN_MAX_RATE. The warm-up sets it to the run's. */
   spin?: boolean;
+  /**
+   * A new connection for every request, closed after its answer. Without a proxy in front (kind with
+   * --mesh none) kube-proxy picks an endpoint per connection: on kept-alive connections every request
+   * rides the endpoint its connection landed on (live: 100% to one instance of three), and a fault at
+   * another instance is never seen. With one connection per request, the balancing is seen per request.
+   */
+  connectionPerRequest?: boolean;
 }
 
 /**
@@ -287,6 +294,7 @@ export class Sender {
   /** @internal a connection is free again: the oldest waiting request still in time takes it. */
   connectionFree(conn: Connection): void {
     if (conn.dropped) return;
+    if (this.o.connectionPerRequest) return this.dropConnection(conn);
     const now = this.clock.now();
     const due = this.takeWaiting(now);
     if (due !== undefined) return this.dispatch(conn, due);

@@ -70,4 +70,31 @@ describe('the driver against connects that hang, then fail', () => {
     expect(records.length).toBeGreaterThanOrEqual(70);
     expect(records.every((r) => r.error === 'timeout')).toBe(true);
   });
+
+  it('--connection-per-request: each request on a connection of its own (kube-proxy then balances requests, not one kept-alive connection)', async () => {
+    const { createServer } = await import('node:http');
+    let connections = 0;
+    const server = createServer((_req, res) => res.end('{}')).on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const count = async (perRequest: boolean) => {
+      connections = 0;
+      const records: RequestRecord[] = [];
+      const sender = new Sender({ client: 'c', target: new URL(`http://127.0.0.1:${port}/`), rate: 50, timeoutMs: 1000, connections: connectionBudget(50, 1000), clock: systemClock, record: (r) => records.push(r), connectionPerRequest: perRequest });
+      await sender.run(systemClock.now() + 10, 1000);
+      return { records: records.length, ok: records.filter((r) => r.status === 200).length, connections };
+    };
+    try {
+      const pooled = await count(false);
+      const perRequest = await count(true);
+      expect(pooled.ok).toBe(pooled.records);
+      expect(pooled.connections).toBeLessThanOrEqual(3);
+      expect(perRequest.ok).toBe(perRequest.records);
+      expect(perRequest.records).toBeGreaterThanOrEqual(45);
+      expect(perRequest.connections).toBe(perRequest.records);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -146,7 +146,7 @@ const recordsMount = { name: 'records', mountPath: RECORDS_DIR };
  * The harness driver stops when the harness writes the stop file; k6 cannot
  * watch a file, so it runs for exactly the run's length (`k6DurationMs`).
  */
-function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number, k6DurationMs: number, host: string): Obj {
+function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number, k6DurationMs: number, host: string, perRequest: boolean): Obj {
   const target = `http://${host}:${ECHO_PORT}/`;
   if (ex.traffic.driver === 'k6') {
     const env = k6Env({ client, target, allowTarget: host, rate: ex.traffic.rate, timeoutMs: ex.traffic.timeout, maxDurationMs: k6DurationMs, startAt });
@@ -178,6 +178,8 @@ function driverContainer(ex: Experiment, client: string, image: string, startAt:
       '--out', recordsFile(client, false),
       '--stop-file', STOP_FILE,
       '--summary', SUMMARY_FILE,
+      // No proxy in front: kube-proxy places connections, so each request gets its own (sender.ts says why).
+      ...(perRequest ? ['--connection-per-request'] : []),
     ],
     volumeMounts: [recordsMount],
   };
@@ -230,7 +232,7 @@ export function clientJobs(ex: Experiment, cluster: string, image: string, t: Cl
                 restartPolicy: 'Never',
                 nodeSelector: { [LABEL_NODE]: c.name },
                 tolerations,
-                containers: [driverContainer(ex, c.name, image, t.startAt, t.maxDurationMs, t.k6DurationMs, host) as never, recordsContainer(image, t.maxDurationMs) as never],
+                containers: [driverContainer(ex, c.name, image, t.startAt, t.maxDurationMs, t.k6DurationMs, host, p.mesh === 'none') as never, recordsContainer(image, t.maxDurationMs) as never],
                 volumes: [{ name: 'records', emptyDir: {} }, ...(k6 ? [{ name: 'script', configMap: { name: K6_SCRIPT_CONFIGMAP } }] : [])],
               },
             },
