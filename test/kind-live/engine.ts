@@ -23,10 +23,25 @@ export function toolPath(): string {
   return [join(CACHE, 'bin'), join(CACHE, 'out', `kubernetes-${K8S_VERSION}`), process.env.PATH ?? ''].join(':');
 }
 
+async function links(): Promise<Set<string>> {
+  const { stdout } = await execa('ip', ['-o', 'link', 'show']);
+  return new Set(stdout.split('\n').map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '').filter(Boolean));
+}
+
 export async function startKindEngine(): Promise<TestDocker> {
   const dataRoot = join(CACHE, 'docker');
   mkdirSync(dirname(dataRoot), { recursive: true });
-  return startDockerd({ dataRoot, storageDriver: 'overlay2', runtime: RUNC_WRAPPER, defaultBridge: true });
+  const before = await links();
+  const engine = await startDockerd({ dataRoot, storageDriver: 'overlay2', runtime: RUNC_WRAPPER, defaultBridge: true });
+  return {
+    ...engine,
+    // A stopped dockerd leaves its bridges (docker0, kind's br-…) behind: the links it made go with it.
+    stop: async () => {
+      await engine.docker('network', 'rm', 'kind').catch(() => undefined);
+      await engine.stop();
+      for (const link of await links()) if (!before.has(link)) await execa('ip', ['link', 'delete', link], { reject: false });
+    },
+  };
 }
 
 /** Every kind cluster on this engine, deleted (kind removes their containers and, with the last, nothing else). */

@@ -44,3 +44,28 @@ describe('zone-outage live', () => {
     expect(journal.faults[0]!.revertedAtMs).toBeGreaterThan(journal.faults[0]!.injectedAtMs);
   });
 });
+
+describe('single-instance faults live (a connection per request: kube-proxy balances each request)', () => {
+  it('gray-instance: the 503-ing instance stays listed and fails its share of client-a\'s requests; client-b untouched', async () => {
+    const { journal, exitCode, output } = await live('gray-instance', 'gray-instance');
+    expect(exitCode, output.slice(-2000)).toBe(0);
+    const a = client(journal, 'client-a');
+    // One of four same-zone endpoints answers 503 and nothing ejects it: about a quarter of the fault phase fails.
+    expect(a.phases.fault.errorRate).toBeGreaterThanOrEqual(0.1);
+    expect(a.phases.fault.errorRate).toBeLessThanOrEqual(0.4);
+    // Requests spread over zone-a's four instances, not one kept-alive connection's.
+    expect(Object.keys(a.phases.baseline.servedBy.instance).length).toBeGreaterThanOrEqual(3);
+    expect(client(journal, 'client-b').phases.fault.errorRate).toBe(0);
+  });
+
+  it('drain-listeners: the drained instance leaves the client\'s requests; every request is still answered or failed fast', async () => {
+    const { journal, exitCode, output } = await live('drain-listeners', 'drain-listeners');
+    expect(exitCode, output.slice(-2000)).toBe(0);
+    const c = client(journal, 'tianjin-client');
+    const fault = journal.faults[0]!;
+    expect(fault.affected).toEqual(['tianjin-svc-1']);
+    // Spread over the zone's three instances before; the drained one's share gone by the end of the fault.
+    expect(Object.keys(c.phases.baseline.servedBy.instance).length).toBe(3);
+    expect(c.phases.fault.servedBy.instance['tianjin-svc-1'] ?? 0).toBeLessThan(c.phases.baseline.servedBy.instance['tianjin-svc-1'] ?? 0);
+  });
+});
