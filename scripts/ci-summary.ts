@@ -12,6 +12,7 @@ for (const file of process.argv.slice(2)) {
       numFailedTests: number;
       numPendingTests: number;
       numTodoTests: number;
+      success?: boolean;
       testResults: { status: string; assertionResults: { status: string }[] }[];
     };
     passed += r.numPassedTests;
@@ -19,6 +20,11 @@ for (const file of process.argv.slice(2)) {
     // A suite that failed outside its tests (a hook, an import) is a failure too.
     failed += r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
     skipped += r.numPendingTests + r.numTodoTests;
+    // A run that failed before any test (a global setup: the kind-live suite's image build) is a failure too.
+    if (r.success === false && r.numFailedTests === 0 && !r.testResults.some((f) => f.status === 'failed')) {
+      console.log(`${file}: the run failed outside its tests`);
+      failed += 1;
+    }
   } catch {
     console.log(`missing or unreadable test report ${file}`);
     failed += 1;
