@@ -26,6 +26,8 @@ async function live(name: string, ...args: string[]): Promise<{ journal: Journal
   rmSync(kept, { recursive: true, force: true });
   cpSync(dir, kept, { recursive: true });
   console.log(`${name}: exit ${exitCode}\n${output.split('\n').filter((l) => !/req\/s/.test(l)).slice(-24).join('\n')}`);
+  // A run that failed may leave its ledger (a revert that failed): clean up, so the next test is not refused too.
+  if (exitCode !== 0) console.log((await runCli([], 'cleanup')).output.slice(-1000));
   return { journal: readJournal(dir), output, exitCode };
 }
 

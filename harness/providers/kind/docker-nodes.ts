@@ -137,6 +137,9 @@ export function compareAddresses(a: string | undefined, b: string | undefined): 
   return n(a) - n(b);
 }
 
+/** Docker's refusal of `network connect --ip` on a network whose subnet it chose itself (not only 29.0: 20.10 too). */
+export const USER_SUBNET_ONLY = /user specified IP address is supported only when connecting to networks with user configured subnets/i;
+
 /** Docker's answers meaning the revert has nothing left to do. */
 const ALREADY = /is not paused|already exists in network|endpoint with name .* already exists|No such container|is already running/i;
 
@@ -149,9 +152,18 @@ export async function undoDockerNode(exec: Executor, r: { action: NodeAction; co
   const docker = new DockerCli(r.dockerHost);
   const { revert } = docker.act(r.action, r.container, r.network, r.ip);
   let gone = false;
-  await exec.run(revert, { context: `revert ${r.action} of ${r.container}` }).catch((error: { stderr?: string }) => {
+  const settle = (error: { stderr?: string }) => {
     if (!ALREADY.test(error.stderr ?? '')) throw error;
     gone = /No such container/i.test(error.stderr ?? '');
+  };
+  await exec.run(revert, { context: `revert ${r.action} of ${r.container}` }).catch(async (error: { stderr?: string }) => {
+    // Live (Docker 20.10, kind's network with the IPv4 subnet Docker chose): `connect --ip` is refused. The node
+    // is reconnected without it (Docker hands out the lowest free address, its own when nothing took it) and
+    // the address is checked below: never left disconnected, which left the run's ledger behind.
+    if (r.action === 'disconnect' && r.ip && USER_SUBNET_ONLY.test(error.stderr ?? '')) {
+      return exec.run(docker.act('disconnect', r.container, r.network).revert, { context: `revert disconnect of ${r.container} (without --ip)` }).then(() => undefined, settle);
+    }
+    return settle(error);
   });
   if (gone || !r.ip || r.action === 'pause') return;
   // Docker may hand a restarted container another address; kind cannot run on it. Say so loudly.
