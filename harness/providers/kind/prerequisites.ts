@@ -54,12 +54,13 @@ function readNumber(path: string): number | null {
 
 /**
  * Whether `docker network connect --ip` can give a kind node back its old
- * address on kind's network (whose IPv4 subnet Docker chose). Known bad: only
- * 29.0.x, which refused --ip unless the subnet was user-configured (moby#51577,
- * fixed in 29.1 by moby#51583; the check it added "didn't work in 28.x and
- * older", which therefore accept it). Everything else is let through: the
- * revert checks the address after reconnecting and fails the run, naming it,
- * if Docker gave another (kind-review-2 N8).
+ * address on kind's network (whose IPv4 subnet Docker chose). Refused up front:
+ * 29.0.x, which refuses --ip unless the subnet was user-configured
+ * (moby#51577, fixed in 29.1 by moby#51583). Live here, 20.10.24 refused it
+ * too, though moby#51583 says the check "didn't work in 28.x and older": the
+ * revert then reconnects without --ip (undoDockerNode). Everything is let
+ * through but 29.0.x: the revert checks the address after reconnecting and
+ * fails the run, naming it, if Docker gave another (kind-review-2 N8).
  */
 export function dockerKeepsAddressOnConnect(serverVersion: string): boolean {
   const [major = 0, minor = 0] = serverVersion.split('.').map((x) => Number.parseInt(x, 10));
