@@ -116,7 +116,7 @@ interface Connection {
   opening: boolean;
   /** Its connect succeeded once. */
   connected: boolean;
-  /** Abandoned: its connect outlived a request's timeout; destroyed, never reused. */
+  /** Retired (its connect outlived a request's timeout, or its one request is done with --connection-per-request): destroyed, never reused. */
   dropped: boolean;
 }
 
@@ -379,7 +379,7 @@ export class Sender {
     return undefined;
   }
 
-  /** @internal a connection whose connect hangs past a request's timeout: destroyed, its place in the budget freed. */
+  /** @internal a connection retired (connect hung past a request's timeout, or one request each): destroyed, its place in the budget freed. */
   dropConnection(conn: Connection): void {
     if (conn.dropped) return;
     conn.dropped = true;

@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { runCli } from '../helpers/cli.js';
 import type { TestDocker } from '../helpers/dockerd.js';
 import { CACHE, deleteClusters, K8S_VERSION, REPO, startKindEngine, toolPath } from './engine.js';
 
@@ -44,9 +45,12 @@ export async function setup(project: TestProject): Promise<void> {
     if (Number(before) < value) writeFileSync(sysctlPath(name), String(value));
   }
   engine = await timed('start the test Docker engine', () => startKindEngine());
+  // The harness's commands here (cleanup, the clusters' deletion) talk to this engine with the cached kind and kubectl.
+  process.env.DOCKER_HOST = engine.host;
+  process.env.PATH = toolPath();
   // A run of an earlier session that died may have left its ledger (a fresh CI machine has none): undone first.
-  const cleanup = await execa(process.execPath, ['--import', 'tsx', join(REPO, 'harness/cli/cleanup.ts')], { cwd: REPO, reject: false, all: true, env: { DOCKER_HOST: engine.host, PATH: toolPath() } });
-  console.log(`kind-live: cleanup before the suite: ${String(cleanup.all).trim().split('\n').pop()}`);
+  const cleanup = await runCli([], 'cleanup');
+  console.log(`kind-live: cleanup before the suite: ${cleanup.output.trim().split('\n').pop()}`);
   const built = await timed('build the images (kind, node, components, load balancer, node:20-slim)', () =>
     execa('bash', [join(REPO, 'scripts/kind-images/build-images.sh'), 'all'], {
       env: { DOCKER_HOST: engine!.host, FH_K8S_CACHE: CACHE, K8S_VERSION, FH_NODE_RUNC_WRAPPER: join(REPO, 'test/kind-live/node/runc') },

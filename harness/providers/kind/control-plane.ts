@@ -150,8 +150,8 @@ export class KindControlPlane implements ControlPlaneAccess {
 
   /**
    * The member that says it leads, or null after 15 s without one. Live on kind (ten nodes, three stacked
-   * control planes on two cores) each `docker exec … curl` took seconds and a 1 s single pass found no
-   * leader while one was there: etcd-member-loss then failed at its injection.
+   * control planes on two cores, load 20–55) a 1 s single pass found none while one was there; with these
+   * retries it still found none on that machine, whose API servers then failed most writes (docs/providers.md).
    */
   async leader(): Promise<string | null> {
     const deadline = this.o.clock.now() + 15_000;

@@ -151,20 +151,17 @@ const ALREADY = /is not paused|already exists in network|endpoint with name .* a
 export async function undoDockerNode(exec: Executor, r: { action: NodeAction; container: string; network?: string; ip?: string; dockerHost?: string }): Promise<void> {
   const docker = new DockerCli(r.dockerHost);
   const { revert } = docker.act(r.action, r.container, r.network, r.ip);
-  let gone = false;
-  const settle = (error: { stderr?: string }) => {
-    if (!ALREADY.test(error.stderr ?? '')) throw error;
-    gone = /No such container/i.test(error.stderr ?? '');
-  };
-  await exec.run(revert, { context: `revert ${r.action} of ${r.container}` }).catch(async (error: { stderr?: string }) => {
-    // Live (Docker 20.10, kind's network with the IPv4 subnet Docker chose): `connect --ip` is refused. The node
-    // is reconnected without it (Docker hands out the lowest free address, its own when nothing took it) and
-    // the address is checked below: never left disconnected, which left the run's ledger behind.
-    if (r.action === 'disconnect' && r.ip && USER_SUBNET_ONLY.test(error.stderr ?? '')) {
-      return exec.run(docker.act('disconnect', r.container, r.network).revert, { context: `revert disconnect of ${r.container} (without --ip)` }).then(() => undefined, settle);
-    }
-    return settle(error);
-  });
+  const attempt = (argv: string[], context: string) => exec.run(argv, { context }).then(() => undefined, (error: Error & { stderr?: string }) => error);
+  let error = await attempt(revert, `revert ${r.action} of ${r.container}`);
+  // Live (Docker 20.10, kind's network with the IPv4 subnet Docker chose): `connect --ip` is refused. The node is
+  // reconnected without it (Docker hands out the lowest free address, its own when nothing took it) and the address
+  // is checked below: never left disconnected, which left the run's ledger behind.
+  if (error && r.action === 'disconnect' && r.ip && USER_SUBNET_ONLY.test(error.stderr ?? '')) {
+    error = await attempt(docker.act('disconnect', r.container, r.network).revert, `revert disconnect of ${r.container} (without --ip)`);
+  }
+  // "Already in that state" counts as done.
+  if (error && !ALREADY.test(error.stderr ?? '')) throw error;
+  const gone = /No such container/i.test(error?.stderr ?? '');
   if (gone || !r.ip || r.action === 'pause') return;
   // Docker may hand a restarted container another address; kind cannot run on it. Say so loudly.
   const now = await nodeAddress(docker, exec, r.container, r.network);
