@@ -112,7 +112,10 @@ export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResul
   const known = rounds.filter((r) => r.leader !== null);
   let leaderChanges = 0;
   for (let i = 1; i < known.length; i++) if (known[i]!.leader !== known[i - 1]!.leader) leaderChanges++;
-  const initialLeader = [...known].reverse().find((r) => r.sentAt < w.faultStart)?.leader ?? null;
+  // The leader when the fault struck: the last one known before the inject action completed. The action may
+  // take seconds (it asks the members for their leader first); live on kind the only rounds that named one
+  // fell inside it, and the baseline's last round failed, so "before the fault phase" found none.
+  const initialLeader = [...known].reverse().find((r) => r.sentAt < w.injectedAt)?.leader ?? null;
   const finalLeader = known[known.length - 1]?.leader ?? null;
   const leaderLost = initialLeader !== null && input.lostMembers.includes(initialLeader);
   const elected = known.find((r) => r.sentAt >= w.injectedAt && r.leader !== initialLeader);

@@ -53,9 +53,6 @@ function dryAnswers(ex: Experiment, clusters: readonly RenderedCluster[]): (argv
     if (line.endsWith('-n linkerd get deployments -o name')) return ['destination', 'identity', 'proxy-injector'].map((d) => `deployment.apps/linkerd-${d}`).join('\n');
     if (line.endsWith('-n linkerd-multicluster get deployments -o name')) return 'deployment.apps/linkerd-local-service-mirror';
     if (line.includes(' cat /records/summary.json')) return ex.traffic.driver === 'k6' ? '{"metrics":{"http_reqs":{"count":0}}}' : '{"sent":0,"recorded":0}';
-    if (line.includes('/v3/kv/range')) return '{"header":{"revision":"1"}}';
-    // Every member says it leads: the first one asked is taken as the leader.
-    if (line.includes(' curl ') && line.includes('/metrics')) return 'etcd_server_has_leader 1\netcd_server_is_leader 1\n';
     return '';
   };
 }

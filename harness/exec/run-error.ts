@@ -18,6 +18,19 @@ export function formatArgv(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
 
+/**
+ * What of a failed command's stderr goes into its error message: the last three
+ * lines, after the first line that says ERROR when there is one above them.
+ * kind prints its reason first and a Go stack trace under it, so the last
+ * lines alone were `runtime/asm_amd64.s:1693` and said nothing.
+ */
+export function stderrDetail(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const tail = lines.slice(-3);
+  const first = lines.slice(0, -3).find((l) => /^(ERROR|Error|error)\b/.test(l));
+  return [...(first ? [first.length > 600 ? `${first.slice(0, 600)}…` : first, '…'] : []), ...tail].join(' | ');
+}
+
 export class RunError extends Error implements CommandOutcome {
   readonly argv: readonly string[];
   readonly stdout: string;
@@ -36,7 +49,7 @@ export class RunError extends Error implements CommandOutcome {
         : outcome.signal
           ? `killed by ${outcome.signal}`
           : `exit code ${outcome.exitCode}`;
-    const detail = outcome.stderr.trim().split('\n').slice(-3).join(' | ');
+    const detail = stderrDetail(outcome.stderr);
     super(`${context ? `${context}: ` : ''}${formatArgv(outcome.argv)} failed (${why})${detail ? `: ${detail}` : ''}`);
     this.name = 'RunError';
     this.argv = outcome.argv;

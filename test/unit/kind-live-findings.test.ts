@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Executor } from '../../harness/exec/index.js';
+import { RunError, stderrDetail } from '../../harness/exec/run-error.js';
 import { undoDockerNode } from '../../harness/providers/kind/docker-nodes.js';
 import { driverLogTail } from '../../harness/providers/kubernetes/records.js';
 
@@ -50,5 +51,23 @@ describe("a crashed driver's last words in the error", () => {
   it('joins the log tail on one line and keeps its end', () => {
     expect(driverLogTail('scheduled client-a 1\n\nAssertionError [ERR_ASSERTION]: x\n  assert(client[kSize] === 0)\n')).toBe('scheduled client-a 1 | AssertionError [ERR_ASSERTION]: x | assert(client[kSize] === 0)');
     expect(driverLogTail('y'.repeat(1000)).length).toBe(601);
+  });
+});
+
+describe('a failed command says why, not only its stack trace (kind create, live)', () => {
+  it("keeps kind's ERROR line above a Go stack trace", () => {
+    const stderr = [
+      'Creating cluster "fh-c1" ...',
+      'ERROR: failed to create cluster: failed to join node with kubeadm: command "docker exec --privileged fh-c1-control-plane2 kubeadm join" failed with error: exit status 1',
+      'Stack Trace:',
+      'sigs.k8s.io/kind/pkg/errors.WithStack',
+      '\truntime/proc.go:285',
+      '\truntime/asm_amd64.s:1693',
+    ].join('\n');
+    const message = new RunError({ argv: ['kind', 'create', 'cluster'], stdout: '', stderr, exitCode: 1, signal: undefined, timedOut: false }).message;
+    expect(message).toContain('ERROR: failed to create cluster: failed to join node with kubeadm');
+    expect(message).toMatch(/asm_amd64\.s:1693$/);
+    // Without an ERROR line, the last three lines as before.
+    expect(stderrDetail('a\nb\nc\nd\n')).toBe('b | c | d');
   });
 });

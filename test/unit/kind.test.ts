@@ -149,9 +149,9 @@ describe('control-plane experiments on kind', () => {
     const plan = lines.join('\n');
     expect(plan).toContain("## control-plane probe: 3 etcd members, one stream to each member's own API server (kind-fh-c1 credentials, not kind's load balancer)");
     expect(plan).toContain('name: failover-harness-probe');
-    expect(plan).toContain('$ docker exec fh-c1-control-plane2 curl -fsS --max-time 1 http://127.0.0.1:2381/metrics');
+    expect(plan).toContain('etcd etcd-b: GET /metrics (etcd_server_is_leader, etcd_server_has_leader) at https://<fh-c1-control-plane2 address>:2379 from this host');
     const inject = plan.slice(plan.indexOf('## inject'), plan.indexOf('## revert'));
-    expect(inject.indexOf('curl')).toBeLessThan(inject.indexOf('mv /etc/kubernetes/manifests/etcd.yaml'));
+    expect(inject.indexOf('GET /metrics')).toBeLessThan(inject.indexOf('mv /etc/kubernetes/manifests/etcd.yaml'));
     // The run's probe ConfigMaps are deleted before the cluster is.
     expect(plan.indexOf('delete configmaps -l failover-harness.io/run=dryrun')).toBeLessThan(plan.indexOf('kind delete cluster'));
   });

@@ -10,6 +10,7 @@ import type { ResourceScope } from '../../faults/scope.js';
 import { ApiServerProbeClient, configMapName, LABEL_RUN, PROBE_NAMESPACE } from '../../probes/apiserver-client.js';
 import { ControlPlaneProbe } from '../../probes/control-plane-probe.js';
 import { parseEtcdMetrics, statusFromMetrics } from '../../probes/etcd-metrics.js';
+import { classifyEtcdError, EtcdDirect, type EtcdAccess } from './etcd-direct.js';
 import { firstLeader, type MemberStatus, type OpResult, type ProbeClient } from '../../probes/probe-client.js';
 import type { ProbeRecord, StatusRecord } from '../../probes/record.js';
 import type { ControlPlaneAccess } from '../provider.js';
@@ -55,14 +56,9 @@ export const KUBEADM_ETCD = {
 /** Where the API server keeps a ConfigMap in etcd. */
 export const configMapEtcdKey = (namespace: string, name: string) => `/registry/configmaps/${namespace}/${name}`;
 
-/**
- * `docker exec <node> curl …` reading one key from the node's own etcd member
- * with serializable consistency (what `etcdctl get --consistency=s` sends).
- */
-export function serializableReadArgv(docker: DockerCli, container: string, etcdKey: string, timeoutMs: number, etcd: { url: string; tls: boolean } = { url: KUBEADM_ETCD.url, tls: true }): string[] {
-  const body = JSON.stringify({ key: Buffer.from(etcdKey).toString('base64'), serializable: true });
-  const tls = etcd.tls ? ['--cacert', KUBEADM_ETCD.ca, '--cert', KUBEADM_ETCD.cert, '--key', KUBEADM_ETCD.key] : [];
-  return docker.argv('exec', container, 'curl', '-fsS', '--max-time', String(Math.max(1, Math.ceil(timeoutMs / 1000))), ...tls, '-X', 'POST', `${etcd.url}/v3/kv/range`, '-d', body);
+/** The etcd Range request for one key, as `etcdctl get --consistency=s` sends it (shown in a dry run). */
+export function serializableRangeBody(etcdKey: string): string {
+  return JSON.stringify({ key: Buffer.from(etcdKey).toString('base64'), serializable: true });
 }
 
 /** An answer of etcd's Range (gateway JSON): whether the key is there. Throws on anything that is not an answer. */
@@ -84,8 +80,8 @@ export interface KindControlPlaneOptions {
   /** false in a dry run: print what the probe would do instead of calling an API server. */
   live: boolean;
   log: (line: string) => void;
-  /** How to reach a member's etcd from inside its node (tests: stand-in members without TLS). */
-  etcdClient?: (member: string) => { url: string; tls: boolean };
+  /** How to reach a member's etcd from this host (tests: stand-in members without TLS); kubeadm's by default. */
+  etcdAccess?: (member: string) => EtcdAccess;
 }
 
 /** One member's stream: writes and linearizable reads through its API server, serializable reads from its etcd. */
@@ -142,10 +138,45 @@ export class KindControlPlane implements ControlPlaneAccess {
     return `one stream per API server, direct (${this.members.map((m) => `${m}: ${this.apiServers.get(m) ?? `<${this.containerOf(m)}>`}:6443`).join(', ')}), not through kind's load balancer; serializable reads from each etcd member itself`;
   }
 
-  /** One member's view, from its etcd metrics inside its control-plane node. Rejects when it does not answer. */
+  /** Each member's etcd, reached from this host: its address and kubeadm's certificates, found at first use. */
+  private readonly etcd = new Map<string, Promise<EtcdDirect>>();
+
+  private etcdOf(member: string): Promise<EtcdDirect> {
+    let found = this.etcd.get(member);
+    if (!found) {
+      found = this.resolveEtcd(member);
+      this.etcd.set(member, found);
+      // A node that could not be read (stopped, paused) is asked again next time.
+      found.catch(() => this.etcd.delete(member));
+    }
+    return found;
+  }
+
+  private async resolveEtcd(member: string): Promise<EtcdDirect> {
+    if (this.o.etcdAccess) return new EtcdDirect(this.o.etcdAccess(member));
+    const container = this.containerOf(member);
+    const ip = this.apiServers.get(member) ?? (await nodeAddress(this.o.docker, this.o.exec, container));
+    if (!ip) throw new Error(`control-plane node ${container} has no address on the kind network`);
+    // Read once per run: the healthcheck client certificate kubeadm made on the node, and the etcd CA.
+    const read = async (file: string) => (await this.o.exec.run(this.o.docker.argv('exec', container, 'cat', file), { context: `read ${file} on ${container}`, timeoutMs: 10_000 })).stdout;
+    const tls = { ca: await read(KUBEADM_ETCD.ca), cert: await read(KUBEADM_ETCD.cert), key: await read(KUBEADM_ETCD.key) };
+    return new EtcdDirect({ url: `https://${ip}:2379`, tls });
+  }
+
+  /** What a dry run prints instead of a call to a member's etcd. */
+  private planEtcd(member: string, what: string): void {
+    this.o.log(`etcd ${member}: ${what} at https://<${this.containerOf(member)} address>:2379 from this host (kubeadm's ${KUBEADM_ETCD.cert} and ${KUBEADM_ETCD.ca}, read once from the node)`);
+  }
+
+  /** One member's view, from its own etcd metrics. Rejects when it does not answer. */
   async memberStatus(member: string, timeoutMs: number): Promise<MemberStatus> {
-    const { stdout } = await this.o.exec.run(this.o.docker.etcdMetrics(this.containerOf(member), timeoutMs), { context: `read etcd metrics of ${member}`, timeoutMs: timeoutMs + 1000 });
-    return statusFromMetrics(member, parseEtcdMetrics(stdout));
+    if (!this.o.live) {
+      this.planEtcd(member, 'GET /metrics (etcd_server_is_leader, etcd_server_has_leader)');
+      // A plausible answer, so the plan walks every step: each member says it leads, the first is taken.
+      return { leader: member, term: null };
+    }
+    const text = await (await this.etcdOf(member)).metrics(timeoutMs);
+    return statusFromMetrics(member, parseEtcdMetrics(text));
   }
 
   /**
@@ -179,15 +210,16 @@ export class KindControlPlane implements ControlPlaneAccess {
 
   /** A serializable read of a probe key from the member's own etcd (OpResult as the other probes give). */
   private async serializableRead(member: string, key: string, timeoutMs: number): Promise<OpResult> {
-    const etcd = this.o.etcdClient?.(member) ?? { url: KUBEADM_ETCD.url, tls: true };
-    const argv = serializableReadArgv(this.o.docker, this.containerOf(member), configMapEtcdKey(PROBE_NAMESPACE, configMapName(key)), timeoutMs, etcd);
+    const etcdKey = configMapEtcdKey(PROBE_NAMESPACE, configMapName(key));
+    if (!this.o.live) {
+      this.planEtcd(member, `POST /v3/kv/range ${serializableRangeBody(etcdKey)} (serializable: this member alone answers)`);
+      return { ok: false, member, error: 'dry run' };
+    }
     try {
-      const { stdout } = await this.o.exec.run(argv, { timeoutMs: timeoutMs + 1500 });
-      parseRangeAnswer(stdout);
+      parseRangeAnswer(await (await this.etcdOf(member)).range(etcdKey, true, timeoutMs));
       return { ok: true, member, error: null };
     } catch (error) {
-      const text = String((error as { stderr?: unknown }).stderr ?? error);
-      return { ok: false, member, error: /timed out|timeout/i.test(text) ? 'timeout' : /refused|not running|paused/i.test(text) ? 'unavailable' : 'error' };
+      return { ok: false, member, error: classifyEtcdError(error) };
     }
   }
 
@@ -208,6 +240,8 @@ export class KindControlPlane implements ControlPlaneAccess {
         );
       }
     }
+    // Certificates read now, while every node answers: a fault may stop or pause one later.
+    if (this.o.live) await Promise.all(this.members.map((m) => this.etcdOf(m)));
     await scope.acquire({ kind: 'k8s-configmaps', context: this.context, namespace: PROBE_NAMESPACE, selector: `${LABEL_RUN}=${runId}` }, async () => undefined);
   }
 
@@ -230,9 +264,7 @@ export class KindControlPlane implements ControlPlaneAccess {
     const { intervalMs, timeoutMs, attemptMs, statusEveryTicks } = KIND_PROBE;
     if (!live) {
       this.o.log(`probe: every ${intervalMs} ms, per member, create ConfigMap ${PROBE_NAMESPACE}/failover-harness-${runId}-<member>-<seq> through that member's own API server (https://<node address>:6443, not kind's load balancer) and read it back with a GET (quorum); read it from the member's etcd with serializable consistency:`);
-      for (const m of this.members) {
-        void this.serializableRead(m, `/failover-harness/${runId}/${m}-00000000`, attemptMs);
-      }
+      for (const m of this.members) void this.serializableRead(m, `/failover-harness/${runId}/${m}-00000000`, attemptMs);
       this.o.log(`every ${intervalMs * statusEveryTicks} ms each member's etcd metrics:`);
       for (const m of this.members) void this.memberStatus(m, attemptMs).catch(() => undefined);
       return;
@@ -255,6 +287,10 @@ export class KindControlPlane implements ControlPlaneAccess {
 
   async stopProbes(): Promise<{ probes: ProbeRecord[]; statuses: StatusRecord[]; file: string }> {
     const stopped = this.probe ? await this.probe.stop() : { probes: [], statuses: [] };
+    // Idle keep-alive sockets would hold the process open; a later call opens a fresh agent.
+    const agents = [...this.etcd.values()];
+    this.etcd.clear();
+    await Promise.all(agents.map((a) => a.then((e) => e.close(), () => undefined)));
     return { ...stopped, file: this.file };
   }
 

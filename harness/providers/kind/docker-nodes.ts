@@ -9,7 +9,6 @@ export const KIND_ROLE_LABEL = 'io.x-k8s.kind.role';
 export const ETCD_MANIFEST = '/etc/kubernetes/manifests/etcd.yaml';
 export const ETCD_MANIFEST_PARKED = '/root/etcd.yaml.failover-harness';
 
-export const ETCD_METRICS_URL = 'http://127.0.0.1:2381/metrics';
 
 export type NodeAction = 'stop' | 'pause' | 'disconnect';
 
@@ -65,10 +64,6 @@ export class DockerCli {
   }
 
   /** kubeadm's stacked etcd serves metrics on the node's loopback; kind node images have curl. */
-  etcdMetrics(container: string, timeoutMs: number): string[] {
-    return this.argv('exec', container, 'curl', '-fsS', '--max-time', String(Math.max(1, Math.ceil(timeoutMs / 1000))), ETCD_METRICS_URL);
-  }
-
   listCluster(cluster: string): string[] {
     return this.argv('ps', '-a', '--filter', `label=${KIND_CLUSTER_LABEL}=${cluster}`, '--format', '{{.Names}}\t{{.Label "' + KIND_ROLE_LABEL + '"}}\t{{.State}}');
   }

@@ -20,6 +20,7 @@ import { CLIENT_LABEL, clientJobs, echoDeployments, echoService, K6_IMAGE, k6Scr
 import { awaitClientsReady, collectClientRecords, stopClientDriver } from '../kubernetes/records.js';
 import { checkNodeClock, provisionClusters } from './clusters.js';
 import { KindControlPlane } from './control-plane.js';
+import type { EtcdAccess } from './etcd-direct.js';
 import { actOnNodes, DockerCli, partitionCommands, type NodeAction } from './docker-nodes.js';
 import { misplacedInfra } from './infra.js';
 import { kubeContext, LABEL_NODE, renderKindClusters, type RenderedCluster } from './kind-config.js';
@@ -59,6 +60,8 @@ export interface KindProviderOptions {
   /** Every node's image (kind's own default when unset): a node image built from packages (scripts/kind-images). */
   nodeImage?: string;
   dockerHost?: string;
+  /** Tests: how to reach each stand-in etcd member from this host (kubeadm's stacked etcd when unset). */
+  etcdAccess?: (member: string) => EtcdAccess;
   /** A dry run: the control-plane probe prints what it would do instead of calling an API server. */
   dryRun?: boolean;
   /** Print rendered files too (the dry run shows everything). */
