@@ -103,7 +103,7 @@ export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: rea
     if (isRunLevel(expr.metric)) {
       const actual = runMetricValue(controlPlane, expr.metric, capacity);
       const unverified = runUnverifiedReason(controlPlane, expr.metric);
-      return [{ name: expr.source, client: '', metric: expr.metricPath, op: expr.op, passed: unverified === null && compare(actual, expr.op, expr.expected), actual, expected: expr.expected, ...(unverified ? { unverified } : {}) }];
+      return [{ name: expr.source, client: '', metric: expr.metricPath, op: expr.op, passed: unverified === null && compare(actual, expr.op, expr.expected), actual, expected: expr.expected, ...(unverified ? { unverified } : {}), ...(expr.override ? { override: expr.override } : {}) }];
     }
     return clients
       .filter((c) => expr.client === undefined || expr.client === c.name)
@@ -120,6 +120,7 @@ export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: rea
           actual,
           expected: expr.expected,
           ...(unverified ? { unverified } : {}),
+          ...(expr.override ? { override: expr.override } : {}),
         };
       });
   });

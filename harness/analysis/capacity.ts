@@ -2,6 +2,7 @@ import { faultSelector, type FaultSpec } from '../core/fault-spec.js';
 import { matchesSelector, type Experiment } from '../core/experiment.js';
 import type { CapacityPrediction, CapacityResult, InstanceLoad } from '../core/journal.js';
 import { expandTimeline } from '../core/timeline.js';
+import type { RequestRecord } from '../traffic/record.js';
 
 // Capacity: before the run, whether the instances that survive the worst
 // moment of the timeline can serve the whole client load (the aggregate
@@ -38,4 +39,24 @@ export function predictCapacity(ex: Experiment): CapacityPrediction | null {
 export function capacityResult(prediction: CapacityPrediction, instances: readonly InstanceLoad[]): CapacityResult {
   const shed = instances.reduce((n, i) => n + i.shed, 0);
   return { ...prediction, instances: [...instances], shed, agrees: prediction.predictedOverload === shed > 0 };
+}
+
+/**
+ * Who failed the requests sent over the fault and recovery phases: an
+ * instance that answered with an error (shedding, or a gray failure), or the
+ * data plane without any instance answering (a sidecar's own 503 "no healthy
+ * upstream", or no answer at all). `shed` counts what the instances report;
+ * this counts what the clients saw, so the two are shown apart.
+ */
+export function failuresByWho(records: readonly RequestRecord[], from: number, to: number): { failedByInstances: number; refusedBySidecar: number; failedUnanswered: number } {
+  let failedByInstances = 0;
+  let refusedBySidecar = 0;
+  let failedUnanswered = 0;
+  for (const r of records) {
+    if (r.error === null || r.error === 'driver-overload' || r.sentAt < from || r.sentAt >= to) continue;
+    if (r.instance !== null) failedByInstances++;
+    else if (r.status >= 500) refusedBySidecar++;
+    else failedUnanswered++;
+  }
+  return { failedByInstances, refusedBySidecar, failedUnanswered };
 }

@@ -17,6 +17,8 @@ export interface ControlPlaneInput {
   probeTimeoutMs: number;
   placement: Placement;
   verification: { acknowledged: number; lost: string[] } | null;
+  /** The leader the first fault found when it chose a member to take (leader/follower), if it asked. */
+  leaderAtInjection?: string;
 }
 
 function availability(records: readonly ProbeRecord[]): Availability {
@@ -109,13 +111,17 @@ export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResul
   const readOnly = lateWrites.length > 0 && lateWrites.every((r) => !r.ok);
 
   const rounds = leaderByRound(input.statuses);
-  const known = rounds.filter((r) => r.leader !== null);
+  const named = rounds.filter((r) => r.leader !== null);
+  // The fault's own lookup is a view of the leader too, at the moment it chose: one more round in the sequence.
+  const found = input.leaderAtInjection;
+  const known = found ? [...named.filter((r) => r.sentAt < w.faultStart), { sentAt: w.faultStart, leader: found }, ...named.filter((r) => r.sentAt >= w.faultStart)] : named;
   let leaderChanges = 0;
   for (let i = 1; i < known.length; i++) if (known[i]!.leader !== known[i - 1]!.leader) leaderChanges++;
-  // The leader when the fault struck: the last one known before the inject action completed. The action may
-  // take seconds (it asks the members for their leader first); live on kind the only rounds that named one
-  // fell inside it, and the baseline's last round failed, so "before the fault phase" found none.
-  const initialLeader = [...known].reverse().find((r) => r.sentAt < w.injectedAt)?.leader ?? null;
+  // The leader when the fault struck: the one the fault itself found when it chose its member (asked of the
+  // members just before the kill), else the last one a round named before the inject action completed. Live on
+  // kind the rounds before the fault phase all failed (a loaded leader answers its metrics slowly), and once
+  // the only rounds naming one fell inside the action (it may take seconds).
+  const initialLeader = input.leaderAtInjection ?? [...known].reverse().find((r) => r.sentAt < w.injectedAt)?.leader ?? null;
   const finalLeader = known[known.length - 1]?.leader ?? null;
   const leaderLost = initialLeader !== null && input.lostMembers.includes(initialLeader);
   const elected = known.find((r) => r.sentAt >= w.injectedAt && r.leader !== initialLeader);

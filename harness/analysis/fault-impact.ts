@@ -1,6 +1,7 @@
 import type { Experiment } from '../core/experiment.js';
 import type { FaultRecord, InjectionImpact } from '../core/journal.js';
 import type { RequestRecord } from '../traffic/record.js';
+import { phaseMetrics } from './phase-metrics.js';
 import { ejectionTimeMs, failbackTimeMs, preferredTier, recoveryTimeMs, timeToFailoverMs, type RecoveryOptions } from './time-metrics.js';
 
 // Each injection's figures for each client, over the injection's own window:
@@ -28,6 +29,7 @@ export function injectionImpact(
   const during = inWindow(w.injectStart, inEnd);
   // No failback without requests after the revert inside the window (an empty window would read 0).
   const afterRevert = w.revertStart !== null && w.revertedAt !== null ? inWindow(w.revertStart, w.windowEnd) : [];
+  const phase = phaseMetrics(during, { start: w.injectStart, end: inEnd }, client.locality, failover);
   return {
     requests: during.length,
     failed: during.filter((r) => r.error !== null).length,
@@ -36,6 +38,9 @@ export function injectionImpact(
     failbackTimeMs: afterRevert.length > 0 ? failbackTimeMs(afterRevert, w.revertedAt!, client.locality, preferred, failover) : null,
     // Only an injection that acts on instances has one (a partition or an etcd member has none).
     ...(ejection.faulted ? { ejectionTimeMs: ejectionTimeMs(records, w.injectedAt, w.revertStart ?? w.windowEnd, ejection.faulted, recovery.windowMs, ejection.lastArrival) } : {}),
+    servedBy: phase.servedBy,
+    blackoutMs: phase.blackoutMs,
+    after: { requests: afterRevert.length, failed: afterRevert.filter((r) => r.error !== null).length },
   };
 }
 

@@ -18,7 +18,7 @@ import { machineFit, trafficFit } from '../providers/local/machine-fit.js';
 import { READY_TIMEOUT_MS } from '../providers/local/provider.js';
 import { memAvailable, renderLocalPlan } from '../providers/local/plan.js';
 import { ExitCode, UsageError, EnvironmentError, InternalError, errorMessage } from '../core/errors.js';
-import type { Journal } from '../core/journal.js';
+import type { Journal, Override } from '../core/journal.js';
 import { errorJournal } from '../runner/error-journal.js';
 import { checkTimeline, experimentJsonSchema, parseExperiment, type Experiment } from '../core/experiment.js';
 import { processStartTicks, realExecutor } from '../exec/index.js';
@@ -31,7 +31,7 @@ import { cleanupLedgers } from '../providers/local/cleanup.js';
 import { markCrashedRuns } from './crashed-run.js';
 import { writeReports } from '../report/write-reports.js';
 import { formatActual } from '../report/format.js';
-import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells } from '../report/failover-summary.js';
+import { capacityCells, controlPlaneCells, failoverSummary, invocationText, NOT_INJECTED, summaryCells } from '../report/failover-summary.js';
 import { runExperiment } from '../runner/run-experiment.js';
 import { reportError } from './exit.js';
 import { RunConsole } from './console.js';
@@ -172,14 +172,18 @@ function printSummary(j: Journal, dir: string): void {
   if (summary.notInjected) console.log(`  ${NOT_INJECTED}`);
   for (const r of summary.rows) {
     const c = summaryCells(r);
-    console.log(`  ${r.client}: ${c.destination}`);
+    console.log(`  ${r.client}${r.injection ? ` · ${r.injection.label}` : ''}: ${c.destination}`);
     console.log(`    failover ${c.failover} · recovery ${c.recovery} · ${c.cost} · failback ${c.failback}`);
+    if (c.judged !== 'nothing else asserted') console.log(`    ${c.judged}`);
   }
   if (summary.untouched.length > 0) console.log(`  untouched by the fault: ${summary.untouched.join(', ')}`);
+  if (summary.capacity) console.log(`  capacity: ${capacityCells(summary.capacity)}`);
   if (summary.controlPlane) console.log(`  control plane: ${controlPlaneCells(summary.controlPlane)}`);
+  if (j.settings.overrides?.length) console.log(`  ${paint('yellow', invocationText(j))}`);
   const count = j.assertions.length > 0 ? `: ${failed.length > 0 ? `${failed.length} of ${j.assertions.length} assertions failed` : `${j.assertions.length} assertions passed`}` : '';
   const verdictColour = j.status === 'passed' ? 'green' : j.status === 'failed' || j.status === 'error' ? 'red' : 'yellow';
   console.log(`\n${j.experiment}: ${paint(verdictColour, j.status.toUpperCase())}${count}${j.error ? ` (${j.error})` : ''}`);
+  console.log(`junit: ${dir}/junit.xml`);
   console.log(`report: ${dir}/report.html`);
 }
 
@@ -212,6 +216,11 @@ async function main(argv: string[]): Promise<number> {
   // --duration changes the fault phase: the timeline must still fit.
   checkTimeline(experiment, source);
   const recovery = recoveryOptions(o, experiment);
+  const recoveryChanged: Override[] = [
+    ...(o.recoveryWindow !== undefined ? [{ option: '--recovery-window', value: o.recoveryWindow, replaces: `${experiment.recovery.window}ms` }] : []),
+    ...(o.recoveryThreshold !== undefined ? [{ option: '--recovery-threshold', value: o.recoveryThreshold, replaces: String(experiment.recovery.threshold) }] : []),
+  ];
+  if (recoveryChanged.length > 0) experiment = { ...experiment, overrides: [...(experiment.overrides ?? []), ...recoveryChanged] };
   const fit = trafficFit(experiment, availableParallelism());
   if (fit.tooFew) throw new UsageError(`${source}: traffic: ${fit.tooFew}`, 'raise --rate, or lengthen that phase');
   for (const w of fit.warnings) log(`traffic: ${w}`);

@@ -1,4 +1,5 @@
-import { AssertionSyntaxError, parseAssertion } from '../core/assertion-expr.js';
+import { AssertionSyntaxError, parseAssertion, type AssertionExpr } from '../core/assertion-expr.js';
+import type { Override } from '../core/journal.js';
 import { MAX_DURATION_MS, parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { assertionIssues, assertionKey, MAX_CLIENT_RATE, mergeAssertions, resolveAssertion, type Experiment } from '../core/experiment.js';
@@ -33,6 +34,18 @@ export { mergeAssertions };
 
 export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experiment {
   const out: Experiment = { ...ex, traffic: { ...ex.traffic }, phases: { ...ex.phases } };
+  const overrides: Override[] = [...(ex.overrides ?? [])];
+  const changed = (option: string, value: string | undefined, replaces: string | null) => {
+    if (value !== undefined) overrides.push({ option, value, replaces });
+  };
+  const ms = (n: number) => `${n}ms`;
+  changed('--rate', o.rate, String(ex.traffic.rate));
+  changed('--duration', o.duration, ms(ex.phases.fault));
+  changed('--baseline', o.baseline, ms(ex.phases.baseline));
+  changed('--recovery', o.recovery, ms(ex.phases.recovery));
+  changed('--timeout', o.timeout, ms(ex.traffic.timeout));
+  changed('--driver', o.driver, ex.traffic.driver);
+  changed('--mode', o.mode, [...new Set(ex.faults.filter((f) => f.kind === 'zone-outage' || f.kind === 'region-outage').map((f) => ('mode' in f ? String(f.mode) : '')))].join(', ') || null);
   if (o.rate !== undefined) {
     const rate = Number(o.rate);
     if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_CLIENT_RATE) {
@@ -67,7 +80,13 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
       }
       const issues = assertionIssues(expr, ex.topology, injectionCount);
       if (issues.length > 0) throw new UsageError(`--assert "${text}": ${issues.join('; ')}`);
-      return expr;
+      // What it replaces: the experiment's own expression on the same client and metric, wherever it is stated.
+      const key = assertionKey(expr);
+      const own = [...ex.assertions, ...(ex.providerAssertions?.kind ?? []), ...Object.values(ex.meshAssertions ?? {}).flatMap((m) => m?.replace ?? [])];
+      const replaces = own.filter((a) => assertionKey(a) === key).map((a) => a.source);
+      const marked: AssertionExpr = { ...expr, override: { replaces: replaces.length ? [...new Set(replaces)].join(' / ') : null } };
+      changed('--assert', text, marked.override!.replaces);
+      return marked;
     });
     out.assertions = mergeAssertions(ex.assertions, extra);
     out.asserted = [...(ex.asserted ?? []), ...extra];
@@ -80,5 +99,6 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
       );
     }
   }
+  if (overrides.length > 0) out.overrides = overrides;
   return out;
 }

@@ -47,6 +47,8 @@ export interface AssertionExpr {
   kind: MetricKind;
   op: Comparator;
   expected: number | null;
+  /** Given on the command line (--assert): the experiment's own expression it replaced, null when it added one. */
+  override?: { replaces: string | null };
 }
 
 export class AssertionSyntaxError extends Error {}

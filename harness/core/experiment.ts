@@ -8,6 +8,7 @@ import { flattenTopology, topologySchema, type Instance, type Topology } from '.
 import { nameSchema } from './names.js';
 import { DEFAULT_ENDPOINT_DELAYS } from './endpoint-delays.js';
 import { derivedNotExpected } from './mesh-expectations.js';
+import type { Override } from './journal.js';
 import { checkName, resolveLocality, splitKey } from './resolve-names.js';
 import { expandTimeline, timelineIssues } from './timeline.js';
 import { didYouMean } from './suggest.js';
@@ -112,6 +113,8 @@ export interface Experiment extends Omit<ExperimentParsed, 'topology' | 'asserti
   assertions: AssertionExpr[];
   /** Assertions given on the command line (--assert): held on every data plane, never dropped as not expected. */
   asserted?: AssertionExpr[];
+  /** What the command line changed (overrides.ts), for the report: a run so changed is not the experiment's own. */
+  overrides?: Override[];
   providerAssertions?: { kind?: AssertionExpr[] };
   meshAssertions?: Partial<Record<MeshName, MeshExpectations>>;
 }

@@ -117,6 +117,12 @@ export interface CapacityResult extends CapacityPrediction {
   shed: number;
   /** The prediction held: overload predicted exactly when requests were shed. */
   agrees: boolean;
+  /** Over the fault and recovery phases, what the clients saw fail: answered with an error by an instance (shed, gray), */
+  failedByInstances?: number;
+  /** refused by the data plane with no instance answering (a sidecar's 503 "no healthy upstream"), */
+  refusedBySidecar?: number;
+  /** or never answered (timeouts, resets). */
+  failedUnanswered?: number;
 }
 
 /** One client's figures over one injection's own window (see analysis/fault-impact.ts). */
@@ -128,6 +134,12 @@ export interface InjectionImpact {
   failbackTimeMs: number | null;
   /** Requests sent while it was in, to the instances it acted on; null when it acts on none, or they were never ejected. */
   ejectionTimeMs?: number | null;
+  /** Where this client's successful requests went while it was in (shares), as a phase's servedBy. */
+  servedBy?: PhaseMetrics['servedBy'];
+  /** The longest run of failed requests while it was in, in ms (as a phase's blackoutMs). */
+  blackoutMs?: number;
+  /** Requests sent from its revert to the end of its window, and how many failed: the cost after it. */
+  after?: { requests: number; failed: number };
 }
 
 /** One injection of a fault (a fault with `repeat` has several). */
@@ -137,6 +149,8 @@ export interface FaultRecord {
   mode?: string;
   /** What the fault acted on (instances, nodes). */
   affected: string[];
+  /** etcd-member-loss choosing leader or follower: the leader the members named when it chose. */
+  leaderAtInjection?: string;
   /** Index of the fault in the experiment, and which of its injections this is (0 = first). */
   fault?: number;
   repetition?: number;
@@ -260,6 +274,17 @@ export interface AssertionResult {
    * passed, whatever the comparison would say.
    */
   unverified?: string;
+  /** Given on the command line (--assert), not the experiment's own: the expression it replaced (null: added). */
+  override?: { replaces: string | null };
+}
+
+/** A command-line option that changed the experiment as written, and what it replaced. */
+export interface Override {
+  /** The option as typed: "--assert", "--rate", "--mode"… */
+  option: string;
+  value: string;
+  /** The experiment's own value or expression it replaced; null when it added one. */
+  replaces: string | null;
 }
 
 /** One sidecar's own account (Envoy's admin API), scraped during the run and at its end. */
@@ -311,7 +336,15 @@ export interface Journal {
   error?: string;
   startedAt: string;
   finishedAt: string;
-  settings: { ratePerClient: number; requestTimeoutMs: number; phasesMs: Record<Phase, number>; recoveryWindowMs: number; recoveryThreshold: number };
+  settings: {
+    ratePerClient: number;
+    requestTimeoutMs: number;
+    phasesMs: Record<Phase, number>;
+    recoveryWindowMs: number;
+    recoveryThreshold: number;
+    /** What the command line changed, each with what it replaced ([] for the experiment as written; absent in reports before it was recorded). */
+    overrides?: Override[];
+  };
   policy: unknown;
   topology: { nodes: { name: string; locality: Locality; instances: string[]; client: boolean }[] };
   timeline: TimelineEvent[];

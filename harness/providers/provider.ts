@@ -23,6 +23,8 @@ export interface InjectedFault {
   mode?: string;
   /** What was acted on: instance or node names. */
   affected: string[];
+  /** etcd-member-loss naming leader or follower: the leader the provider found when it chose (the members' own view then). */
+  leader?: string;
   /** Undo the fault: returns once the undo is issued. Idempotent. */
   revert(): Promise<void>;
   /**

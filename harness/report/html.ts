@@ -5,7 +5,7 @@ import { escapeXml } from './escape.js';
 import { sidecarAccountHtml } from './sidecar-account.js';
 import { controlPlaneChart, latencyChart, timelineChart } from './charts.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
-import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells, type Figure } from './failover-summary.js';
+import { capacityCells, controlPlaneCells, failoverSummary, invocationText, NOT_INJECTED, summaryCells, type Figure } from './failover-summary.js';
 
 // report.html: one self-contained file (inline CSS, inline SVG charts, no
 // script, no external resource) a reviewer can open offline.
@@ -16,24 +16,26 @@ const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#222}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd} h3{font-size:15px;margin:18px 0 6px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
-.passed{background:#2ca02c}.failed{background:#d62728}.unverified{background:#7f7f7f}.aborted{background:#ff7f0e}.error{background:#7f1d1d}.crashed{background:#7f1d1d}
+.passed{background:#1a7f37}.failed{background:#b42318}.unverified{background:#595959}.aborted{background:#9a4a00}.error{background:#7f1d1d}.crashed{background:#7f1d1d}
 .meta{color:#555} table{border-collapse:collapse;margin:6px 0} td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-tr.fail td{background:#fde8e8} tr.pass td:first-child{color:#2ca02c} tr.fail td:first-child{color:#d62728}
+tr.fail td{background:#fde8e8} tr.pass td:first-child{color:#1a7f37} tr.fail td:first-child{color:#a40e26} .pass>.mark{color:#1a7f37} .fail>.mark{color:#a40e26}
 .figures span{display:inline-block;margin-right:18px} .figures b{font-size:16px}
 .topo{display:flex;flex-wrap:wrap;gap:8px} .box{border:1px solid #bbb;border-radius:6px;padding:4px 8px;margin:4px 0}
 .region{background:#f7f7fb}.zone{background:#fff}.subzone{background:#fafafa}
 .node{display:inline-block;border:1px solid #999;border-radius:4px;padding:1px 6px;margin:2px;font-size:12px}
 .chip{display:inline-block;border-radius:3px;padding:0 4px;margin:1px;font-size:11px;background:#e8f0fe}
-.down{background:#fde8e8!important;border-color:#d62728!important;color:#a00} .client{background:#fff7e0}
+.down{background:#fde8e8!important;border-color:#d62728!important;color:#a00} .chip.client{background:#fff7e0}
 .chart svg{max-width:100%;height:auto} .small{font-size:12px;color:#666}
 #failover-summary td.missed{background:#fde8e8;font-weight:600} #failover-summary .destination{font-weight:600} .untouched{color:#555}
 `;
+
+const fmtS = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
 
 function assertionRows(assertions: readonly AssertionResult[]): string {
   if (assertions.length === 0) return '<p><em>No assertions were evaluated.</em></p>';
   const rows = assertions.map(
     (a) =>
-      `<tr class="assertion ${a.passed ? 'pass' : 'fail'}${a.unverified ? ' unverified' : ''}" data-name="${esc(a.name)}"><td>${a.passed ? '✓' : '✗'}</td><td><code>${esc(a.name)}</code></td><td>${a.unverified ? `<b>unverified</b>: ${esc(a.unverified)}` : esc(formatActual(a.actual, a.metric))}</td></tr>`,
+      `<tr class="assertion ${a.passed ? 'pass' : 'fail'}${a.unverified ? ' unverified' : ''}${a.override ? ' override' : ''}" data-name="${esc(a.name)}"><td>${a.passed ? '✓' : '✗'}</td><td><code>${esc(a.name)}</code>${a.override ? ` <span class="small">from --assert${a.override.replaces !== null ? `, replaces <code>${esc(a.override.replaces)}</code>` : ', added'}</span>` : ''}</td><td>${a.unverified ? `<b>unverified</b>: ${esc(a.unverified)}` : esc(formatActual(a.actual, a.metric))}</td></tr>`,
   );
   return `<table id="assertions"><tr><th></th><th>assertion</th><th>actual</th></tr>${rows.join('')}</table>`;
 }
@@ -88,16 +90,21 @@ function topology(j: Journal): string {
 function summaryHtml(j: Journal): string {
   const s = failoverSummary(j);
   const cls = (passed: boolean | undefined) => (passed === false ? 'fail' : passed === true ? 'pass' : '');
+  const mark = (passed: boolean | undefined) => (passed === false ? '✗' : passed === true ? '✓' : '');
   const rows = s.rows.map((r) => {
     const c = summaryCells(r);
     const cell = (f: Figure, text: string) => `<td class="${f.passed === false ? 'missed' : ''}">${esc(text)}</td>`;
-    return `<tr class="client ${cls(r.passed)}" data-client="${esc(r.client)}"><td>${r.passed === false ? '✗' : r.passed === true ? '✓' : ''} <b>${esc(r.client)}</b></td><td class="destination">${esc(c.destination)}</td>${cell(r.failover, c.failover)}${cell(r.recovery, c.recovery)}<td>${esc(c.cost)}</td>${cell(r.failback, c.failback)}</tr>`;
+    const injection = s.perInjection ? `<td class="injection">${esc(r.injection?.label ?? 'no injection touched it')}</td>` : '';
+    return `<tr class="summary-row ${cls(r.passed)}" data-client="${esc(r.client)}"${r.injection ? ` data-injection="${r.injection.index}"` : ''}><td><span class="mark">${mark(r.passed)}</span> <b>${esc(r.client)}</b></td>${injection}<td class="destination">${esc(c.destination)}</td>${cell(r.failover, c.failover)}${cell(r.recovery, c.recovery)}<td>${esc(c.cost)}</td>${cell(r.failback, c.failback)}<td class="judged">${esc(c.judged)}</td></tr>`;
   });
   const parts = ['<section id="failover-summary"><h2>Failover summary</h2>'];
-  if (rows.length > 0) parts.push(`<table><tr><th>client</th><th>home → served during the fault</th><th>time to failover</th><th>recovery</th><th>cost</th><th>failback</th></tr>${rows.join('')}</table>`);
+  if (s.perInjection) parts.push('<p class="small">One row per client and injection that touched it: each figure counts from that injection and its own revert, against its <code>injection(N)</code> budget.</p>');
+  const head = `<tr><th>client</th>${s.perInjection ? '<th>injection</th>' : ''}<th>home → served during the fault</th><th>time to failover</th><th>recovery</th><th>cost</th><th>failback</th><th>also judged on</th></tr>`;
+  if (rows.length > 0) parts.push(`<table>${head}${rows.join('')}</table>`);
   if (s.notInjected) parts.push(`<p class="not-injected">${esc(NOT_INJECTED)}</p>`);
   if (s.untouched.length > 0) parts.push(`<p class="untouched">Untouched by the fault (no failed request, served where they always were): ${esc(s.untouched.join(', '))}</p>`);
-  if (s.controlPlane) parts.push(`<p class="control-plane ${cls(s.controlPlane.passed)}"><b>control plane</b>: ${esc(controlPlaneCells(s.controlPlane))}</p>`);
+  if (s.capacity) parts.push(`<p class="capacity ${cls(s.capacity.passed)}"><span class="mark">${mark(s.capacity.passed)}</span> <b>capacity</b>: ${esc(capacityCells(s.capacity))}${s.capacity.judged.length ? ` · ${esc(s.capacity.judged.map((x) => `${x.passed ? '✓' : '✗'} ${x.metric} ${x.actual} (${x.budget})`).join(' · '))}` : ''}</p>`);
+  if (s.controlPlane) parts.push(`<p class="control-plane ${cls(s.controlPlane.passed)}"><span class="mark">${mark(s.controlPlane.passed)}</span> <b>control plane</b>: ${esc(controlPlaneCells(s.controlPlane))}</p>`);
   if (rows.length === 0 && s.untouched.length === 0 && !s.controlPlane && !s.notInjected) parts.push('<p>No client traffic was measured.</p>');
   parts.push('</section>');
   return parts.join('');
@@ -122,6 +129,7 @@ export function renderHtml(j: Journal): string {
     `<h1>${esc(j.experiment)} <span class="verdict ${j.status}" id="verdict">${j.status.toUpperCase()}</span></h1>`,
     `<p>${esc(j.description)}</p>`,
     `<p class="meta">Provider <b>${esc(j.provider)}</b> (${esc(j.isolation)} isolation) · run ${esc(j.runId)} · ${esc(j.startedAt)} · ${j.settings.ratePerClient} req/s per client · assertions ${j.metrics.assertionsPassed} passed, ${j.metrics.assertionsFailed} failed</p>`,
+    `<p class="meta${j.settings.overrides?.length ? ' overridden' : ''}" id="invocation">Phases ${fmtS(j.settings.phasesMs.baseline)} baseline, ${fmtS(j.settings.phasesMs.fault)} fault, ${fmtS(j.settings.phasesMs.recovery)} recovery · fault modes ${esc([...new Set(j.faults.map((f) => f.mode ?? 'default'))].join(', ') || 'none injected')} · ${j.settings.overrides?.length ? '<b>' : ''}${esc(invocationText(j))}${j.settings.overrides?.length ? '</b>' : ''}</p>`,
   );
   parts.push(dataPlaneHtml(j));
   if (j.error) parts.push(`<p class="verdict error">Error: ${esc(j.error)}</p>`);

@@ -1,6 +1,7 @@
 import type { Journal } from '../core/journal.js';
 import { escapeXml } from './escape.js';
 import { formatActual } from './format.js';
+import { failoverSummary, invocationText, summaryCells } from './failover-summary.js';
 
 // junit.xml: one test case per assertion, for CI test tabs. Each case is
 // classed by experiment and client, carries its figure (value, unit,
@@ -32,6 +33,8 @@ export function renderJunit(j: Journal): string {
       ['value', a.actual === null ? 'never' : String(a.actual)],
       ['unit', unit],
       ['threshold', expected],
+      ['source', a.override ? '--assert' : 'experiment'],
+      ...(a.override ? [['replaces', a.override.replaces ?? '(added)']] : []),
     ]
       .map(([name, value]) => `        <property name="${name}" value="${esc(value!)}"/>`)
       .join('\n');
@@ -48,11 +51,29 @@ export function renderJunit(j: Journal): string {
   if (errors) {
     cases.push(`    <testcase classname="${esc(j.experiment)}" name="run" time="${seconds}">\n      <error message="${esc(`run ${j.status}${j.error ? `: ${j.error}` : ''}`)}" type="${j.status}"/>\n    </testcase>`);
   }
+  // How the run was invoked, and its summary rows (one per client and injection), for a CI tab that shows the suite.
+  const suiteProps = [
+    ['runId', j.runId],
+    ['provider', `${j.provider} (${j.isolation})`],
+    ['modes', [...new Set(j.faults.map((f) => f.mode ?? 'default'))].join(', ') || 'none injected'],
+    ['ratePerClient', String(j.settings.ratePerClient)],
+    ['phasesMs', `${j.settings.phasesMs.baseline}/${j.settings.phasesMs.fault}/${j.settings.phasesMs.recovery}`],
+    ['invocation', invocationText(j)],
+    ...(j.settings.overrides ?? []).map((o) => ['override', `${o.option} ${o.value}${o.replaces !== null ? ` (replaces ${o.replaces})` : ' (added)'}`]),
+  ]
+    .map(([name, value]) => `      <property name="${name}" value="${esc(value!)}"/>`)
+    .join('\n');
+  const summary = failoverSummary(j).rows.map((r) => {
+    const c = summaryCells(r);
+    return `${r.client}${r.injection ? ` · ${r.injection.label}` : ''}: ${c.destination}; failover ${c.failover}; recovery ${c.recovery}; ${c.cost}; failback ${c.failback}; ${c.judged}`;
+  });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="failover-harness" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${seconds}">`,
     `  <testsuite name="${esc(j.experiment)}" tests="${cases.length}" failures="${failures}" errors="${errors}"${j.status === 'unverified' ? ' skipped="1"' : ''} time="${seconds}" timestamp="${esc(j.startedAt)}">`,
+    `    <properties>\n${suiteProps}\n    </properties>`,
     ...cases,
+    ...(summary.length ? [`    <system-out>${esc(summary.join('\n'))}</system-out>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -3,7 +3,7 @@ import { DATA_PLANE_TEXT, dataPlaneFacts } from './data-plane.js';
 import type { CapacityResult, ControlPlaneResult, Journal, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
-import { controlPlaneCells, failoverSummary, NOT_INJECTED, summaryCells } from './failover-summary.js';
+import { capacityCells, controlPlaneCells, failoverSummary, invocationText, NOT_INJECTED, summaryCells } from './failover-summary.js';
 
 // report.md: the pull-request summary a reviewer reads in a minute. Plain
 // text marks (✓ ✗) only: no emoji, which need a colour font.
@@ -76,17 +76,20 @@ function capacitySection(c: CapacityResult): string[] {
 function summaryMarkdown(j: Journal): string[] {
   const s = failoverSummary(j);
   const out = ['## Failover summary', ''];
+  const mark = (passed: boolean | undefined) => (passed === false ? '✗ ' : passed === true ? '✓ ' : '');
+  if (s.perInjection) out.push('One row per client and injection that touched it: each figure counts from that injection and its own revert, against its `injection(N)` budget.', '');
   if (s.rows.length > 0) {
-    out.push('| client | home → served during the fault | time to failover | recovery | cost | failback |', '|---|---|---|---|---|---|');
+    out.push(`| client |${s.perInjection ? ' injection |' : ''} home → served during the fault | time to failover | recovery | cost | failback | also judged on |`, `|---|${s.perInjection ? '---|' : ''}---|---|---|---|---|---|`);
     for (const r of s.rows) {
       const c = summaryCells(r);
-      out.push(`| ${r.passed === false ? '✗ ' : r.passed === true ? '✓ ' : ''}**${r.client}** | ${c.destination} | ${c.failover} | ${c.recovery} | ${c.cost} | ${c.failback} |`);
+      out.push(`| ${mark(r.passed)}**${r.client}** |${s.perInjection ? ` ${r.injection?.label ?? 'no injection touched it'} |` : ''} ${c.destination} | ${c.failover} | ${c.recovery} | ${c.cost} | ${c.failback} | ${c.judged} |`);
     }
     out.push('');
   }
   if (s.notInjected) out.push(NOT_INJECTED, '');
   if (s.untouched.length > 0) out.push(`Untouched by the fault (no failed request, served where they always were): ${s.untouched.join(', ')}`, '');
-  if (s.controlPlane) out.push(`**Control plane**: ${controlPlaneCells(s.controlPlane)}`, '');
+  if (s.capacity) out.push(`${mark(s.capacity.passed)}**Capacity**: ${capacityCells(s.capacity)}${s.capacity.judged.length ? ` · ${s.capacity.judged.map((x) => `${x.passed ? '✓' : '✗'} ${x.metric} ${x.actual} (${x.budget})`).join(' · ')}` : ''}`, '');
+  if (s.controlPlane) out.push(`${mark(s.controlPlane.passed)}**Control plane**: ${controlPlaneCells(s.controlPlane)}`, '');
   return out;
 }
 
@@ -94,6 +97,7 @@ export function renderMarkdown(j: Journal): string {
   const out: string[] = [];
   out.push(`# ${j.experiment}: ${VERDICT[j.status]}`, '', `${j.description}`, '');
   out.push(`Provider \`${j.provider}\` (${j.isolation} isolation) · run \`${j.runId}\` · ${j.startedAt} · ${j.settings.ratePerClient} req/s per client · phases ${fmtMs(j.settings.phasesMs.baseline)} / ${fmtMs(j.settings.phasesMs.fault)} / ${fmtMs(j.settings.phasesMs.recovery)}`, '');
+  out.push(`${j.settings.overrides?.length ? '**' : ''}Invocation: ${invocationText(j)}${j.settings.overrides?.length ? '**' : ''}`, '');
   const plane = dataPlaneFacts(j);
   out.push(`Data plane: **${plane.dataPlane}**${plane.notInForce.length ? '' : DATA_PLANE_TEXT.wholePolicy}`, '');
   if (plane.notInForce.length) out.push(DATA_PLANE_TEXT.notInForce, ...plane.notInForce.map((x) => `- ${x}`), '');
@@ -105,7 +109,7 @@ export function renderMarkdown(j: Journal): string {
   else {
     out.push('| | assertion | actual |', '|---|---|---|');
     // Failed first: what needs the reviewer's attention.
-    for (const a of [...j.assertions].sort((x, y) => Number(x.passed) - Number(y.passed))) out.push(`| ${a.passed ? '✓' : a.unverified ? '✗ **unverified**' : '✗ **failed**'} | \`${a.name}\` | ${a.unverified ? a.unverified : formatActual(a.actual, a.metric)} |`);
+    for (const a of [...j.assertions].sort((x, y) => Number(x.passed) - Number(y.passed))) out.push(`| ${a.passed ? '✓' : a.unverified ? '✗ **unverified**' : '✗ **failed**'} | \`${a.name}\`${a.override ? ` (from --assert, ${a.override.replaces !== null ? `replaces \`${a.override.replaces}\`` : 'added'})` : ''} | ${a.unverified ? a.unverified : formatActual(a.actual, a.metric)} |`);
     out.push('');
   }
   // The rest is detail: collapsed, so the summary fits a PR comment or a job summary.

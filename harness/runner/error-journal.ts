@@ -15,7 +15,7 @@ export function errorJournal(o: { runId: string; experiment: Experiment; provide
     error: o.error,
     startedAt: o.startedAt,
     finishedAt: new Date().toISOString(),
-    settings: { ratePerClient: ex.traffic.rate, requestTimeoutMs: ex.traffic.timeout, phasesMs: ex.phases, recoveryWindowMs: o.recovery.windowMs, recoveryThreshold: o.recovery.threshold },
+    settings: { ratePerClient: ex.traffic.rate, requestTimeoutMs: ex.traffic.timeout, phasesMs: ex.phases, recoveryWindowMs: o.recovery.windowMs, recoveryThreshold: o.recovery.threshold, overrides: ex.overrides ?? [] },
     policy: ex.policy,
     topology: { nodes: ex.topology.nodes },
     timeline: [],

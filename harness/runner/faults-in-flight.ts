@@ -36,6 +36,7 @@ export class FaultsInFlight {
       target: fault.target,
       ...(fault.mode ? { mode: fault.mode } : {}),
       affected: fault.affected,
+      ...(fault.leader ? { leaderAtInjection: fault.leader } : {}),
       fault: injection.fault,
       repetition: injection.repetition,
       plannedAtMs: phaseStart + injection.at,

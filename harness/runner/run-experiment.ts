@@ -14,7 +14,7 @@ import { coarsened, digestFile } from '../traffic/ndjson-file.js';
 import { existsSync } from 'node:fs';
 import { analyseRun } from './analyse-run.js';
 import { FaultsInFlight } from './faults-in-flight.js';
-import { capacityResult, predictCapacity } from '../analysis/capacity.js';
+import { capacityResult, failuresByWho, predictCapacity } from '../analysis/capacity.js';
 import { faultImpacts, runEjectionTimeMs } from '../analysis/fault-impact.js';
 import { expandTimeline, phaseInjectedAt, timelineSteps } from '../core/timeline.js';
 import { analyseControlPlane } from '../analysis/control-plane.js';
@@ -202,6 +202,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     };
     clients = analyseRun(ex, records, windows, ctx.recovery);
     for (const c of clients) if (incomplete[c.name]) c.incomplete = incomplete[c.name];
+    if (capacity) Object.assign(capacity, failuresByWho(records, windows.faultStart, end));
     if (!Number.isFinite(injectedAt)) {
       // No fault was injected (aborted or failed before it): time figures were never measured, which is not 0 ms.
       for (const c of clients) {
@@ -226,6 +227,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
         probeTimeoutMs: cp.probeTimeoutMs,
         placement,
         verification,
+        ...(faults.records.find((r) => r.leaderAtInjection)?.leaderAtInjection ? { leaderAtInjection: faults.records.find((r) => r.leaderAtInjection)!.leaderAtInjection! } : {}),
       });
       controlPlane.series = controlPlaneSeries(probes, statuses, baselineStart, end, binSize(end - baselineStart));
     }
@@ -264,6 +266,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       phasesMs: ex.phases,
       recoveryWindowMs: ctx.recovery.windowMs,
       recoveryThreshold: ctx.recovery.threshold,
+      overrides: ex.overrides ?? [],
     },
     policy: ex.policy,
     topology: { nodes: ex.topology.nodes },

@@ -69,6 +69,13 @@ describe('analyseControlPlane', () => {
     expect(r).toMatchObject({ initialLeader: 'etcd-a', leaderLost: true, leaderElectionMs: 4500 - 4000 });
   });
 
+  it('takes the leader the fault found when it chose, when no round before the kill named one (live on kind: the loaded leader\'s metrics timed out)', () => {
+    const views = [...[5, 9].map((r) => status(r, 'etcd-a', null, 0, false)), ...[12, 20].map((r) => status(r, 'etcd-b', 'etcd-b', 3))];
+    const input = { members: ['etcd-a', 'etcd-b', 'etcd-c'], probes: [write(500, true), write(3100, true)], statuses: views, windows, lostMembers: ['etcd-a'], probeIntervalMs: 100, probeTimeoutMs: 1000, placement, verification: null };
+    expect(analyseControlPlane(input)).toMatchObject({ initialLeader: null, leaderLost: false, leaderElectionMs: null });
+    expect(analyseControlPlane({ ...input, leaderAtInjection: 'etcd-a' })).toMatchObject({ initialLeader: 'etcd-a', leaderLost: true, leaderElectionMs: 1200 - 1010, leaderChanges: 1 });
+  });
+
   it('finds the leader change and how long the election took from t_f', () => {
     expect(result).toMatchObject({ initialLeader: 'etcd-a', finalLeader: 'etcd-b', leaderLost: true, leaderChanges: 1, leaderElectionMs: 1200 - 1010 });
   });

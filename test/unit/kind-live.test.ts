@@ -37,6 +37,11 @@ describe('#1 etcd kill is a crash', () => {
     const inject = section(await plan(etcdMemberLoss), '## inject', '## revert');
     expect(inject).toContain('pkill -KILL -x etcd');
     expect(inject.indexOf('pkill -KILL -x etcd')).toBeLessThan(inject.indexOf('mv /etc/kubernetes/manifests/etcd.yaml'));
+    // And kept down: the kubelet restarted a killed etcd in 0.7 s live, and it won the election again.
+    const [kill, keepDown] = new DockerCli().crashEtcd('n').apply;
+    expect(kill).toEqual(['docker', 'exec', 'n', 'sh', '-c', 'pkill -KILL -x etcd && mv /etc/kubernetes/manifests/etcd.yaml /root/etcd.yaml.failover-harness']);
+    expect(keepDown!.slice(0, 4)).toEqual(['docker', 'exec', '-d', 'n']);
+    expect(keepDown![6]).toBe('while [ -f /root/etcd.yaml.failover-harness ]; do pkill -KILL -x etcd; sleep 0.05; done');
     expect(new DockerCli().crashEtcd('n').revert).toEqual(['docker', 'exec', 'n', 'mv', '/root/etcd.yaml.failover-harness', '/etc/kubernetes/manifests/etcd.yaml']);
   });
 

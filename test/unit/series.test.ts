@@ -66,7 +66,7 @@ describe('run history', () => {
 
 describe('junit.xml', () => {
   it('has one testcase per assertion and failures with actual vs expected', () => {
-    const j = { experiment: 'x', startedAt: '2026-11-22T00:00:00.000Z', finishedAt: '2026-11-22T00:00:10.000Z', status: 'failed', assertions: [
+    const j = { experiment: 'x', runId: 'r1', provider: 'local', isolation: 'process', faults: [], clients: [], settings: { ratePerClient: 20, requestTimeoutMs: 1000, phasesMs: { baseline: 1000, fault: 2000, recovery: 1000 }, recoveryWindowMs: 1000, recoveryThreshold: 1, overrides: [] }, startedAt: '2026-11-22T00:00:00.000Z', finishedAt: '2026-11-22T00:00:10.000Z', status: 'failed', assertions: [
       { name: 'client(a).recovery.timeMs < 1s', client: 'a', metric: 'recovery.timeMs', op: '<', passed: false, actual: 1500, expected: 1000 },
       { name: 'client(a).fault.errorRate == 0', client: 'a', metric: 'fault.errorRate', op: '==', passed: true, actual: 0, expected: 0 },
     ] } as unknown as Journal;

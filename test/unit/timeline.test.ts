@@ -59,7 +59,11 @@ describe('per-injection windows', () => {
   );
   it('counts failures while it is in, recovery from its t_f, failover in it, failback after its revert, all inside its window', () => {
     const impact = injectionImpact(records, { locality: here }, 0 as never, [], { injectStart: 1000, injectedAt: 1000, revertStart: 2000, revertedAt: 2000, windowEnd: 3000 }, { windowMs: 300, threshold: 1 });
-    expect(impact).toEqual({ requests: 10, failed: 3, recoveryTimeMs: 300, timeToFailoverMs: 300, failbackTimeMs: 0 });
+    expect(impact).toMatchObject({ requests: 10, failed: 3, recoveryTimeMs: 300, timeToFailoverMs: 300, failbackTimeMs: 0 });
+    // Where this window was served and what it cost, from this window's records only (#25).
+    expect(impact.servedBy?.zone).toEqual({ 'r/b': 1 });
+    expect(impact.blackoutMs).toBe(300);
+    expect(impact.after).toEqual({ requests: 10, failed: 0 });
   });
   it('a request in flight when the next injection began, and failed, is not this window\'s', () => {
     // Sent at 2950 just before the next injection (3000) and failed by it at 3010.

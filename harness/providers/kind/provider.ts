@@ -437,14 +437,16 @@ export class KindProvider implements Provider {
         const cp = this.controlPlane!;
         const members = this.o.experiment.topology.members.map((m) => m.name);
         // leader/follower are resolved now, from each member's own etcd metrics.
-        const names = await pickMembers(spec, members, () => cp.leader());
+        let leader: string | null = null;
+        const names = await pickMembers(spec, members, async () => (leader = await cp.leader()));
+        const found = leader ? { leader: leader as string } : {};
         const containers = names.map((n) => this.containerOf(n)!);
         const awaitRecovered = async () => {
           for (const n of names) await cp.awaitMemberBack(n, REVERT_READY_S * 1000);
         };
         if (spec.mode === 'freeze') {
           const revert = await actOnNodes(this.docker, exec, scope, 'pause', containers);
-          return { target, mode: spec.mode, affected: names, revert, awaitRecovered };
+          return { target, mode: spec.mode, affected: names, ...found, revert, awaitRecovered };
         }
         // A crash: SIGKILL, then the manifest parked so the kubelet does not restart it (docker-nodes.ts).
         const ids = await Promise.all(
@@ -456,7 +458,7 @@ export class KindProvider implements Provider {
             return id;
           }),
         );
-        return { target, mode: spec.mode, affected: names, revert: scope.releasing(ids), awaitRecovered };
+        return { target, mode: spec.mode, affected: names, ...found, revert: scope.releasing(ids), awaitRecovered };
       }
     }
   }

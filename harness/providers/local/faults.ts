@@ -136,6 +136,7 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
   const members = o.experiment.topology.members.filter((m) => matchesSelector(m, selector)).map((m) => m.name);
   let plan: { affected: string[]; steps: Promise<Step>[] };
   let mode: string | undefined;
+  let leader: string | null = null;
   switch (spec.kind) {
     case 'drain-listeners':
       mode = spec.mode;
@@ -176,7 +177,7 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     }
     case 'etcd-member-loss': {
       mode = spec.mode;
-      const chosen = await pickMembers(spec, p.etcd!.names, () => p.etcd!.leader());
+      const chosen = await pickMembers(spec, p.etcd!.names, async () => (leader = await p.etcd!.leader()));
       const act = spec.mode === 'kill' ? killMember : freezeMember;
       plan = { affected: chosen, steps: chosen.map((m) => act(p, m, o)) };
       break;
@@ -215,5 +216,5 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
   const revertFault = revert;
   // Without a restart to wait for (a thaw, a link up), the instances serve again once the revert is done.
   if (!awaitRecovered) revert = async () => (await revertFault(), serving());
-  return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, revert, ...(observe ? { observe } : {}), ...(awaitRecovered ? { awaitRecovered } : {}) };
+  return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, ...(leader ? { leader: leader as string } : {}), revert, ...(observe ? { observe } : {}), ...(awaitRecovered ? { awaitRecovered } : {}) };
 }
