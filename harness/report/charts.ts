@@ -7,26 +7,38 @@ import type { ClientResult, ControlPlaneResult, FaultRecord } from '../core/jour
 
 type Option = Record<string, unknown>;
 
-export const PALETTE = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#aec7e8', '#98df8a'];
-export const FAILED_COLOR = '#d62728';
-/** Fixed meanings, the same in every chart of every run: the client's home is always this blue, failures always red. */
-export const HOME_COLOR = '#1f77b4';
-/** Everywhere else a client was served, in the order of their names (stable across runs of one experiment). */
-const AWAY_COLORS = ['#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#98df8a'];
+/**
+ * Localities in the Okabe–Ito colours (told apart with any colour vision),
+ * red left out: failures are red, and hatched as well, so colour is never the
+ * only cue. One map per report, from every locality any client was served by,
+ * by name: zone-b has one colour in every chart of the page.
+ */
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#999999'];
+export const FAILED_COLOR = '#B2182B';
+const FAILED_STYLE = { color: FAILED_COLOR, decal: { symbol: 'rect', symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [3, 5], rotation: Math.PI / 4, color: 'rgba(255,255,255,0.7)' } };
 const FAULT_WINDOW = 'rgba(214,39,40,0.08)';
 
-function render(option: Option, width = 960, height = 300): string {
+/** One colour per locality name for a whole report. */
+export function localityColours(names: Iterable<string>): Map<string, string> {
+  return new Map([...new Set(names)].sort().map((n, i) => [n, PALETTE[i % PALETTE.length]!]));
+}
+
+/** An SVG chart with its text alternative: role="img", an aria-label and a <title> a screen reader or a hover reads. */
+function render(option: Option, width: number, height: number, alt: string): string {
   const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   chart.setOption({ animation: false, textStyle: { fontFamily: 'sans-serif' }, ...option });
   const svg = chart.renderToSVGString();
   chart.dispose();
-  return svg;
+  const label = alt.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+  return svg.replace(/^<svg\b([^>]*)>/, (_m, attrs: string) => `<svg${attrs} role="img" aria-label="${label}"><title>${label}</title>`);
 }
 
 const sec = (ms: number, t0: number) => Math.round(((ms - t0) / 1000) * 1000) / 1000;
 
 /** Vertical markers: fault injected/reverted, recovery and failover points. */
 function markers(faults: readonly FaultRecord[], t0: number, extra: { at: number | null; label: string; color: string }[] = []): Option {
+  // Pins are labelled (failover, recovered, back home, leader → x), above the plot, alternately high and low
+  // so two pins milliseconds apart do not write over each other; their figures are in the subtitle too.
   // Fault and revert are labelled above the plot; the annotation lines
   // (failover, recovery) are often milliseconds apart, so their figures go in
   // the chart's subtitle instead of labels that would overlap.
@@ -37,7 +49,7 @@ function markers(faults: readonly FaultRecord[], t0: number, extra: { at: number
     ]),
     ...extra
       .filter((e) => e.at !== null)
-      .map((e) => ({ xAxis: sec(e.at!, t0), name: e.label, lineStyle: { color: e.color, type: 'dotted', width: 2 }, label: { show: false } })),
+      .map((e, i) => ({ xAxis: sec(e.at!, t0), name: e.label, lineStyle: { color: e.color, type: 'dotted', width: 2 }, label: { show: true, formatter: e.label, position: i % 2 === 0 ? 'insideEndTop' : 'insideEndBottom', color: '#222', fontSize: 10 } })),
   ];
   return { symbol: 'none', silent: true, data: lines, label: { fontSize: 11 } };
 }
@@ -67,7 +79,15 @@ function faultWindows(faults: readonly FaultRecord[], t0: number, end: number): 
  * marked, failover and recovery pinned, and the recovery budget drawn when an
  * assertion sets one.
  */
-export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t0: number, recoveryBudgetMs?: number): string {
+export function timelineChart(
+  c: ClientResult,
+  faults: readonly FaultRecord[],
+  t0: number,
+  recoveryBudgetMs?: number,
+  colours: Map<string, string> = localityColours(c.series!.groups),
+  /** Per injection N, the budget of `injection(N).recovery.timeMs` on this client. */
+  injectionBudgets: Record<number, number> = {},
+): string {
   const s = c.series!;
   const rps = 1000 / s.binMs;
   const x = (i: number) => sec(s.start + (i + 0.5) * s.binMs, t0);
@@ -79,30 +99,50 @@ export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t
   // Failback counts from the last revert (t_r).
   const reverts = faults.map((f) => f.revertedAtMs).filter((t): t is number => t !== null);
   const reverted = reverts.length ? Math.max(...reverts) : null;
-  const extra = [
+  const extra: { at: number | null; label: string; color: string }[] = [
     { at: injected !== null && typeof failoverMs === 'number' ? injected + failoverMs : null, label: `failover ${Math.round(failoverMs ?? 0)} ms`, color: '#ff7f0e' },
     { at: injected !== null && typeof recoveryMs === 'number' && c.phases.fault.failed > 0 ? injected + recoveryMs : null, label: `recovered ${Math.round(recoveryMs ?? 0)} ms`, color: '#2ca02c' },
-    { at: injected !== null && recoveryBudgetMs !== undefined ? injected + recoveryBudgetMs : null, label: `budget ${Math.round(recoveryBudgetMs ?? 0)} ms`, color: FAILED_COLOR },
-    { at: reverted !== null && typeof failbackMs === 'number' && failbackMs > 0 ? reverted + failbackMs : null, label: `back home ${Math.round(failbackMs ?? 0)} ms`, color: HOME_COLOR },
+    { at: injected !== null && recoveryBudgetMs !== undefined ? injected + recoveryBudgetMs : null, label: `budget ${Math.round(recoveryBudgetMs ?? 0)} ms`, color: '#444444' },
+    { at: reverted !== null && typeof failbackMs === 'number' && failbackMs > 0 ? reverted + failbackMs : null, label: `back home ${Math.round(failbackMs ?? 0)} ms`, color: '#0072B2' },
   ];
   const notes = [
     ...(typeof failoverMs === 'number' ? [`first failover (orange) ${Math.round(failoverMs)} ms after the fault`] : []),
     ...(typeof recoveryMs === 'number' && c.phases.fault.failed > 0 ? [`recovered (green) ${Math.round(recoveryMs)} ms after the fault`] : []),
     ...(recoveryMs === null ? ['never recovered during the fault'] : []),
     ...(recoveryMs === undefined ? ['no fault was injected: nothing to recover from'] : []),
-    ...(recoveryBudgetMs !== undefined ? [`recovery budget (red, dotted) ${Math.round(recoveryBudgetMs)} ms`] : []),
+    ...(recoveryBudgetMs !== undefined ? [`recovery budget (dark grey, dotted) ${Math.round(recoveryBudgetMs)} ms`] : []),
     ...(typeof failbackMs === 'number' && failbackMs > 0 ? [`back home (blue, dotted) ${Math.round(failbackMs)} ms after the revert`] : []),
     `${c.phases.fault.failed} of ${c.phases.fault.requests} requests failed during the fault`,
     ...(faults.length > 0 ? ['shaded: the fault window'] : []),
   ];
+  // Several injections: each one's pins and notes from its own window (the run-level figures count from the first).
+  if (faults.length > 1 && faults.every((f) => f.impact?.[c.name])) {
+    extra.length = 0;
+    notes.length = 0;
+    faults.forEach((f, n) => {
+      const im = f.impact![c.name]!;
+      const touched = im.failed > 0 || im.timeToFailoverMs !== null;
+      if (!touched) return;
+      const budget = injectionBudgets[n];
+      if (typeof im.timeToFailoverMs === 'number') extra.push({ at: f.injectedAtMs + im.timeToFailoverMs, label: `#${n} failover`, color: '#E69F00' });
+      if (typeof im.recoveryTimeMs === 'number' && im.failed > 0) extra.push({ at: f.injectedAtMs + im.recoveryTimeMs, label: `#${n} recovered`, color: '#009E73' });
+      if (budget !== undefined) extra.push({ at: f.injectedAtMs + budget, label: `#${n} budget`, color: '#444444' });
+      if (f.revertedAtMs !== null && typeof im.failbackTimeMs === 'number' && im.failbackTimeMs > 0) extra.push({ at: f.revertedAtMs + im.failbackTimeMs, label: `#${n} back home`, color: '#0072B2' });
+      notes.push(`injection(${n}) ${f.kind} ${f.target}: ${im.failed}/${im.requests} failed, failover ${im.timeToFailoverMs === null ? 'never' : `${Math.round(im.timeToFailoverMs)} ms`}, recovered ${im.recoveryTimeMs === null ? 'never' : `${Math.round(im.recoveryTimeMs)} ms`}${budget !== undefined ? ` (budget ${Math.round(budget)} ms)` : ''}, back home ${im.failbackTimeMs === null ? 'never' : `${Math.round(im.failbackTimeMs)} ms`} after its revert`);
+    });
+    if (notes.length === 0) notes.push('no injection touched this client');
+    notes.push('shaded: the fault windows');
+  }
   const home = homeKey(c, s.groupBy);
-  const away = s.groups.filter((g) => g !== home).sort();
-  const colourOf = (g: string) => (g === home ? HOME_COLOR : AWAY_COLORS[away.indexOf(g) % AWAY_COLORS.length]);
+  if (home !== undefined) notes.unshift(`home: ${home}`);
+  const colourOf = (g: string) => colours.get(g) ?? '#999999';
   const end = s.start + s.failed.length * s.binMs;
   const series = [
     ...s.groups.map((g, gi) => ({ name: g || '(none)', type: 'bar', stack: 'rps', barCategoryGap: '0%', itemStyle: { color: colourOf(g) }, data: s.served[gi]!.map((n, i) => [x(i), n * rps]) })),
-    { name: 'failed', type: 'bar', stack: 'rps', itemStyle: { color: FAILED_COLOR }, data: s.failed.map((n, i) => [x(i), n * rps]), markLine: markers(faults, t0, extra), markArea: faultWindows(faults, t0, end) },
+    { name: 'failed', type: 'bar', stack: 'rps', itemStyle: FAILED_STYLE, data: s.failed.map((n, i) => [x(i), n * rps]), markLine: markers(faults, t0, extra), markArea: faultWindows(faults, t0, end) },
   ];
+  const served = s.groups.map((g, gi) => `${g || '(none)'} ${s.served[gi]!.reduce((a, b) => a + b, 0)}`).join(', ');
+  const alt = `${c.name}: requests per second by serving ${s.groupBy} over the run. Served: ${served}; failed ${s.failed.reduce((a, b) => a + b, 0)}. ${notes.join('; ')}.`;
   return render({
     // Two notes a line: a long run of notes must not run off the chart.
     title: { text: `${c.name}: requests per second by serving ${s.groupBy}`, subtext: notes.reduce((lines: string[], n, i) => (i % 2 === 0 ? [...lines, n] : [...lines.slice(0, -1), `${lines.at(-1)} · ${n}`]), []).join('\n'), left: 10, top: 4, textStyle: { fontSize: 14 }, subtextStyle: { fontSize: 12, color: '#333', lineHeight: 16 } },
@@ -112,7 +152,7 @@ export function timelineChart(c: ClientResult, faults: readonly FaultRecord[], t
     // Headroom above the bars, where the shaded fault window shows.
     yAxis: { type: 'value', name: 'req/s', max: (v: { max: number }) => Math.max(1, Math.ceil(v.max * 1.25)) },
     series,
-  });
+  }, 960, 300, alt);
 }
 
 export function latencyChart(c: ClientResult, faults: readonly FaultRecord[], t0: number): string {
@@ -127,11 +167,12 @@ export function latencyChart(c: ClientResult, faults: readonly FaultRecord[], t0
       yAxis: { type: 'value', name: 'ms' },
       series: [
         { name: 'p50', type: 'line', showSymbol: false, connectNulls: false, itemStyle: { color: PALETTE[0] }, data: s.p50.map((v, i) => [x(i), v]), markLine: markers(faults, t0) },
-        { name: 'max', type: 'line', showSymbol: false, connectNulls: false, itemStyle: { color: '#ff7f0e' }, data: s.max.map((v, i) => [x(i), v]) },
+        { name: 'max', type: 'line', showSymbol: false, connectNulls: false, itemStyle: { color: '#E69F00' }, lineStyle: { type: 'dashed' }, data: s.max.map((v, i) => [x(i), v]) },
       ],
     },
     960,
     220,
+    `${c.name}: latency of successful requests (p50 and max per bin, ms) over the run; worst max ${Math.round(Math.max(0, ...s.max.filter((v): v is number => v !== null)))} ms. Failed requests are not in this chart; the timeline above counts them.`,
   );
 }
 
@@ -144,7 +185,7 @@ export function controlPlaneChart(cp: ControlPlaneResult, faults: readonly Fault
   let last: string | null = null;
   s.leader.forEach((l, i) => {
     if (l !== null && l !== last) {
-      if (last !== null) leaderChanges.push({ at: s.start + i * s.binMs, label: `leader ${l}`, color: '#9467bd' });
+      if (last !== null) leaderChanges.push({ at: s.start + i * s.binMs, label: `leader → ${l}`, color: '#CC79A7' });
       last = l;
     }
   });
@@ -156,12 +197,14 @@ export function controlPlaneChart(cp: ControlPlaneResult, faults: readonly Fault
       xAxis: { type: 'value', name: 's', min: 0, max: sec(s.start + s.writesOk.length * s.binMs, t0) },
       yAxis: { type: 'value', name: '%', min: 0, max: 100 },
       series: [
-        { name: 'writes', type: 'line', step: 'middle', showSymbol: false, itemStyle: { color: FAILED_COLOR }, lineStyle: { width: 3 }, data: ratio(s.writesOk, s.writesFailed), markLine: markers(faults, t0, leaderChanges) },
-        { name: 'linearizable reads', type: 'line', step: 'middle', showSymbol: false, itemStyle: { color: PALETTE[0] }, data: ratio(s.linearizableOk, s.linearizableFailed) },
-        { name: 'serializable reads', type: 'line', step: 'middle', showSymbol: false, itemStyle: { color: PALETTE[1] }, lineStyle: { type: 'dashed' }, data: ratio(s.serializableOk, s.serializableFailed) },
+        // Writes in the report's first colour, not failure red: a write line is availability, failure is its dip.
+        { name: 'writes', type: 'line', step: 'middle', showSymbol: false, itemStyle: { color: PALETTE[0] }, lineStyle: { width: 3 }, data: ratio(s.writesOk, s.writesFailed), markLine: markers(faults, t0, leaderChanges), markArea: faultWindows(faults, t0, s.start + s.writesOk.length * s.binMs) },
+        { name: 'linearizable reads', type: 'line', step: 'middle', showSymbol: false, itemStyle: { color: PALETTE[1] }, data: ratio(s.linearizableOk, s.linearizableFailed) },
+        { name: 'serializable reads', type: 'line', step: 'middle', showSymbol: false, itemStyle: { color: PALETTE[2] }, lineStyle: { type: 'dashed' }, data: ratio(s.serializableOk, s.serializableFailed) },
       ],
     },
     960,
     260,
+    `Control plane: availability of writes, linearizable and serializable reads (%) per bin over the run; writes unavailable ${Math.round(cp.writeUnavailableMs)} ms; leader ${cp.initialLeader ?? 'unknown'} → ${cp.finalLeader ?? 'unknown'} (${leaderChanges.length ? leaderChanges.map((l) => `${l.label} at ${sec(l.at, t0)} s`).join(', ') : 'no change seen'}); shaded: the fault window.`,
   );
 }

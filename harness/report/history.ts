@@ -22,6 +22,10 @@ export interface RunSummary {
   lostAcknowledgedWrites: number | null;
   /** Where and how it ran ("local/netns kill"): runs are compared only within one mode. */
   mode: string;
+  /** What the command line changed (--assert, --rate…): such a run is not the experiment's own and gets a trend of its own. */
+  overrides?: string[];
+  /** The run's headline figure, from the injection each client was touched by: the worst per-injection recovery on a timeline. */
+  headlineMs?: number | null;
 }
 
 export interface HistoryIndex {
@@ -44,13 +48,28 @@ export function summarize(dir: string, j: Journal): RunSummary {
     assertionsFailed: j.metrics.assertionsFailed,
     writeUnavailableMs: j.controlPlane?.writeUnavailableMs ?? null,
     lostAcknowledgedWrites: j.controlPlane?.lostAcknowledgedWrites ?? null,
-    mode: [`${j.provider}/${j.isolation}`, ...new Set(j.faults.map((f) => f.mode).filter((m): m is NonNullable<typeof m> => Boolean(m)))].join(' '),
+    mode: [`${j.provider}/${j.isolation}`, ...new Set(j.faults.map((f) => f.mode).filter((m): m is NonNullable<typeof m> => Boolean(m))), ...(j.settings.overrides?.length ? ['· overridden'] : [])].join(' '),
+    ...(j.settings.overrides?.length ? { overrides: j.settings.overrides.map((o) => `${o.option} ${o.value}${o.replaces !== null ? ` (replaces ${o.replaces})` : ''}`) } : {}),
+    ...(perInjectionWorst(j) !== undefined ? { headlineMs: perInjectionWorst(j)! } : {}),
   };
+}
+
+/**
+ * On a timeline of several injections the run-level recovery counts from the
+ * first one (a client the second injection touched reads seconds it never
+ * lived through): the worst recovery of any client × injection that touched it.
+ */
+function perInjectionWorst(j: Journal): number | null | undefined {
+  if (j.faults.length < 2 || !j.faults.every((f) => f.impact)) return undefined;
+  const values = j.faults.flatMap((f) => Object.values(f.impact!).filter((im) => im.failed > 0).map((im) => im.recoveryTimeMs));
+  if (values.length === 0) return 0;
+  return values.includes(null) ? null : Math.max(...(values as number[]));
 }
 
 /** A run's own headline figure: write unavailability for control-plane runs, the worst recovery time otherwise. */
 function headline(r: RunSummary): { label: string; value: number | null } {
-  return r.writeUnavailableMs !== null ? { label: 'writes unavailable', value: r.writeUnavailableMs } : { label: 'worst recovery', value: r.worstRecoveryTimeMs };
+  if (r.writeUnavailableMs !== null) return { label: 'writes unavailable', value: r.writeUnavailableMs };
+  return r.headlineMs !== undefined ? { label: 'worst recovery per injection', value: r.headlineMs } : { label: 'worst recovery', value: r.worstRecoveryTimeMs };
 }
 
 const byMode = (runs: readonly RunSummary[]) => {
@@ -66,7 +85,8 @@ export function buildIndex(runs: readonly RunSummary[], generatedAt: string): Hi
 }
 
 const esc = escapeXml;
-const STATUS_COLOR: Record<string, string> = { passed: '#2ca02c', failed: '#d62728', unverified: '#7f7f7f', aborted: '#ff7f0e', error: '#7f1d1d', crashed: '#7f1d1d' };
+// Text colours at 4.5:1 or more on white.
+const STATUS_COLOR: Record<string, string> = { passed: '#1a7f37', failed: '#b42318', unverified: '#595959', aborted: '#9a4a00', error: '#7f1d1d', crashed: '#7f1d1d' };
 
 function trend(runs: readonly RunSummary[]): string {
   const chronological = [...runs].reverse();
@@ -95,7 +115,7 @@ function trend(runs: readonly RunSummary[]): string {
 
 export function renderIndexHtml(index: HistoryIndex): string {
   const row = (r: RunSummary) =>
-    `<tr class="run ${r.status}"><td><a href="${esc(r.dir)}/report.html">${esc(r.startedAt)}</a></td><td style="color:${STATUS_COLOR[r.status]}">${r.status}</td><td>${fmtMs(r.worstRecoveryTimeMs)}</td><td>${r.failedRequests} / ${r.requests}</td><td>${r.assertionsFailed}</td><td>${r.writeUnavailableMs === null ? '—' : fmtMs(r.writeUnavailableMs)}</td><td>${r.lostAcknowledgedWrites ?? '—'}</td><td>${esc(r.mode)}</td></tr>`;
+    `<tr class="run ${r.status}${r.overrides ? ' overridden' : ''}"><td><a href="${esc(r.dir)}/report.html">${esc(r.startedAt)}</a></td><td style="color:${STATUS_COLOR[r.status]}">${r.status}</td><td>${fmtMs(headline(r).label === 'writes unavailable' ? r.worstRecoveryTimeMs : headline(r).value)}</td><td>${r.failedRequests} / ${r.requests}</td><td>${r.assertionsFailed}</td><td>${r.writeUnavailableMs === null ? '—' : fmtMs(r.writeUnavailableMs)}</td><td>${r.lostAcknowledgedWrites ?? '—'}</td><td>${esc(r.mode)}${r.overrides ? `<br><span class="overridden">overridden: ${esc(r.overrides.join('; '))}</span>` : ''}</td></tr>`;
   // The overview: every experiment and mode, its latest verdict and headline figure, and the last ten verdicts oldest first.
   const overview = Object.entries(index.experiments).flatMap(([name, runs]) =>
     [...byMode(runs)].map(([mode, mine]) => {

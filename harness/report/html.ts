@@ -3,7 +3,7 @@ import { formatLocality } from '../core/locality.js';
 import { DATA_PLANE_TEXT, dataPlaneFacts } from './data-plane.js';
 import { escapeXml } from './escape.js';
 import { sidecarAccountHtml } from './sidecar-account.js';
-import { controlPlaneChart, latencyChart, timelineChart } from './charts.js';
+import { controlPlaneChart, latencyChart, localityColours, timelineChart } from './charts.js';
 import { fmtMs, fmtPct, formatActual, relative } from './format.js';
 import { capacityCells, controlPlaneCells, failoverSummary, invocationText, NOT_INJECTED, summaryCells, type Figure } from './failover-summary.js';
 
@@ -165,19 +165,29 @@ export function renderHtml(j: Journal): string {
     parts.push(
       '<h2>Control plane</h2>',
       `<ul>${placement.findings.map((f) => `<li>${f.quorumLost ? '<b class="lost">quorum lost:</b>' : 'ok:'} ${esc(f.message)}</li>`).join('')}${placement.overheadOneZone ? `<li>Service over ${placement.serviceZones} zones: surviving one zone needs <b>${placement.overheadOneZone.toFixed(2)}×</b> capacity</li>` : ''}</ul>`,
-      `<p class="figures"><span>write unavailability <b>${fmtMs(cp.writeUnavailableMs)}</b></span><span>leader ${esc(cp.initialLeader ?? '—')} → ${esc(cp.finalLeader ?? '—')} (${cp.leaderChanges} changes)</span><span>read-only <b>${cp.readOnly ? 'yes' : 'no'}</b></span><span>lost acknowledged writes <b>${cp.lostAcknowledgedWrites ?? 'not verified'}</b> of ${cp.acknowledgedWrites}</span></p>`,
+      `<p class="figures"><span>write unavailability <b>${fmtMs(cp.writeUnavailableMs)}</b></span><span>leader ${esc(cp.initialLeader ?? '—')} → ${esc(cp.finalLeader ?? '—')} (${cp.leaderChanges} change${cp.leaderChanges === 1 ? '' : 's'})</span><span>read-only <b>${cp.readOnly ? 'yes' : 'no'}</b></span><span>lost acknowledged writes <b>${cp.lostAcknowledgedWrites ?? 'not verified'}</b> of ${cp.acknowledgedWrites}</span></p>`,
     );
     if (cp.series) parts.push(`<div class="chart" id="chart-control-plane">${controlPlaneChart(cp, j.faults, t0)}</div>`);
   }
   parts.push('<h2>Clients</h2>');
+  // One colour per locality for the whole page, whichever client's chart it is in.
+  const colours = localityColours(j.clients.flatMap((c) => c.series?.groups ?? []));
+  const perInjection = j.faults.length > 1 && j.faults.every((f) => f.impact);
+  const budgetOf = (c: string, metric: string) => j.assertions.find((a) => a.client === c && a.metric === metric && (a.op === '<' || a.op === '<=') && a.expected !== null)?.expected ?? undefined;
   for (const c of j.clients) {
+    // With several injections the run-level figures count from the first one: each injection's own instead.
+    const figures = perInjection
+      ? j.faults.map((f, n) => { const im = f.impact![c.name]!; return `<span>injection(${n}): recovery <b>${fmtMs(im.recoveryTimeMs)}</b>, failover <b>${fmtMs(im.timeToFailoverMs)}</b>, failback <b>${fmtMs(im.failbackTimeMs)}</b></span>`; }).join('')
+      : `<span>recovery time <b>${fmtMs(c.recoveryTimeMs)}</b></span><span>time to failover <b>${fmtMs(c.timeToFailoverMs)}</b></span><span>failback <b>${fmtMs(c.failbackTimeMs)}</b></span>`;
     parts.push(
       `<h3 id="client-${esc(c.name)}">${esc(c.name)} <span class="small">${esc(formatLocality(c.locality))}</span></h3>`,
-      `<p class="figures"><span>recovery time <b>${fmtMs(c.recoveryTimeMs)}</b></span><span>time to failover <b>${fmtMs(c.timeToFailoverMs)}</b></span><span>failback <b>${fmtMs(c.failbackTimeMs)}</b></span><span class="small">resolution ±${fmtMs(c.resolutionMs)}</span></p>`,
+      `<p class="figures">${figures}<span class="small">resolution ±${fmtMs(c.resolutionMs)}</span></p>`,
     );
     if (c.series) {
-      const budget = j.assertions.find((a) => a.client === c.name && a.metric === 'recovery.timeMs' && (a.op === '<' || a.op === '<=') && a.expected !== null)?.expected ?? undefined;
-      parts.push(`<div class="chart timeline" data-client="${esc(c.name)}">${timelineChart(c, j.faults, t0, budget)}</div>`);
+      const budget = budgetOf(c.name, 'recovery.timeMs');
+      const budgets = Object.fromEntries(j.faults.map((_, n) => [n, budgetOf(c.name, `injection(${n}).recovery.timeMs`)] as const).filter(([, b]) => b !== undefined)) as Record<number, number>;
+      const used = Object.fromEntries(c.series.groups.map((g) => [g || '(none)', colours.get(g) ?? '#999999']));
+      parts.push(`<div class="chart timeline" data-client="${esc(c.name)}" data-colours="${esc(JSON.stringify(used))}">${timelineChart(c, j.faults, t0, budget, colours, budgets)}</div>`);
       parts.push(`<div class="chart latency" data-client="${esc(c.name)}">${latencyChart(c, j.faults, t0)}</div>`);
     }
     parts.push(phaseRows(c.phases));

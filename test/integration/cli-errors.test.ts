@@ -21,6 +21,21 @@ describe('exit codes and messages', () => {
     // --assert replaced the experiment's own recovery assertion for that client.
     expect(j.assertions.filter((a) => a.metric === 'recovery.timeMs')).toHaveLength(1);
     expect(existsSync(join(dir, 'junit.xml'))).toBe(true);
+    // #25: the change is recorded with what it replaced, and every output says so.
+    const replaced = j.settings.overrides![0]!.replaces!;
+    expect(j.settings.overrides).toEqual([{ option: '--assert', value: 'client(tianjin-client).recovery.timeMs < 0', replaces: expect.stringMatching(/^client\(tianjin-client\)\.recovery\.timeMs < / ) }]);
+    expect(j.assertions.find((a) => a.metric === 'recovery.timeMs')!.override).toEqual({ replaces: replaced });
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain(`modified on the command line: --assert client(tianjin-client).recovery.timeMs &lt; 0 (replaces ${replaced.replaceAll('<', '&lt;')})`);
+    expect(html).toMatch(/class="assertion fail override"/);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain(`**Invocation: modified on the command line: --assert client(tianjin-client).recovery.timeMs < 0 (replaces ${replaced})**`);
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toContain(`<property name="override" value="--assert client(tianjin-client).recovery.timeMs &lt; 0 (replaces ${replaced.replaceAll('<', '&lt;')})"/>`);
+    expect(junit).toContain('<property name="source" value="--assert"/>');
+    expect(output).toContain('modified on the command line: --assert');
+    // The history keeps it apart from the experiment's own runs.
+    const { summarize } = await import('../../harness/report/history.js');
+    expect(summarize(dir, j).mode).toMatch(/· overridden$/);
   });
 
   it('exits 2 with the field path for a malformed YAML experiment', async () => {

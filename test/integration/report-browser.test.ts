@@ -5,6 +5,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { fmtTime } from '../../harness/report/format.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST, readJournal, REPO, runCli, tempDir } from '../helpers/cli.js';
+import { renderHtml } from '../../harness/report/html.js';
+import { twoInjectionJournal } from '../helpers/two-injections.js';
 
 // Opens report.html and the run index in real headless Chromium (Debian's
 // package): no console errors, no network requests, the verdict, every
@@ -79,13 +81,13 @@ describe('report.html in Chromium', () => {
     expect(await page.locator('#topology .node.down').count()).toBeGreaterThan(0);
     // The failover summary: before any chart, the right client, where it went, its times.
     await expectSummaryFirst(page);
-    const rowA = (await page.locator('#failover-summary tr.client[data-client="client-a"]').textContent()) ?? '';
+    const rowA = (await page.locator('#failover-summary tr.summary-row[data-client="client-a"]').textContent()) ?? '';
     expect(rowA).toMatch(/zone-a → eu-west-1\/zone-[bc] \d+(\.\d)?%, eu-west-1\/zone-[bc]/);
     expect(rowA).toContain(fmtTime(clientA.recoveryTimeMs));
     expect(rowA).toContain(fmtTime(clientA.timeToFailoverMs));
     expect(rowA).toContain(`${clientA.phases.fault.failed}/${clientA.phases.fault.requests} failed`);
     expect(rowA).toMatch(/budget < /);
-    expect(await page.locator('#failover-summary tr.client').count()).toBe(1);
+    expect(await page.locator('#failover-summary tr.summary-row').count()).toBe(1);
     expect(await page.locator('#failover-summary .untouched').textContent()).toMatch(/client-b, client-c/);
     await page.screenshot({ path: join(dir, 'summary.png') });
     await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
@@ -103,7 +105,7 @@ describe('report.html in Chromium', () => {
     const client = readJournal(dir).clients[0]!;
     const { page, errors } = await open(join(dir, 'report.html'));
     await expectSummaryFirst(page);
-    const row = (await page.locator(`#failover-summary tr.client[data-client="${client.name}"]`).textContent()) ?? '';
+    const row = (await page.locator(`#failover-summary tr.summary-row[data-client="${client.name}"]`).textContent()) ?? '';
     expect(row).toContain('tianjin →');
     expect(row).toContain('beijing');
     expect(row).toContain('shenyang');
@@ -232,5 +234,74 @@ describe('report.html in Chromium', () => {
       expect(py.stderr, name).toContain('report.json');
       expect(py.stderr, name).not.toContain('Traceback');
     }
+  });
+});
+
+describe('#25: the page says what each injection did, readably for everyone', () => {
+  // The synthetic two-injection run of the unit tests (real analysis), rendered as a run would render it.
+  const dir = tempDir('two-injections');
+  const j = twoInjectionJournal();
+  writeFileSync(join(dir, 'report.html'), renderHtml(j));
+
+  it('#failover-summary gives client × injection rows with that injection\'s own figures', async () => {
+    const { page, errors } = await open(join(dir, 'report.html'));
+    const rowB = (await page.locator('#failover-summary tr.summary-row[data-client="client-b"][data-injection="1"]').textContent()) ?? '';
+    const own = j.faults[1]!.impact!['client-b']!;
+    expect(rowB).toContain('injection(1): zone-outage zone=zone-b');
+    expect(rowB).toContain(`${fmtTime(own.recoveryTimeMs)} (budget < 2s ✓)`);
+    expect(rowB).not.toContain(fmtTime(j.clients.find((c) => c.name === 'client-b')!.recoveryTimeMs));
+    expect(await page.locator('#failover-summary tr.summary-row[data-client="client-a"][data-injection="0"]').count()).toBe(1);
+    // The timeline pins each injection's own figures.
+    expect((await page.locator('.chart.timeline[data-client="client-b"]').textContent()) ?? '').toContain('#1 recovered');
+    await page.screenshot({ path: join(dir, 'summary.png') });
+    expect(errors).toEqual([]);
+  });
+
+  it('every ✓/✗ and verdict text has a contrast of at least 4.5:1 against what is behind it', async () => {
+    const { page } = await open(join(dir, 'report.html'));
+    const ratios = await page.evaluate(() => {
+      const rgb = (s: string) => (s.match(/[\d.]+/g) ?? []).map(Number);
+      const lum = ([r, g, b]: number[]) => {
+        const c = [r!, g!, b!].map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * c[0]! + 0.7152 * c[1]! + 0.0722 * c[2]!;
+      };
+      const background = (el: Element | null): number[] => {
+        for (let e = el; e; e = e.parentElement) {
+          const c = rgb(getComputedStyle(e).backgroundColor);
+          if (c.length === 3 || (c.length === 4 && c[3]! > 0)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const marks = [...document.querySelectorAll('#failover-summary .mark, #assertions tr td:first-child, .verdict')].filter((e) => /✓|✗|[A-Z]{4,}/.test(e.textContent ?? ''));
+      return marks.map((e) => {
+        const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(background(e))];
+        return { text: e.textContent, ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };
+      });
+    });
+    expect(ratios.length).toBeGreaterThan(5);
+    for (const r of ratios) expect(r.ratio, `${r.text}`).toBeGreaterThanOrEqual(4.5);
+  });
+
+  it('every chart has a text alternative, and a locality keeps one colour across clients', async () => {
+    const { page } = await open(join(dir, 'report.html'));
+    const charts = await page.locator('.chart svg').evaluateAll((svgs) => svgs.map((s) => ({ role: s.getAttribute('role'), label: s.getAttribute('aria-label') ?? '', title: s.querySelector('title')?.textContent ?? '' })));
+    expect(charts.length).toBe(j.clients.length * 2);
+    for (const c of charts) {
+      expect(c.role).toBe('img');
+      expect(c.label.length).toBeGreaterThan(40);
+      expect(c.title).toBe(c.label);
+    }
+    const used = await page.locator('.chart.timeline').evaluateAll((divs) => divs.map((d) => ({ colours: JSON.parse(d.getAttribute('data-colours') ?? '{}') as Record<string, string>, fills: [...d.querySelectorAll('[fill]')].map((e) => e.getAttribute('fill')!.toLowerCase()) })));
+    const seen = new Map<string, string>();
+    for (const { colours, fills } of used) {
+      for (const [place, colour] of Object.entries(colours)) {
+        expect(seen.get(place) ?? colour, place).toBe(colour);
+        seen.set(place, colour);
+        // The colour said is the colour drawn.
+        expect(fills).toContain(colour.toLowerCase());
+      }
+    }
+    // zone-c serves all three clients: one colour for it in all three charts.
+    expect(used.filter((u) => u.colours['zone-c']).length).toBe(3);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { twoInjectionJournal } from '../helpers/two-injections.js';
 import { binSize, clientSeries } from '../../harness/analysis/series.js';
-import { buildIndex, renderIndexHtml, type RunSummary } from '../../harness/report/history.js';
+import { buildIndex, renderIndexHtml, summarize, type RunSummary } from '../../harness/report/history.js';
 import { renderJunit } from '../../harness/report/junit.js';
 import { rec, series } from '../helpers/records.js';
 import type { Journal } from '../../harness/core/journal.js';
@@ -56,11 +57,26 @@ describe('run history', () => {
     );
     const html = renderIndexHtml(index);
     expect(html.match(/<tr class="overview /g)).toHaveLength(3);
-    expect(html).toMatch(/<td>local\/netns kill<\/td><td style="color:#2ca02c"><a href="k2\/report.html">passed<\/a><\/td><td>worst recovery 130 ms<\/td>/);
+    expect(html).toMatch(/<td>local\/netns kill<\/td><td style="color:#1a7f37"><a href="k2\/report.html">passed<\/a><\/td><td>worst recovery 130 ms<\/td>/);
     expect(html).toMatch(/<td>local\/netns freeze<\/td>.*failed.*worst recovery 9000 ms/);
     expect(html).toContain('writes unavailable 1800 ms');
     // One trend chart: only the kill mode of zone-outage has two runs.
     expect(html.match(/<svg/g)).toHaveLength(1);
+  });
+
+  it('a run changed on the command line (--assert) is flagged and never joins the experiment\'s own trend (#25)', () => {
+    const j = twoInjectionJournal();
+    const own = summarize('o1', j);
+    const changed = summarize('o2', { ...j, startedAt: '1970-01-02T00:00:00.000Z', settings: { ...j.settings, overrides: [{ option: '--assert', value: 'client(client-b).injection(1).recovery.timeMs < 1s', replaces: 'client(client-b).injection(1).recovery.timeMs < 2s' }] } });
+    expect(own.mode).toBe('local/netns kill');
+    expect(changed.mode).toBe('local/netns kill · overridden');
+    expect(changed.overrides).toEqual(['--assert client(client-b).injection(1).recovery.timeMs < 1s (replaces client(client-b).injection(1).recovery.timeMs < 2s)']);
+    const html = renderIndexHtml(buildIndex([own, changed], 'now'));
+    expect(html.match(/<tr class="overview /g)).toHaveLength(2);
+    expect(html).toContain('overridden: --assert client(client-b).injection(1).recovery.timeMs &lt; 1s');
+    // The headline of a timeline run is the worst recovery of any injection from its own start, not the run-level 6 s.
+    expect(own.headlineMs).toBe(Math.max(j.faults[0]!.impact!['client-a']!.recoveryTimeMs!, j.faults[1]!.impact!['client-b']!.recoveryTimeMs!));
+    expect(html).toContain(`worst recovery per injection ${own.headlineMs} ms`);
   });
 });
 
