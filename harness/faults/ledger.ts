@@ -28,6 +28,8 @@ export type Resource =
   /** kind provider: a partition chain inside a node container. */
   | { kind: 'kind-partition'; container: string; dockerHost?: string }
   /** kind provider: etcd SIGKILLed and its static-pod manifest parked out of a control-plane node (undone by moving it back). */
+  | { kind: 'etcd-kept-down'; container: string; dockerHost?: string }
+  /** Ledgers of runs before etcd-kept-down: a parked static-pod manifest. */
   | { kind: 'etcd-manifest-moved'; container: string; dockerHost?: string }
   /** kind provider: an echo pod told to drain, fail or slow down through its admin endpoint (restored through it). */
   | { kind: 'pod-drained'; context: string; namespace: string; pod: string }

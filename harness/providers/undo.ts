@@ -1,7 +1,7 @@
 import type { Executor } from '../exec/index.js';
 import type { Resource } from '../faults/ledger.js';
 import type { Undo } from '../faults/scope.js';
-import { DockerCli, partitionCommands, undoDockerNode } from './kind/docker-nodes.js';
+import { DockerCli, ETCD_MANIFEST, ETCD_MANIFEST_PARKED, partitionCommands, undoDockerNode } from './kind/docker-nodes.js';
 import { echoAdminArgs } from './kubernetes/echo-admin.js';
 import { localUndo } from './local/undo.js';
 
@@ -16,10 +16,17 @@ export function undoAny(exec: Executor): Undo {
         return;
       case 'docker-node':
         return undoDockerNode(exec, r);
+      case 'etcd-kept-down':
+        // The marker gone, the loop in the node ends and the kubelet starts etcd again. No marker (already removed,
+        // or the node is gone) means nothing to do.
+        await exec.run(new DockerCli(r.dockerHost).crashEtcd(r.container).revert, { context: `let etcd start again on ${r.container}` }).catch((error: { stderr?: string }) => {
+          if (!/No such file|No such container|is not running/i.test(error.stderr ?? '')) throw error;
+        });
+        return;
       case 'etcd-manifest-moved':
-        // Put back, the kubelet starts etcd again. Nothing parked (already moved back, or the node is gone) means nothing to do.
-        await exec.run(new DockerCli(r.dockerHost).crashEtcd(r.container).revert, { context: `restore etcd on ${r.container}` }).catch((error: { stderr?: string }) => {
-          if (!/No such file|No such container/i.test(error.stderr ?? '')) throw error;
+        // An older run parked the manifest: put it back.
+        await exec.run(new DockerCli(r.dockerHost).argv('exec', r.container, 'mv', ETCD_MANIFEST_PARKED, ETCD_MANIFEST), { context: `restore etcd on ${r.container}` }).catch((error: { stderr?: string }) => {
+          if (!/No such file|No such container|is not running/i.test(error.stderr ?? '')) throw error;
         });
         return;
       case 'kind-partition':

@@ -124,12 +124,21 @@ describe('kind node faults on a real Docker engine', () => {
     ledger.close();
   });
 
-  it('moves the etcd static-pod manifest out and back', async () => {
+  it('keeps etcd down while its marker is in the node; the undo removes the marker and the loop ends', async () => {
     const { scope: s, ledger } = scope('t-etcd');
     const node = NODES[0]!.name;
-    const { id } = await s.acquire({ kind: 'etcd-manifest-moved', container: node, dockerHost: d.host }, () => realExecutor.run(cli.crashEtcd(node).apply[1]!));
-    await expect(d.docker('exec', node, '/bin/busybox', 'test', '-f', '/etc/kubernetes/manifests/etcd.yaml')).rejects.toThrow();
+    // The kill itself needs a running etcd (kind-control-plane.test.ts has real ones): here the marker and the loop.
+    const { id } = await s.acquire({ kind: 'etcd-kept-down', container: node, dockerHost: d.host }, async () => {
+      await d.docker('exec', node, '/bin/busybox', 'touch', '/root/failover-harness-etcd-down');
+      await realExecutor.run(cli.crashEtcd(node).apply[1]!);
+    });
+    const loop = async () => (await d.docker('top', node, '-o', 'pid,args')).includes('failover-harness-etcd-down');
+    expect(await loop()).toBe(true);
     await s.release(id);
+    await expect(d.docker('exec', node, '/bin/busybox', 'test', '-f', '/root/failover-harness-etcd-down')).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await loop()).toBe(false);
+    // The manifest was never touched.
     expect(await d.docker('exec', node, '/bin/busybox', 'cat', '/etc/kubernetes/manifests/etcd.yaml')).toBe('kind: Pod');
     ledger.close();
   });

@@ -151,7 +151,7 @@ describe('control-plane experiments on kind', () => {
     expect(plan).toContain('name: failover-harness-probe');
     expect(plan).toContain('etcd etcd-b: GET /metrics (etcd_server_is_leader, etcd_server_has_leader) at https://<fh-c1-control-plane2 address>:2379 from this host');
     const inject = plan.slice(plan.indexOf('## inject'), plan.indexOf('## revert'));
-    expect(inject.indexOf('GET /metrics')).toBeLessThan(inject.indexOf('mv /etc/kubernetes/manifests/etcd.yaml'));
+    expect(inject.indexOf('GET /metrics')).toBeLessThan(inject.indexOf('pkill -KILL -x etcd'));
     // The run's probe ConfigMaps are deleted before the cluster is.
     expect(plan.indexOf('delete configmaps -l failover-harness.io/run=dryrun')).toBeLessThan(plan.indexOf('kind delete cluster'));
   });

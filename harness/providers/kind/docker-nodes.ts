@@ -6,6 +6,9 @@ import type { ResourceScope } from '../../faults/scope.js';
 
 export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
 export const KIND_ROLE_LABEL = 'io.x-k8s.kind.role';
+/** While this file is in a node, etcd there is killed whenever it starts (crashEtcd). */
+export const ETCD_DOWN_MARKER = '/root/failover-harness-etcd-down';
+/** Where runs before ETCD_DOWN_MARKER parked etcd's manifest: cleanup still puts one back. */
 export const ETCD_MANIFEST = '/etc/kubernetes/manifests/etcd.yaml';
 export const ETCD_MANIFEST_PARKED = '/root/etcd.yaml.failover-harness';
 
@@ -48,21 +51,22 @@ export class DockerCli {
   }
 
   /**
-   * etcd crashes and stays down until the revert. SIGKILL and the manifest
-   * parked in one exec, then a loop in the node that SIGKILLs any etcd the
-   * kubelet starts again, for as long as the manifest is parked (the revert
-   * moves it back and the loop ends by itself within 50 ms; so does cleanup).
-   * Live on kind the kubelet restarted a killed etcd in 0.7 s, and the
-   * restarted member, its log the freshest, won the election again: writes
-   * paused 1 s and "the leader" never changed. It noticed the parked manifest
-   * only about 10 s later and then stopped etcd with SIGTERM (a stopping
-   * leader hands its leadership over: a planned transfer, not a lost leader).
+   * etcd crashes and stays down until the revert: a marker file, SIGKILL, and
+   * a loop in the node that SIGKILLs any etcd the kubelet starts again while
+   * the marker is there (the revert removes it and the loop ends within 50 ms;
+   * so does cleanup). The kubelet then restarts etcd at its next crash-loop
+   * back-off (10 s after the first restart, doubling). Live on kind: the
+   * kubelet restarted a killed etcd in 0.7 s, and the restarted member won the
+   * election again (writes paused 1 s, "the leader" never changed). Parking the
+   * static-pod manifest instead made the kubelet delete the mirror pod through
+   * its own API server, whose etcd was the one down: it retried for a minute
+   * before it acted on the manifest or its return.
    */
   crashEtcd(container: string): { apply: string[][]; revert: string[] } {
-    const keepDown = `while [ -f ${ETCD_MANIFEST_PARKED} ]; do pkill -KILL -x etcd; sleep 0.05; done`;
+    const keepDown = `while [ -f ${ETCD_DOWN_MARKER} ]; do pkill -KILL -x etcd; sleep 0.05; done`;
     return {
-      apply: [this.argv('exec', container, 'sh', '-c', `pkill -KILL -x etcd && mv ${ETCD_MANIFEST} ${ETCD_MANIFEST_PARKED}`), this.argv('exec', '-d', container, 'sh', '-c', keepDown)],
-      revert: this.argv('exec', container, 'mv', ETCD_MANIFEST_PARKED, ETCD_MANIFEST),
+      apply: [this.argv('exec', container, 'sh', '-c', `touch ${ETCD_DOWN_MARKER} && pkill -KILL -x etcd`), this.argv('exec', '-d', container, 'sh', '-c', keepDown)],
+      revert: this.argv('exec', container, 'rm', ETCD_DOWN_MARKER),
     };
   }
 

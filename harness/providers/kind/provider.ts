@@ -448,11 +448,11 @@ export class KindProvider implements Provider {
           const revert = await actOnNodes(this.docker, exec, scope, 'pause', containers);
           return { target, mode: spec.mode, affected: names, ...found, revert, awaitRecovered };
         }
-        // A crash: SIGKILL, then the manifest parked so the kubelet does not restart it (docker-nodes.ts).
+        // A crash, kept down until the revert however often the kubelet restarts it (docker-nodes.ts).
         const ids = await Promise.all(
           containers.map(async (container) => {
             const { apply } = this.docker.crashEtcd(container);
-            const { id } = await scope.acquire({ kind: 'etcd-manifest-moved', container, ...this.docker.hostField }, async () => {
+            const { id } = await scope.acquire({ kind: 'etcd-kept-down', container, ...this.docker.hostField }, async () => {
               for (const argv of apply) await exec.run(argv, { context: `crash etcd on ${container}` });
             });
             return id;
