@@ -95,13 +95,6 @@ export function kindNodeName(cluster: string, role: 'control-plane' | 'worker', 
  */
 export const NODE_MONITOR_GRACE_S = 20;
 const CONTROLLER_PATCH = `kind: ClusterConfiguration\ncontrollerManager:\n  extraArgs:\n    node-monitor-grace-period: "${NODE_MONITOR_GRACE_S}s"\n`;
-/**
- * The kubelet reads its static-pod manifests every second, not every 20 s: an
- * etcd-member-loss parks etcd's manifest and puts it back, and live on kind
- * the kubelet took about 10 s to act on the parked one (restarting the killed
- * etcd meanwhile) and over 60 s to bring the restored one back.
- */
-const KUBELET_PATCH = 'kind: KubeletConfiguration\nfileCheckFrequency: 1s\n';
 
 /**
  * `meshIdentity`: the data plane a cluster is made for (mesh, version, mode).
@@ -151,7 +144,7 @@ export function renderKindClusters(topology: Topology, nodeImage?: string, meshI
       name,
       nodes: configNodes,
       networking: { podSubnet: `10.${10 + ci}.0.0/16`, serviceSubnet: `10.255.${10 + ci}.0/24` },
-      kubeadmConfigPatches: [CONTROLLER_PATCH, ...(members.length > 0 ? [KUBELET_PATCH] : [])],
+      kubeadmConfigPatches: [CONTROLLER_PATCH],
     };
     const hash = createHash('sha256').update(JSON.stringify(config)).update(meshIdentity ? `\nmesh ${meshIdentity}` : '').digest('hex').slice(0, 12);
     for (const n of config.nodes) if (n.labels) n.labels[LABEL_HASH] = hash;
