@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -47,6 +48,68 @@ describe('zone-outage live', () => {
   });
 });
 
+describe('same cluster, more of it: a timeline of two zones, and Kubernetes\' own figures', () => {
+  it('rolling-zone-outage: each zone fails in its own window; client-c never notices', async () => {
+    const { journal, exitCode, output } = await live('rolling-zone-outage', 'rolling-zone-outage');
+    expect(exitCode, output.slice(-2000)).toBe(0);
+    expect(journal.faults.map((f) => f.affected.length)).toEqual([1, 1]);
+    // Each injection's own window: client-a failed in zone-a's, client-b in zone-b's (no mesh: nothing ejects).
+    expect(journal.faults[0]!.impact!['client-a']!.failed).toBeGreaterThan(0);
+    expect(journal.faults[1]!.impact!['client-b']!.failed).toBeGreaterThan(0);
+    expect(journal.faults[0]!.impact!['client-b']!.failed).toBe(0);
+    expect(client(journal, 'client-c').phases.fault.errorRate).toBe(0);
+  });
+
+  it('a stopped node goes NotReady after the grace period, its endpoints leave and the client recovers; it comes back Ready with its pods serving', async () => {
+    const { renderKindClusters, NODE_MONITOR_GRACE_S } = await import('../../harness/providers/kind/kind-config.js');
+    const { parseExperiment } = await import('../../harness/core/experiment.js');
+    const zoneOutage = (await import('../../experiments/zone-outage.js')).default;
+    const node = renderKindClusters(parseExperiment(zoneOutage, 'zone-outage').topology)[0]!.mapping.containerOf['svc-a']!;
+    // The node's Ready condition, every second, while the run goes (kubectl, as a user would read it).
+    const seen: { at: number; ready: string }[] = [];
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const r = await execa('kubectl', ['--context', 'kind-fh-c1', 'get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], { reject: false, timeout: 5000 });
+        if (r.exitCode === 0) seen.push({ at: Date.now(), ready: r.stdout.trim() });
+        await new Promise((done) => setTimeout(done, 1000));
+      }
+    })();
+    let result;
+    try {
+      // 40 s: longer than the grace period, so Kubernetes acts within the fault. Without a mesh client-a then fails
+      // only until its zone's endpoints leave: the experiment's 8 s expectation (>= 70% failed) is replaced, on record.
+      result = await live('zone-outage-kill-40s', 'zone-outage', '--mode', 'kill', '--duration', '40s', '--recovery', '20s', '--assert', 'client(client-a).fault.errorRate >= 30%');
+    } finally {
+      polling = false;
+      await poll;
+    }
+    const { journal, output } = result;
+    const f = journal.faults[0]!;
+    const notReady = seen.find((s) => s.at > f.injectedAtMs && s.ready !== 'True');
+    const readyAgain = seen.find((s) => s.at > f.revertedAtMs! && s.ready === 'True');
+    const a = client(journal, 'client-a');
+    const figures = {
+      notReadyAfterMs: notReady ? notReady.at - f.injectedAtMs : null,
+      clientRecoveredAfterMs: a.recoveryTimeMs,
+      readyAgainAfterRevertMs: readyAgain ? readyAgain.at - f.revertedAtMs! : null,
+      podsServingAfterRevertMs: f.revertReadyAtMs! - f.revertedAtMs!,
+      failbackMs: a.failbackTimeMs,
+    };
+    console.log(`Kubernetes figures (node-monitor grace ${NODE_MONITOR_GRACE_S} s): ${JSON.stringify(figures)}`);
+    expect(journal.status === 'passed' || journal.status === 'failed', output.slice(-2000)).toBe(true);
+    // NotReady once the grace period has passed without a heartbeat (lease renewals every 10 s: up to grace + 10 s).
+    expect(figures.notReadyAfterMs).toBeGreaterThanOrEqual((NODE_MONITOR_GRACE_S - 10) * 1000);
+    expect(figures.notReadyAfterMs).toBeLessThanOrEqual((NODE_MONITOR_GRACE_S + 15) * 1000);
+    // Then its pods go unready, the EndpointSlice drops them, kube-proxy stops sending there: client-a recovers
+    // (PreferSameZone falls back to the other zones) a few seconds after NotReady, within the 40 s fault.
+    expect(a.recoveryTimeMs).not.toBeNull();
+    expect(a.recoveryTimeMs!).toBeGreaterThanOrEqual(figures.notReadyAfterMs! - 2000);
+    expect(a.recoveryTimeMs!).toBeLessThan(40_000);
+    expect(figures.readyAgainAfterRevertMs).not.toBeNull();
+  });
+});
+
 describe('single-instance faults live (a connection per request: kube-proxy balances each request)', () => {
   it('gray-instance: the 503-ing instance stays listed and fails its share of client-a\'s requests; client-b untouched', async () => {
     const { journal, exitCode, output } = await live('gray-instance', 'gray-instance');
@@ -71,3 +134,44 @@ describe('single-instance faults live (a connection per request: kube-proxy bala
     expect(c.phases.fault.servedBy.instance['tianjin-svc-1'] ?? 0).toBeLessThan(c.phases.baseline.servedBy.instance['tianjin-svc-1'] ?? 0);
   });
 });
+
+describe('two clusters live', () => {
+  it('cluster-failover: a Service spans one cluster, so east\'s client has nowhere to go until its cluster is back', async () => {
+    const { journal, exitCode, output } = await live('cluster-failover', 'cluster-failover');
+    expect(exitCode, output.slice(-2000)).toBe(0);
+    const east = client(journal, 'east-client');
+    expect(east.phases.baseline.locality.sameRegion).toBeGreaterThanOrEqual(0.95);
+    expect(east.phases.fault.errorRate).toBeGreaterThanOrEqual(0.95);
+    expect(east.phases.fault.servedBy.region['us-west-2'] ?? 0).toBe(0);
+    // Back home once east's nodes are up and its pods ready again.
+    expect(journal.faults[0]!.revertReadyAtMs).toBeGreaterThan(journal.faults[0]!.revertedAtMs!);
+    expect(east.phases.recovery.servedBy.region['us-east-1'] ?? 0).toBeGreaterThan(0.5);
+  });
+});
+
+describe('the control plane live (three stacked etcd members, a probe stream per API server)', () => {
+  it('etcd-member-loss: the leader crashes and stays down; another takes over, no acknowledged write is lost, clients never notice', async () => {
+    const { journal, exitCode, output } = await live('etcd-member-loss', 'etcd-member-loss');
+    expect(exitCode, output.slice(-2000)).toBe(0);
+    const cp = journal.controlPlane!;
+    expect(journal.faults[0]!.affected).toEqual([cp.initialLeader]);
+    expect(cp.leaderLost).toBe(true);
+    expect(cp.finalLeader).not.toBe(cp.initialLeader);
+    expect(cp.leaderElectionMs).toBeLessThan(3000);
+    expect(cp.lostAcknowledgedWrites).toBe(0);
+    expect(cp.acknowledgedWrites).toBeGreaterThan(50);
+    for (const c of journal.clients) expect(c.phases.fault.errorRate).toBe(0);
+  });
+
+  it('etcd-quorum-loss: two followers crash: writes and quorum reads fail, the survivor still answers serializable reads; writes return after the revert', async () => {
+    const { journal, exitCode, output } = await live('etcd-quorum-loss', 'etcd-quorum-loss');
+    expect(exitCode, output.slice(-2000)).toBe(0);
+    const cp = journal.controlPlane!;
+    expect(cp.readOnly).toBe(true);
+    expect(cp.phases.fault.serializableReads.availability).toBeGreaterThanOrEqual(0.95);
+    expect(cp.phases.fault.linearizableReads.availability).toBeLessThanOrEqual(0.1);
+    expect(cp.writeRecoveryMs).not.toBeNull();
+    expect(cp.lostAcknowledgedWrites).toBe(0);
+  });
+});
+

@@ -162,8 +162,11 @@ export class KindProvider implements Provider {
     }
     await Promise.all(
       this.clusters.map(async (c) => {
+        // Only into the nodes that run it (instances, clients): a control-plane or infrastructure node never does, and
+        // each load copies the whole image into a node's containerd (ten nodes live: over two minutes on two cores).
+        const runners = [...new Set(experiment.topology.nodes.filter((n) => n.locality.cluster === c.cluster && (n.instances.length > 0 || n.client)).map((n) => c.mapping.containerOf[n.name]!))];
         for (const img of [image, ...(k6 ? [K6_IMAGE] : [])]) {
-          await exec.run(['kind', 'load', 'docker-image', img, '--name', c.name], { context: `load ${img} into ${c.name}`, timeoutMs: 600_000 });
+          await exec.run(['kind', 'load', 'docker-image', img, '--name', c.name, ...(runners.length ? ['--nodes', runners.join(',')] : [])], { context: `load ${img} into ${c.name}`, timeoutMs: 600_000 });
         }
         await this.istio.pinClusterInfra(c);
         if (istio) await this.istio.installControlPlane(c);
