@@ -68,8 +68,12 @@ export function faultImpacts(ex: Experiment, all: readonly RequestRecord[], inje
     // The window ends where an injection planned later begins: faults planned for one instant share their window.
     const later = injections.filter((o) => planned(o) > planned(injection)).map((o) => o.injectStartedAtMs);
     const windowEnd = later.length ? Math.min(...later) : end;
-    const actsOnInstances = injection.kind !== 'partition' && injection.kind !== 'etcd-member-loss';
-    const faulted = actsOnInstances ? faultedInstances(ex, injection.affected) : null;
+    // The records show when requests stopped reaching an instance only if it answers them: a gray fault's
+    // instance does (errors, slow answers). A killed, frozen, isolated or drained one answers nothing, so the
+    // records would read "ejected at once" (0) whatever the data plane did: not measured here (the sidecar's
+    // own ejection of it is in dataPlane, locally). Partitions and etcd members name no instance.
+    const answers = injection.kind === 'http-error' || injection.kind === 'latency';
+    const faulted = answers ? faultedInstances(ex, injection.affected) : null;
     const impact: Record<string, InjectionImpact> = {};
     for (const client of ex.topology.clients) {
       impact[client.name] = injectionImpact(
