@@ -1,5 +1,5 @@
 import { evaluateAssertions } from '../../harness/analysis/assertions.js';
-import { faultImpacts } from '../../harness/analysis/fault-impact.js';
+import { faultImpacts, runEjectionTimeMs } from '../../harness/analysis/fault-impact.js';
 import { parseExperiment } from '../../harness/core/experiment.js';
 import type { FaultRecord, Journal } from '../../harness/core/journal.js';
 import { analyseRun } from '../../harness/runner/analyse-run.js';
@@ -41,6 +41,7 @@ export function twoInjectionJournal(): Journal {
   const faults = [fault('zone-a', 3000, 6000, 0), fault('zone-b', 9000, 12000, 1)];
   const clients = analyseRun(ex, records, WINDOWS, recovery);
   for (const [record, impact] of faultImpacts(ex, records, faults, WINDOWS.end, recovery)) record.impact = impact;
+  for (const c of clients) c.ejectionTimeMs = runEjectionTimeMs(faults.map((f) => f.impact?.[c.name]));
   const assertions = evaluateAssertions(ex.assertions, clients, undefined, faults);
   const failed = assertions.filter((a) => !a.passed).length;
   return {

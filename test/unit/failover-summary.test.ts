@@ -15,6 +15,11 @@ describe('a run of two injections (rolling-zone-outage, synthetic records throug
   const own = (n: number, client: string) => j.faults[n]!.impact![client]!;
   const b = j.clients.find((c) => c.name === 'client-b')!;
 
+  it('a killed zone answers nothing: no ejection time from the records, not a misleading 0 (envoy-divergence D4)', () => {
+    expect(own(0, 'client-a').ejectionTimeMs).toBeUndefined();
+    expect(j.clients.find((c) => c.name === 'client-a')!.ejectionTimeMs).toBeNull();
+  });
+
   it('the run-level figure is measured from the first injection: the 45× the review found', () => {
     expect(b.recoveryTimeMs).toBeGreaterThan(5000);
     expect(own(1, 'client-b').recoveryTimeMs).toBeLessThan(300);
