@@ -20,7 +20,13 @@ export function timeAfterLastBad<T extends { sentAt: number }>(items: readonly T
   return next ? Math.max(0, next.sentAt - from) : null;
 }
 
-/** Longest run of consecutive failures: how many, and from its first send to the next send (or `end`). */
+/**
+ * Longest run of consecutive failures: how many, and how long that same run
+ * lasted, from its first send to the next send (or `end`). One run gives both
+ * figures (the most failures; of two as long, the longer in time): taken
+ * apart, a count from one run beside a duration from another described no
+ * run that happened (envoy-divergence D1).
+ */
 export function longestFailureRun(items: readonly Outcome[], end: number): { count: number; ms: number } {
   let count = 0;
   let ms = 0;
@@ -31,8 +37,12 @@ export function longestFailureRun(items: readonly Outcome[], end: number): { cou
       return;
     }
     if (start < 0) start = i;
-    count = Math.max(count, i - start + 1);
-    ms = Math.max(ms, (items[i + 1]?.sentAt ?? end) - items[start]!.sentAt);
+    const n = i - start + 1;
+    const lasted = (items[i + 1]?.sentAt ?? end) - items[start]!.sentAt;
+    if (n > count || (n === count && lasted > ms)) {
+      count = n;
+      ms = lasted;
+    }
   });
   return { count, ms };
 }

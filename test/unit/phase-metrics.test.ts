@@ -57,3 +57,12 @@ describe('nearestRank', () => {
     expect(nearestRank(sorted, 0.99)).toBe(10);
   });
 });
+
+describe('the longest blackout is one run of failures (envoy-divergence D1)', () => {
+  it('its count and its duration come from the same run', async () => {
+    const { longestFailureRun } = await import('../../harness/analysis/sequence.js');
+    // Run 1: three failures in 300 ms. Run 2: two failures, but the second send came 2 s later.
+    const items = [0, 100, 200].map((t) => ({ sentAt: t, ok: false })).concat([{ sentAt: 300, ok: true }, { sentAt: 1000, ok: false }, { sentAt: 1100, ok: false }, { sentAt: 3100, ok: true }]);
+    expect(longestFailureRun(items, 4000)).toEqual({ count: 3, ms: 300 });
+  });
+});
