@@ -20,6 +20,19 @@ export function controlPlaneLine(probes: readonly ProbeRecord[]): string | undef
 }
 
 /** One console line per client for the last interval: rate, errors and where traffic was served. Pure. */
+/** Requests per second over the span their send times cover (n sends span n−1 gaps); the interval when fewer than two. */
+export function sendRate(records: readonly RequestRecord[], intervalMs: number): number {
+  if (records.length < 2) return (records.length * 1000) / intervalMs;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const r of records) {
+    min = Math.min(min, r.sentAt);
+    max = Math.max(max, r.sentAt);
+  }
+  const span = ((max - min) * records.length) / (records.length - 1);
+  return span > 0 ? (records.length * 1000) / span : (records.length * 1000) / intervalMs;
+}
+
 export function liveLines(records: readonly RequestRecord[], clients: readonly string[], intervalMs: number): string[] {
   return clients.map((client) => {
     const mine = records.filter((r) => r.client === client);
@@ -32,7 +45,9 @@ export function liveLines(records: readonly RequestRecord[], clients: readonly s
     }
     const ok = mine.length - failed;
     const served = [...zones].sort(([, a], [, b]) => b - a).map(([z, n]) => `${z} ${Math.round((n / ok) * 100)}%`).join(', ');
-    const rps = (mine.length * 1000) / intervalMs;
+    // Over the time the records cover, by send time: a print interval that began before traffic did (the first),
+    // or records answered late, would otherwise misstate it (reviewer-ux-review-2 D7).
+    const rps = sendRate(mine, intervalMs);
     return `${client.padEnd(20)} ${rps.toFixed(0).padStart(4)} req/s  ${String(failed).padStart(3)} failed  ${served || '—'}`;
   });
 }
