@@ -10,7 +10,7 @@ import { dataPlaneNotes, MESHES } from '../../harness/mesh/choice.js';
 // force of the one failover policy and which assertions it was not held to.
 
 const journal = (environment: Record<string, string>): Journal =>
-  ({ experiment: 'zone-outage', provider: 'kind', isolation: 'docker', status: 'passed', assertions: [], metrics: { assertionsFailed: 0 }, clients: [], environment }) as unknown as Journal;
+  ({ experiment: 'zone-outage', provider: 'kind', isolation: 'docker', status: 'passed', assertions: [], metrics: { assertionsFailed: 0 }, clients: [], faults: [], settings: { ratePerClient: 20, requestTimeoutMs: 1000, phasesMs: { baseline: 3000, fault: 8000, recovery: 12000 }, recoveryWindowMs: 1000, recoveryThreshold: 1, overrides: [] }, environment }) as unknown as Journal;
 
 const column = (label: string, environment: Record<string, string>): CompareColumn => {
   const j = journal(environment);
@@ -71,5 +71,26 @@ describe('what every experiment records about its data plane', () => {
         }
       }
     }
+  });
+});
+
+describe('compare: how the runs differ (#25)', () => {
+  it('heads each column with its invocation, gives each injection its own rows, and highlights times only beyond the resolution', async () => {
+    const { twoInjectionJournal } = await import('../helpers/two-injections.js');
+    const a = twoInjectionJournal();
+    const b = twoInjectionJournal();
+    b.settings = { ...b.settings, overrides: [{ option: '--rate', value: '40', replaces: '20' }] };
+    // The same run 20 ms slower to recover (below the 50 ms request interval), and 600 ms slower to come home.
+    b.faults[1]!.impact!['client-b'] = { ...b.faults[1]!.impact!['client-b']!, recoveryTimeMs: b.faults[1]!.impact!['client-b']!.recoveryTimeMs! + 20, failbackTimeMs: 900 };
+    const rows = compareRows([
+      { dir: 'a', label: 'a', dataPlane: 'x', journal: a },
+      { dir: 'b', label: 'b', dataPlane: 'x', journal: b },
+    ]);
+    const row = (client: string, figure: string) => rows.find((r) => r.client === client && r.figure === figure)!;
+    expect(row('', 'invocation').cells).toEqual(['kill · 20 req/s · phases 3/10/4 s · as written', 'kill · 20 req/s · phases 3/10/4 s · overridden: --rate 40']);
+    expect(row('client-b', 'injection(1) recovery')).toMatchObject({ cells: ['150 ms', '170 ms (+20 ms)'], differs: false });
+    expect(row('client-b', 'injection(1) failback')).toMatchObject({ cells: ['300 ms', '900 ms (+600 ms)'], differs: true });
+    expect(rows.some((r) => r.figure === 'recovery')).toBe(false);
+    expect(renderCompareHtml([{ dir: 'a', label: 'a', dataPlane: 'x', journal: a }, { dir: 'b', label: 'b', dataPlane: 'x', journal: b }])).toContain('overridden: --rate 40');
   });
 });
