@@ -35,17 +35,20 @@ export { mergeAssertions };
 export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experiment {
   const out: Experiment = { ...ex, traffic: { ...ex.traffic }, phases: { ...ex.phases } };
   const overrides: Override[] = [...(ex.overrides ?? [])];
-  const changed = (option: string, value: string | undefined, replaces: string | null) => {
-    if (value !== undefined) overrides.push({ option, value, replaces });
+  // Recorded only when it changes something: `--mode kill` on an experiment that kills is the experiment as written.
+  const changed = (option: string, value: string | undefined, replaces: string | null, same: boolean) => {
+    if (value !== undefined && !same) overrides.push({ option, value, replaces });
   };
   const ms = (n: number) => `${n}ms`;
-  changed('--rate', o.rate, String(ex.traffic.rate));
-  changed('--duration', o.duration, ms(ex.phases.fault));
-  changed('--baseline', o.baseline, ms(ex.phases.baseline));
-  changed('--recovery', o.recovery, ms(ex.phases.recovery));
-  changed('--timeout', o.timeout, ms(ex.traffic.timeout));
-  changed('--driver', o.driver, ex.traffic.driver);
-  changed('--mode', o.mode, [...new Set(ex.faults.filter((f) => f.kind === 'zone-outage' || f.kind === 'region-outage').map((f) => ('mode' in f ? String(f.mode) : '')))].join(', ') || null);
+  const sameMs = (value: string | undefined, n: number) => value !== undefined && parseDuration(value) === n;
+  const modes = [...new Set(ex.faults.filter((f) => f.kind === 'zone-outage' || f.kind === 'region-outage').map((f) => ('mode' in f ? String(f.mode) : '')))];
+  changed('--rate', o.rate, String(ex.traffic.rate), Number(o.rate) === ex.traffic.rate);
+  changed('--duration', o.duration, ms(ex.phases.fault), sameMs(o.duration, ex.phases.fault));
+  changed('--baseline', o.baseline, ms(ex.phases.baseline), sameMs(o.baseline, ex.phases.baseline));
+  changed('--recovery', o.recovery, ms(ex.phases.recovery), sameMs(o.recovery, ex.phases.recovery));
+  changed('--timeout', o.timeout, ms(ex.traffic.timeout), sameMs(o.timeout, ex.traffic.timeout));
+  changed('--driver', o.driver, ex.traffic.driver, o.driver === ex.traffic.driver);
+  changed('--mode', o.mode, modes.join(', ') || null, modes.length === 1 && modes[0] === o.mode);
   if (o.rate !== undefined) {
     const rate = Number(o.rate);
     if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_CLIENT_RATE) {
@@ -85,7 +88,7 @@ export function applyOverrides(ex: Experiment, o: ExperimentOverrides): Experime
       const own = [...ex.assertions, ...(ex.providerAssertions?.kind ?? []), ...Object.values(ex.meshAssertions ?? {}).flatMap((m) => m?.replace ?? [])];
       const replaces = own.filter((a) => assertionKey(a) === key).map((a) => a.source);
       const marked: AssertionExpr = { ...expr, override: { replaces: replaces.length ? [...new Set(replaces)].join(' / ') : null } };
-      changed('--assert', text, marked.override!.replaces);
+      changed('--assert', text, marked.override!.replaces, false);
       return marked;
     });
     out.assertions = mergeAssertions(ex.assertions, extra);

@@ -114,6 +114,18 @@ describe('review fixes', () => {
     const ex = applyOverrides(parse(zoneOutage), { assert: ['client(client-a).fault.servedBy.zone(eu-west-1/zone-b) >= 40%'] } as never);
     const zoneB = ex.assertions.filter((a) => a.metric.type === 'served-by' && a.metric.name === 'eu-west-1/zone-b');
     expect(zoneB.map((a) => a.source)).toEqual(['client(client-a).fault.servedBy.zone(eu-west-1/zone-b) >= 40%']);
+    // Recorded with what it replaced (#25).
+    expect(zoneB[0]!.override).toEqual({ replaces: expect.stringMatching(/^client\(client-a\)\.fault\.servedBy\.zone\(zone-b\)/) });
+    expect(ex.overrides?.[0]).toMatchObject({ option: '--assert', value: 'client(client-a).fault.servedBy.zone(eu-west-1/zone-b) >= 40%' });
+  });
+
+  it('command-line changes are recorded only when they change something (#25)', async () => {
+    const { applyOverrides } = await import('../../harness/cli/overrides.js');
+    expect(applyOverrides(parse(zoneOutage), { mode: 'kill', duration: '8s', rate: '20' } as never).overrides).toBeUndefined();
+    expect(applyOverrides(parse(zoneOutage), { mode: 'freeze', duration: '10s' } as never).overrides).toEqual([
+      { option: '--duration', value: '10s', replaces: '8000ms' },
+      { option: '--mode', value: 'freeze', replaces: 'kill' },
+    ]);
   });
 
   it('a Ctrl-C stops waiting for reverts that are still coming back', async () => {
