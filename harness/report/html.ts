@@ -26,6 +26,7 @@ tr.fail td{background:#fde8e8} tr.pass td:first-child{color:#1a7f37} tr.fail td:
 .chip{display:inline-block;border-radius:3px;padding:0 4px;margin:1px;font-size:11px;background:#e8f0fe}
 .down{background:#fde8e8!important;border-color:#d62728!important;color:#a00} .chip.client{background:#fff7e0}
 .chart svg{max-width:100%;height:auto} .small{font-size:12px;color:#666}
+#tiles{display:flex;gap:10px;flex-wrap:wrap;margin:8px 0} .tile{border:1px solid #ddd;border-radius:6px;padding:4px 10px;min-width:140px} .tile b{font-size:18px}
 #failover-summary td.missed{background:#fde8e8;font-weight:600} #failover-summary .destination{font-weight:600} .untouched{color:#555}
 `;
 
@@ -33,11 +34,21 @@ const fmtS = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
 
 function assertionRows(assertions: readonly AssertionResult[]): string {
   if (assertions.length === 0) return '<p><em>No assertions were evaluated.</em></p>';
+  // When something failed, the failures stand alone and the passing ones fold under one line.
+  const failed = assertions.filter((a) => !a.passed);
+  if (failed.length > 0 && failed.length < assertions.length) {
+    const passed = assertions.filter((a) => a.passed);
+    return `${assertionTable(failed, 'assertions')}<details id="passed-assertions"><summary>${passed.length} passed</summary>${assertionTable(passed, 'assertions-passed')}</details>`;
+  }
+  return assertionTable(assertions, 'assertions');
+}
+
+function assertionTable(assertions: readonly AssertionResult[], id: string): string {
   const rows = assertions.map(
     (a) =>
       `<tr class="assertion ${a.passed ? 'pass' : 'fail'}${a.unverified ? ' unverified' : ''}${a.override ? ' override' : ''}" data-name="${esc(a.name)}"><td>${a.passed ? '✓' : '✗'}</td><td><code>${esc(a.name)}</code>${a.override ? ` <span class="small">from --assert${a.override.replaces !== null ? `, replaces <code>${esc(a.override.replaces)}</code>` : ', added'}</span>` : ''}</td><td>${a.unverified ? `<b>unverified</b>: ${esc(a.unverified)}` : esc(formatActual(a.actual, a.metric))}</td></tr>`,
   );
-  return `<table id="assertions"><tr><th></th><th>assertion</th><th>actual</th></tr>${rows.join('')}</table>`;
+  return `<table id="${id}"><tr><th></th><th>assertion</th><th>actual</th></tr>${rows.join('')}</table>`;
 }
 
 function phaseRows(phases: Record<string, PhaseMetrics>): string {
@@ -84,6 +95,24 @@ function topology(j: Journal): string {
     return `<div class="box region"><b>${esc(region)}</b><div class="topo">${zoneHtml.join('')}</div></div>`;
   });
   return `<div id="topology">${regions.join('')}</div><p class="small">Red: taken down by the fault.</p>`;
+}
+
+/** The key numbers, first: the headline time, what failed, the verdict's count, and the control plane or capacity figure. */
+function tilesHtml(j: Journal): string {
+  const perInjection = j.faults.length > 1 && j.faults.every((f) => f.impact);
+  const recoveries = perInjection
+    ? j.faults.flatMap((f) => Object.values(f.impact!).filter((im) => im.failed > 0).map((im) => im.recoveryTimeMs))
+    : j.clients.filter((c) => c.phases.fault.failed > 0).map((c) => c.recoveryTimeMs);
+  const worst = recoveries.length === 0 ? undefined : recoveries.includes(null) ? null : Math.max(...(recoveries as number[]));
+  const fault = j.clients.reduce((n, c) => ({ failed: n.failed + c.phases.fault.failed, requests: n.requests + c.phases.fault.requests }), { failed: 0, requests: 0 });
+  const tiles = [
+    ['worst recovery' + (perInjection ? ' (per injection)' : ''), worst === undefined ? 'no client failed' : worst === null ? 'never' : fmtMs(worst)],
+    ['failed during the fault', `${fault.failed} of ${fault.requests}`],
+    ['assertions', `${j.metrics.assertionsPassed} passed, ${j.metrics.assertionsFailed} failed`],
+    ...(j.controlPlane ? [['writes unavailable', fmtMs(j.controlPlane.writeUnavailableMs)]] : []),
+    ...(j.capacity ? [['shed by instances', String(j.capacity.shed)]] : []),
+  ];
+  return `<div id="tiles">${tiles.map(([k, v]) => `<div class="tile"><span class="small">${esc(k!)}</span><br><b>${esc(v!)}</b></div>`).join('')}</div>`;
 }
 
 /** The failover summary: the first thing under the verdict, before any chart. */
@@ -134,7 +163,7 @@ export function renderHtml(j: Journal): string {
   parts.push(dataPlaneHtml(j));
   if (j.error) parts.push(`<p class="verdict error">Error: ${esc(j.error)}</p>`);
   if (j.status === 'unverified') parts.push('<p class="verdict unverified" id="unverified">No assertions: nothing was verified.</p>');
-  parts.push(summaryHtml(j));
+  parts.push(tilesHtml(j), summaryHtml(j));
   // Failed assertions first: what needs the reviewer's attention.
   parts.push('<h2>Assertions</h2>', assertionRows([...j.assertions].sort((a, b) => Number(a.passed) - Number(b.passed))));
   parts.push(
@@ -174,7 +203,10 @@ export function renderHtml(j: Journal): string {
   const colours = localityColours(j.clients.flatMap((c) => c.series?.groups ?? []));
   const perInjection = j.faults.length > 1 && j.faults.every((f) => f.impact);
   const budgetOf = (c: string, metric: string) => j.assertions.find((a) => a.client === c && a.metric === metric && (a.op === '<' || a.op === '<=') && a.expected !== null)?.expected ?? undefined;
+  const untouched = new Set(failoverSummary(j).untouched);
   for (const c of j.clients) {
+    // A client the fault never touched folds away: its charts are there, one click down.
+    if (untouched.has(c.name)) parts.push(`<details class="untouched-client" data-client="${esc(c.name)}"><summary>${esc(c.name)}: untouched by the fault (charts and phases)</summary>`);
     // With several injections the run-level figures count from the first one: each injection's own instead.
     const figures = perInjection
       ? j.faults.map((f, n) => { const im = f.impact![c.name]!; return `<span>injection(${n}): recovery <b>${fmtMs(im.recoveryTimeMs)}</b>, failover <b>${fmtMs(im.timeToFailoverMs)}</b>, failback <b>${fmtMs(im.failbackTimeMs)}</b></span>`; }).join('')
@@ -191,6 +223,7 @@ export function renderHtml(j: Journal): string {
       parts.push(`<div class="chart latency" data-client="${esc(c.name)}">${latencyChart(c, j.faults, t0)}</div>`);
     }
     parts.push(phaseRows(c.phases));
+    if (untouched.has(c.name)) parts.push('</details>');
   }
   parts.push(
     '<h2>Files</h2><p class="small">report.json (the journal) · report.md · junit.xml · records/*.ndjson (every request) · sidecars/ (each Envoy sidecar’s bootstrap and EDS file) · logs/</p>',
