@@ -26,7 +26,7 @@ tr.fail td{background:#fde8e8} tr.pass td:first-child{color:#1a7f37} tr.fail td:
 .chip{display:inline-block;border-radius:3px;padding:0 4px;margin:1px;font-size:11px;background:#e8f0fe}
 .down{background:#fde8e8!important;border-color:#d62728!important;color:#a00} .chip.client{background:#fff7e0}
 .chart svg{max-width:100%;height:auto} .small{font-size:12px;color:#666}
-#tiles{display:flex;gap:10px;flex-wrap:wrap;margin:8px 0} .tile{border:1px solid #ddd;border-radius:6px;padding:4px 10px;min-width:140px} .tile b{font-size:18px}
+tr.shed td{background:#fff4e0} #tiles{display:flex;gap:10px;flex-wrap:wrap;margin:8px 0} .tile{border:1px solid #ddd;border-radius:6px;padding:4px 10px;min-width:140px} .tile b{font-size:18px}
 #failover-summary td.missed{background:#fde8e8;font-weight:600} #failover-summary .destination{font-weight:600} .untouched{color:#555}
 `;
 
@@ -183,7 +183,7 @@ export function renderHtml(j: Journal): string {
     parts.push(
       '<h2>Capacity</h2>',
       `<p class="figures"><span>${c.loadRps} req/s on ${c.capacityRps} req/s: <b>${c.baselineHeadroom.toFixed(2)}×</b> before, <b>${c.worstHeadroom.toFixed(2)}×</b> at the worst moment</span><span>predicted <b>${c.predictedOverload ? 'overload' : 'absorbed'}</b></span><span>shed <b>${c.shed}</b></span><span>prediction <b>${c.agrees ? 'held' : 'did not hold'}</b></span></p>`,
-      `<table id="capacity"><tr><th>instance</th><th>capacity</th><th>served</th><th>shed</th><th>longest queue</th></tr>${c.instances.map((i) => `<tr class="${i.shed > 0 ? 'fail' : ''}"><td>${esc(i.instance)}</td><td>${i.capacityRps} req/s</td><td>${i.served}</td><td>${i.shed}</td><td>${fmtMs(i.maxQueueMs)}</td></tr>`).join('')}</table>`,
+      `<table id="capacity"><tr><th>instance</th><th>capacity</th><th>served</th><th>shed</th><th>longest queue</th></tr>${c.instances.map((i) => `<tr class="${i.shed > 0 ? (c.agrees ? 'shed' : 'fail') : ''}"><td>${esc(i.instance)}</td><td>${i.capacityRps} req/s</td><td>${i.served}</td><td>${i.shed}</td><td>${fmtMs(i.maxQueueMs)}</td></tr>`).join('')}</table>`,
     );
   }
   if (j.dataPlane) parts.push(sidecarAccountHtml(j, j.dataPlane));

@@ -42,7 +42,7 @@ export function renderJunit(j: Journal): string {
     const out = `      <system-out>${esc(`${a.metric}: ${actual} (expected ${expected})`)}</system-out>`;
     if (a.passed) return `${open}\n${out}\n    </testcase>`;
     if (a.unverified) return `${open}\n      <failure message="${esc(`unverified: ${a.unverified}`)}" type="Unverified">${esc(`${a.unverified}${a.client ? `\nclient: ${a.client}` : ''}`)}</failure>\n${out}\n    </testcase>`;
-    const msg = `expected ${a.metric} ${expected}, got ${actual}`;
+    const msg = `${a.client ? `${a.client}: ` : ''}expected ${a.metric} ${expected}, got ${actual}`;
     return `${open}\n      <failure message="${esc(msg)}" type="AssertionFailed">${esc(`actual: ${actual}\nexpected: ${expected}${a.client ? `\nclient: ${a.client}` : ''}`)}</failure>\n${out}\n    </testcase>`;
   });
   if (j.status === 'unverified') {

@@ -83,7 +83,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
     mark('provision', `${provider.name} provider, ${provider.isolation} isolation`);
     await provider.provision();
     signal.throwIfAborted();
-    mark('deploy', `${ex.topology.instances.length} instances, ${ex.topology.clients.length} clients`);
+    mark('deploy', `${ex.topology.instances.length} instance${ex.topology.instances.length === 1 ? '' : 's'}, ${ex.topology.clients.length} client${ex.topology.clients.length === 1 ? '' : 's'}`);
     await provider.deploy();
     signal.throwIfAborted();
     baselineStart = clock.now() + Math.max(provider.trafficLeadMs ?? TRAFFIC_LEAD_MS, ex.traffic.rate >= WARM_UP_RATE && ex.traffic.driver === 'node' ? WARM_UP_LEAD_MS : 0);

@@ -89,7 +89,7 @@ describe('junit.xml', () => {
     const xml = renderJunit(j);
     expect(xml.match(/<testcase /g)).toHaveLength(2);
     expect(xml).toContain('tests="2" failures="1" errors="0"');
-    expect(xml).toContain('message="expected recovery.timeMs &lt; 1000 ms, got 1500 ms"');
+    expect(xml).toContain('message="a: expected recovery.timeMs &lt; 1000 ms, got 1500 ms"');
     // Classed by client, the figure as properties, a time figure as the case's duration.
     expect(xml).toContain('<testcase classname="x.a" name="client(a).recovery.timeMs &lt; 1s" time="1.500">');
     expect(xml).toContain('<property name="value" value="1500"/>');
