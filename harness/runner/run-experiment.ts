@@ -25,6 +25,10 @@ import type { ProbeRecord, StatusRecord } from '../probes/record.js';
 // validate (done by the caller) → provision → deploy → baseline → inject →
 // fault → revert → recovery → analyse. Revert and teardown always run.
 
+
+/** A phase length as people read it on the console ("8 s", "0.5 s"). */
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
+
 export interface RunContext {
   runId: string;
   experiment: Experiment;
@@ -96,11 +100,11 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       for (const finding of placement.findings) mark('placement', finding.message);
     }
     await sleepUntil(baselineStart);
-    mark('baseline', `${ex.traffic.rate} req/s per client for ${ex.phases.baseline} ms`);
+    mark('baseline', `${ex.traffic.rate} req/s per client for ${seconds(ex.phases.baseline)}`);
     await sleepUntil(baselineStart + ex.phases.baseline);
     // The fault phase: the timeline's steps, in order, each at its planned time.
     const phaseStart = clock.now();
-    mark('fault', `${injections.length} injection${injections.length === 1 ? '' : 's'} over ${ex.phases.fault} ms`);
+    mark('fault', `${injections.length} injection${injections.length === 1 ? '' : 's'} over ${seconds(ex.phases.fault)}`);
     for (const step of steps) {
       await sleepUntil(phaseStart + step.at);
       const injection = injections[step.injection]!;
@@ -125,7 +129,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   if (failure === undefined) {
     try {
       // The recovery phase lasts its length after everything is back (for the local provider that is at once).
-      mark('recovery', `${ex.phases.recovery} ms`);
+      mark('recovery', seconds(ex.phases.recovery));
       await sleepUntil(readyAt + ex.phases.recovery);
     } catch (error) {
       failure = error;
