@@ -91,21 +91,25 @@ describe('same cluster, more of it: a timeline of two zones, and Kubernetes\' ow
     const a = client(journal, 'client-a');
     const figures = {
       notReadyAfterMs: notReady ? notReady.at - f.injectedAtMs : null,
+      endpointsLeftAfterMs: a.timeToFailoverMs,
       clientRecoveredAfterMs: a.recoveryTimeMs,
       readyAgainAfterRevertMs: readyAgain ? readyAgain.at - f.revertedAtMs! : null,
       podsServingAfterRevertMs: f.revertReadyAtMs! - f.revertedAtMs!,
       failbackMs: a.failbackTimeMs,
     };
     console.log(`Kubernetes figures (node-monitor grace ${NODE_MONITOR_GRACE_S} s): ${JSON.stringify(figures)}`);
-    expect(journal.status === 'passed' || journal.status === 'failed', output.slice(-2000)).toBe(true);
+    expect(journal.status, output.slice(-2000)).toBe('passed');
     // NotReady once the grace period has passed without a heartbeat (lease renewals every 10 s: up to grace + 10 s).
     expect(figures.notReadyAfterMs).toBeGreaterThanOrEqual((NODE_MONITOR_GRACE_S - 10) * 1000);
     expect(figures.notReadyAfterMs).toBeLessThanOrEqual((NODE_MONITOR_GRACE_S + 15) * 1000);
-    // Then its pods go unready, the EndpointSlice drops them, kube-proxy stops sending there: client-a recovers
-    // (PreferSameZone falls back to the other zones) a few seconds after NotReady, within the 40 s fault.
-    expect(a.recoveryTimeMs).not.toBeNull();
-    expect(a.recoveryTimeMs!).toBeGreaterThanOrEqual(figures.notReadyAfterMs! - 2000);
-    expect(a.recoveryTimeMs!).toBeLessThan(40_000);
+    // Then its pods go unready, the EndpointSlice drops them and kube-proxy stops sending there: client-a's first
+    // request served by another zone (PreferSameZone falls back to them) comes just after NotReady (live: NotReady
+    // 15.0 s, served elsewhere 15.2 s), within the 40 s fault. Its recovery figure is later: live, from 1.3 s before
+    // the revert some requests timed out again (12, until the node was back), so it read 41.1 s.
+    expect(a.timeToFailoverMs).not.toBeNull();
+    expect(a.timeToFailoverMs!).toBeGreaterThanOrEqual(figures.notReadyAfterMs! - 2000);
+    expect(a.timeToFailoverMs!).toBeLessThan(40_000);
+    expect(a.phases.fault.servedBy.zone['eu-west-1/zone-b'] ?? 0).toBeGreaterThan(0.2);
     expect(figures.readyAgainAfterRevertMs).not.toBeNull();
   });
 });
