@@ -146,6 +146,15 @@ const recordsMount = { name: 'records', mountPath: RECORDS_DIR };
  * The harness driver stops when the harness writes the stop file; k6 cannot
  * watch a file, so it runs for exactly the run's length (`k6DurationMs`).
  */
+/**
+ * The driver is the measurement: it asks for CPU, so the pod is Burstable
+ * (cgroup cpu.shares 512), not BestEffort (2), and the node's other work does
+ * not starve it. Live on kind (six nodes, two of them booting after a
+ * revert, on two cores) the driver stalled 300 ms and could not send 7 of 672
+ * requests on time.
+ */
+const DRIVER_RESOURCES = { requests: { cpu: '500m', memory: '128Mi' } };
+
 function driverContainer(ex: Experiment, client: string, image: string, startAt: number, maxDurationMs: number, k6DurationMs: number, host: string, perRequest: boolean): Obj {
   const target = `http://${host}:${ECHO_PORT}/`;
   if (ex.traffic.driver === 'k6') {
@@ -158,6 +167,7 @@ function driverContainer(ex: Experiment, client: string, image: string, startAt:
       args: [...k6RunArgs(recordsFile(client, true), SUMMARY_FILE), '/scripts/driver.js'],
       env: Object.entries(env).map(([name, value]) => ({ name, value })),
       volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }, recordsMount],
+      resources: DRIVER_RESOURCES,
     };
   }
   return {
@@ -182,6 +192,7 @@ function driverContainer(ex: Experiment, client: string, image: string, startAt:
       ...(perRequest ? ['--connection-per-request'] : []),
     ],
     volumeMounts: [recordsMount],
+    resources: DRIVER_RESOURCES,
   };
 }
 
