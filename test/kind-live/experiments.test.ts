@@ -1,7 +1,8 @@
 import { execa } from 'execa';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { deleteClusters } from './engine.js';
 import type { Journal } from '../../harness/core/journal.js';
 import { readJournal, REPO, runCli, tempDir } from '../helpers/cli.js';
 
@@ -148,6 +149,15 @@ describe('single-instance faults live (a connection per request: kube-proxy bala
 });
 
 describe('two clusters live', () => {
+  // Kept clusters of another topology would run beside the next ones: live, east and west (six nodes) left up
+  // beside the ten-node control-plane cluster overloaded two cores (writes failing before any fault), and the
+  // single-cluster runs' fh-c1 beside east and west stalled the driver.
+  beforeAll(async () => {
+    console.log(`deleted before the two-cluster run: ${(await deleteClusters(inject('dockerHost'))).join(', ')}`);
+  });
+  afterAll(async () => {
+    console.log(`deleted after the two-cluster run: ${(await deleteClusters(inject('dockerHost'))).join(', ')}`);
+  });
   it('cluster-failover: a Service spans one cluster, so east\'s client has nowhere to go until its cluster is back', async () => {
     const { journal, exitCode, output } = await live('cluster-failover', 'cluster-failover');
     expect(exitCode, output.slice(-2000)).toBe(0);
