@@ -26,6 +26,10 @@ export interface RunSummary {
   overrides?: string[];
   /** The run's headline figure, from the injection each client was touched by: the worst per-injection recovery on a timeline. */
   headlineMs?: number | null;
+  /** The names of the assertions that failed (absent in indexes written before they were). */
+  failedAssertions?: string[];
+  /** The budget the headline figure was held to, in ms (the tightest `<` on it), for the trend's threshold line. */
+  budgetMs?: number;
 }
 
 export interface HistoryIndex {
@@ -51,7 +55,16 @@ export function summarize(dir: string, j: Journal): RunSummary {
     mode: [`${j.provider}/${j.isolation}`, ...new Set(j.faults.map((f) => f.mode).filter((m): m is NonNullable<typeof m> => Boolean(m))), ...(j.settings.overrides?.length ? ['· overridden'] : [])].join(' '),
     ...(j.settings.overrides?.length ? { overrides: j.settings.overrides.map((o) => `${o.option} ${o.value}${o.replaces !== null ? ` (replaces ${o.replaces})` : ''}`) } : {}),
     ...(perInjectionWorst(j) !== undefined ? { headlineMs: perInjectionWorst(j)! } : {}),
+    failedAssertions: j.assertions.filter((a) => !a.passed).map((a) => a.name),
+    ...(headlineBudget(j) !== undefined ? { budgetMs: headlineBudget(j)! } : {}),
   };
+}
+
+/** The tightest upper budget on the run's headline figure: write unavailability, or recovery (any client, any injection). */
+function headlineBudget(j: Journal): number | undefined {
+  const metric = j.controlPlane ? /^controlPlane\.writeUnavailableMs$/ : /(^|\.)recovery\.timeMs$/;
+  const budgets = j.assertions.filter((a) => metric.test(a.metric) && (a.op === '<' || a.op === '<=') && typeof a.expected === 'number').map((a) => a.expected!);
+  return budgets.length ? Math.min(...budgets) : undefined;
 }
 
 /**
@@ -85,6 +98,8 @@ export function buildIndex(runs: readonly RunSummary[], generatedAt: string): Hi
 }
 
 const esc = escapeXml;
+/** One glyph per verdict, told apart without colour: ✓ passed, ✗ failed, ? unverified, ‖ aborted, ! error or crashed. */
+const GLYPH: Record<string, string> = { passed: '✓', failed: '✗', unverified: '?', aborted: '‖', error: '!', crashed: '!' };
 // Text colours at 4.5:1 or more on white.
 const STATUS_COLOR: Record<string, string> = { passed: '#1a7f37', failed: '#b42318', unverified: '#595959', aborted: '#9a4a00', error: '#7f1d1d', crashed: '#7f1d1d' };
 
@@ -105,6 +120,8 @@ function trend(runs: readonly RunSummary[]): string {
         data: chronological.map((r) => ({ value: headline(r).value, itemStyle: { color: STATUS_COLOR[r.status] } })),
         symbolSize: 8,
         lineStyle: { color: '#999' },
+        // The budget the newest run held it to, dashed: a point above it missed.
+        ...(runs[0]!.budgetMs !== undefined ? { markLine: { silent: true, symbol: 'none', data: [{ yAxis: runs[0]!.budgetMs, name: 'budget' }], lineStyle: { color: '#444', type: 'dashed' }, label: { formatter: `budget ${runs[0]!.budgetMs} ms` } } } : {}),
       },
     ],
   });
@@ -115,13 +132,13 @@ function trend(runs: readonly RunSummary[]): string {
 
 export function renderIndexHtml(index: HistoryIndex): string {
   const row = (r: RunSummary) =>
-    `<tr class="run ${r.status}${r.overrides ? ' overridden' : ''}"><td><a href="${esc(r.dir)}/report.html">${esc(r.startedAt)}</a></td><td style="color:${STATUS_COLOR[r.status]}">${r.status}</td><td>${fmtMs(headline(r).label === 'writes unavailable' ? r.worstRecoveryTimeMs : headline(r).value)}</td><td>${r.failedRequests} / ${r.requests}</td><td>${r.assertionsFailed}</td><td>${r.writeUnavailableMs === null ? '—' : fmtMs(r.writeUnavailableMs)}</td><td>${r.lostAcknowledgedWrites ?? '—'}</td><td>${esc(r.mode)}${r.overrides ? `<br><span class="overridden">overridden: ${esc(r.overrides.join('; '))}</span>` : ''}</td></tr>`;
+    `<tr class="run ${r.status}${r.overrides ? ' overridden' : ''}"><td style="white-space:nowrap"><a href="${esc(r.dir)}/report.html">${esc(r.startedAt.slice(0, 19).replace('T', ' '))} UTC</a></td><td style="color:${STATUS_COLOR[r.status]}">${r.status}</td><td>${fmtMs(headline(r).label === 'writes unavailable' ? r.worstRecoveryTimeMs : headline(r).value)}</td><td>${r.failedRequests} / ${r.requests}</td><td>${r.assertionsFailed}${r.failedAssertions?.length ? `<br><span class="small">${esc(r.failedAssertions.slice(0, 3).join('; '))}${r.failedAssertions.length > 3 ? ` and ${r.failedAssertions.length - 3} more` : ''}</span>` : ''}</td><td>${r.writeUnavailableMs === null ? '—' : fmtMs(r.writeUnavailableMs)}</td><td>${r.lostAcknowledgedWrites ?? '—'}</td><td>${esc(r.mode)}${r.overrides ? `<br><span class="overridden">overridden: ${esc(r.overrides.join('; '))}</span>` : ''}</td></tr>`;
   // The overview: every experiment and mode, its latest verdict and headline figure, and the last ten verdicts oldest first.
   const overview = Object.entries(index.experiments).flatMap(([name, runs]) =>
     [...byMode(runs)].map(([mode, mine]) => {
       const latest = mine[0]!;
       const h = headline(latest);
-      const last = [...mine.slice(0, 10)].reverse().map((r) => `<span title="${esc(r.startedAt)}" style="color:${STATUS_COLOR[r.status]}">${r.status === 'passed' ? '✓' : '✗'}</span>`).join('');
+      const last = [...mine.slice(0, 10)].reverse().map((r) => `<span title="${esc(r.startedAt)} ${r.status}" style="color:${STATUS_COLOR[r.status]}">${GLYPH[r.status] ?? '?'}</span>`).join('');
       return `<tr class="overview ${latest.status}" data-experiment="${esc(name)}"><td><a href="#${esc(name)}">${esc(name)}</a></td><td>${esc(mode)}</td><td style="color:${STATUS_COLOR[latest.status]}"><a href="${esc(latest.dir)}/report.html">${latest.status}</a></td><td>${h.label} ${fmtMs(h.value)}</td><td class="trend">${last}</td></tr>`;
     }),
   );

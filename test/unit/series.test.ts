@@ -77,6 +77,17 @@ describe('run history', () => {
     // The headline of a timeline run is the worst recovery of any injection from its own start, not the run-level 6 s.
     expect(own.headlineMs).toBe(Math.max(j.faults[0]!.impact!['client-a']!.recoveryTimeMs!, j.faults[1]!.impact!['client-b']!.recoveryTimeMs!));
     expect(html).toContain(`worst recovery per injection ${own.headlineMs} ms`);
+    // The budget the headline is held to, for the trend's line; and the row's time on one line, in UTC.
+    expect(own.budgetMs).toBe(2000);
+    expect(html).toContain('1970-01-01 00:00:00 UTC');
+  });
+
+  it('names the failed assertions, and tells verdicts apart without colour (#25 item 10)', () => {
+    const failedRun = { ...run('x1', '2026-11-22T00:00:00Z', 'failed', 9000), failedAssertions: ['client(a).recovery.timeMs < 1s'], budgetMs: 1000 };
+    const html = renderIndexHtml(buildIndex([failedRun, { ...run('x2', '2026-11-21T00:00:00Z', 'aborted', null) }, { ...run('x3', '2026-11-20T00:00:00Z', 'unverified', 100) }], 'now'));
+    expect(html).toContain('client(a).recovery.timeMs &lt; 1s');
+    expect(html).toMatch(/>\?<\/span><span[^>]*>‖<\/span><span[^>]*>✗<\/span>/);
+    expect(html).toContain('budget 1000 ms');
   });
 });
 
