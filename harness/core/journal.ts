@@ -359,7 +359,15 @@ export interface Journal {
   dataPlane?: DataPlaneAccount;
   assertions: AssertionResult[];
   /** `worstRecoveryTimeMs`: null when a client never recovered; absent when nothing was measured (no fault injected). */
-  metrics: { requests: number; failed: number; worstRecoveryTimeMs?: number | null; assertionsPassed: number; assertionsFailed: number };
+  metrics: {
+    requests: number;
+    failed: number;
+    worstRecoveryTimeMs?: number | null;
+    assertionsPassed: number;
+    assertionsFailed: number;
+    /** Requests sent at or after traffic stop (in flight when it came): in the records, in no phase and no figure. */
+    afterStop?: number;
+  };
   environment: Record<string, string>;
   /**
    * The raw records, relative to the run folder. `digests`: each file's line

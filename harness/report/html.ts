@@ -158,6 +158,7 @@ export function renderHtml(j: Journal): string {
     `<h1>${esc(j.experiment)} <span class="verdict ${j.status}" id="verdict">${j.status.toUpperCase()}</span></h1>`,
     `<p>${esc(j.description)}</p>`,
     `<p class="meta">Provider <b>${esc(j.provider)}</b> (${esc(j.isolation)} isolation) · run ${esc(j.runId)} · ${esc(j.startedAt)} · ${j.settings.ratePerClient} req/s per client · assertions ${j.metrics.assertionsPassed} passed, ${j.metrics.assertionsFailed} failed</p>`,
+    ...(j.metrics.afterStop ? [`<p class="meta small">${j.metrics.afterStop} request${j.metrics.afterStop === 1 ? ' was' : 's were'} sent as traffic stopped: in the records, in no phase or figure.</p>`] : []),
     `<p class="meta${j.settings.overrides?.length ? ' overridden' : ''}" id="invocation">Phases ${fmtS(j.settings.phasesMs.baseline)} baseline, ${fmtS(j.settings.phasesMs.fault)} fault, ${fmtS(j.settings.phasesMs.recovery)} recovery · fault modes ${esc([...new Set(j.faults.map((f) => f.mode ?? 'default'))].join(', ') || 'none injected')} · ${j.settings.overrides?.length ? '<b>' : ''}${esc(invocationText(j))}${j.settings.overrides?.length ? '</b>' : ''}</p>`,
   );
   parts.push(dataPlaneHtml(j));

@@ -286,6 +286,8 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       requests: clients.reduce((n, c) => n + c.phases.baseline.requests + c.phases.fault.requests + c.phases.recovery.requests, 0),
       failed: clients.reduce((n, c) => n + c.phases.baseline.failed + c.phases.fault.failed + c.phases.recovery.failed, 0),
       ...(recoveryTimes.length === 0 ? {} : { worstRecoveryTimeMs: recoveryTimes.includes(null) ? null : Math.max(0, ...(recoveryTimes as number[])) }),
+      // Stated, not silently dropped: the phases end at traffic stop (envoy-divergence D2).
+      afterStop: records.filter((r) => r.sentAt >= end && r.error !== 'driver-overload').length,
       assertionsPassed: assertions.length - failed,
       assertionsFailed: failed,
     },
