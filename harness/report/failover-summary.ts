@@ -46,6 +46,8 @@ export interface SummaryRow {
   after?: { requests: number; failed: number };
   /** The other figures this row is judged on, each against its threshold. */
   judged: JudgedFigure[];
+  /** What else a reviewer should know of this row ("svc-a-1 still ejected at the end: not re-admitted"). */
+  notes?: string[];
   /** Whether every assertion on this row passed; undefined without any. */
   passed?: boolean;
 }
@@ -156,6 +158,10 @@ export function failoverSummary(j: Journal): FailoverSummary {
     const mine = j.assertions.filter((a) => a.client === c.name);
     const ejectionHeld = mine.filter((a) => a.metric === 'ejection.timeMs');
     const ejection = ejectionHeld.length > 0 ? { ejection: figure(c.ejectionTimeMs, ejectionHeld) } : {};
+    // The sidecar's own view (local runs): a faulted instance it still held ejected when the run ended.
+    const affected = new Set(j.faults.flatMap((f) => f.affected));
+    const stillOut = [...new Set((j.dataPlane?.sidecars.find((s) => s.client === c.name)?.ejections ?? []).filter((e) => e.until === null && affected.has(e.instance)).map((e) => e.instance))];
+    const notes = stillOut.length ? { notes: [`${stillOut.join(', ')} still ejected by the sidecar when the run ended: not re-admitted`] } : {};
     const isTime = (metric: string) => (Object.values(TIMES) as string[]).includes(metric);
     if (!perInjection) {
       const { baseline, fault, recovery } = c.phases;
@@ -172,6 +178,7 @@ export function failoverSummary(j: Journal): FailoverSummary {
         recovery: figure(c.recoveryTimeMs, mine.filter((a) => a.metric === TIMES.recovery)),
         failback: figure(c.failbackTimeMs, mine.filter((a) => a.metric === TIMES.failback)),
         ...ejection,
+        ...notes,
         failed: fault.failed,
         requests: fault.requests,
         longestBlackoutMs: fault.blackoutMs,
@@ -284,6 +291,7 @@ export function summaryCells(row: SummaryRow): { destination: string; failover: 
   const judgedText = [
     ...(row.ejection ? [`ejection ${fig(row.ejection)}`] : []),
     ...row.judged.map((x) => `${x.passed ? '✓' : '✗'} ${x.metric} ${x.actual} (${x.budget}${x.override ? ' from --assert' : ''})`),
+    ...(row.notes ?? []),
   ].join(' · ');
   return {
     destination: `${row.home} → ${row.servedDuringFault.slice(0, 3).map((s) => `${s.place} ${fmtPct(s.share)}`).join(', ') || 'nowhere (every request failed)'}`,

@@ -87,5 +87,8 @@ describe('the summary row fits what the experiment is judged on', () => {
     const row = failoverSummary(single).rows.find((r) => r.client === 'client-a')!;
     expect(row.ejection).toMatchObject({ value: 420, budget: '< 1s', passed: true });
     expect(summaryCells(row).judged).toBe('ejection 420 ms (budget < 1s ✓)');
+    // The sidecar still held it out when the run ended: said (D4).
+    const held: Journal = { ...single, dataPlane: { proxy: 'Envoy', scrapeIntervalMs: 100, sidecars: [{ client: 'client-a', counters: {}, hosts: [], ejections: [{ instance: 'svc-a-1', at: 3420, until: null }], maxEjected: 1 }], checks: [] } };
+    expect(summaryCells(failoverSummary(held).rows.find((r) => r.client === 'client-a')!).judged).toBe('ejection 420 ms (budget < 1s ✓) · svc-a-1 still ejected by the sidecar when the run ended: not re-admitted');
   });
 });
