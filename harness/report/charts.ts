@@ -160,19 +160,22 @@ export function latencyChart(c: ClientResult, faults: readonly FaultRecord[], t0
   const x = (i: number) => sec(s.start + (i + 0.5) * s.binMs, t0);
   return render(
     {
-      title: { text: `${c.name}: latency of successful requests`, left: 10, top: 4, textStyle: { fontSize: 14 } },
-      legend: { top: 4, right: 10, data: ['p50', 'max'] },
-      grid: { left: 50, right: 30, top: 60, bottom: 40 },
+      title: { text: `${c.name}: latency of successful requests, and failures`, left: 10, top: 4, textStyle: { fontSize: 14 } },
+      legend: { top: 4, right: 10, data: ['p50', 'max', 'failed'] },
+      grid: { left: 50, right: 50, top: 60, bottom: 40 },
       xAxis: { type: 'value', name: 's', min: 0, max: sec(s.start + s.failed.length * s.binMs, t0) },
-      yAxis: { type: 'value', name: 'ms' },
+      // Failures (timeouts included) have no latency to plot: their rate on the right axis, so a slow zone's
+      // timed-out tries are seen beside the successes' latency (reviewer-ux-review-2 D6).
+      yAxis: [{ type: 'value', name: 'ms' }, { type: 'value', name: 'failed/s', position: 'right', splitLine: { show: false } }],
       series: [
         { name: 'p50', type: 'line', showSymbol: false, connectNulls: false, itemStyle: { color: PALETTE[0] }, data: s.p50.map((v, i) => [x(i), v]), markLine: markers(faults, t0) },
         { name: 'max', type: 'line', showSymbol: false, connectNulls: false, itemStyle: { color: '#E69F00' }, lineStyle: { type: 'dashed' }, data: s.max.map((v, i) => [x(i), v]) },
+        { name: 'failed', type: 'bar', yAxisIndex: 1, barCategoryGap: '0%', itemStyle: FAILED_STYLE, data: s.failed.map((n, i) => [x(i), (n * 1000) / s.binMs]) },
       ],
     },
     960,
     220,
-    `${c.name}: latency of successful requests (p50 and max per bin, ms) over the run; worst max ${Math.round(Math.max(0, ...s.max.filter((v): v is number => v !== null)))} ms. Failed requests are not in this chart; the timeline above counts them.`,
+    `${c.name}: latency of successful requests (p50 and max per bin, ms) over the run; worst max ${Math.round(Math.max(0, ...s.max.filter((v): v is number => v !== null)))} ms; failed requests per second on the right axis (${s.failed.reduce((a, b) => a + b, 0)} failed in all).`,
   );
 }
 
