@@ -186,7 +186,11 @@ describe('the control plane live (three stacked etcd members, a probe stream per
   });
 
   it('etcd-quorum-loss: two followers crash: writes and quorum reads fail, the survivor still answers serializable reads; writes return after the revert', async () => {
-    const { journal, exitCode, output } = await live('etcd-quorum-loss', 'etcd-quorum-loss');
+    // At 5 req/s per client: the driver is not what this run measures, and while two crash-looping members and
+    // their API servers come back (48 s live) two cores stalled it past 20 req/s's 100 ms send tolerance on 2.1%
+    // of its requests, twice (every assertion passed; the harness refused the run). At 5 req/s the tolerance is
+    // 400 ms. The override is in the report, as any is.
+    const { journal, exitCode, output } = await live('etcd-quorum-loss', 'etcd-quorum-loss', '--rate', '5');
     expect(exitCode, output.slice(-2000)).toBe(0);
     const cp = journal.controlPlane!;
     expect(cp.readOnly).toBe(true);
