@@ -132,7 +132,7 @@ export async function importStandIn(docker: TestDocker['docker'], tag: string, b
   mkdirSync(join(rootfs, 'tmp'));
   const busybox = existsSync('/bin/busybox') ? '/bin/busybox' : '/usr/bin/busybox';
   copyFileSync(busybox, join(rootfs, 'bin/busybox'));
-  for (const tool of ['sh', 'sleep', 'mv', 'test', 'ls', 'cat', 'touch', 'head', 'grep']) symlinkSync('busybox', join(rootfs, 'bin', tool));
+  for (const tool of ['sh', 'sleep', 'mv', 'rm', 'test', 'ls', 'cat', 'touch', 'head', 'grep']) symlinkSync('busybox', join(rootfs, 'bin', tool));
   for (const binary of binaries) {
     for (const file of await withLibraries(binary)) {
       mkdirSync(join(rootfs, dirname(file)), { recursive: true });
