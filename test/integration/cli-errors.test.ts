@@ -38,7 +38,7 @@ describe('exit codes and messages', () => {
     const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
     expect(junit).toContain(`<property name="override" value="--assert client(tianjin-client).recovery.timeMs &lt; 0 (replaces ${replaced.replaceAll('<', '&lt;')})"/>`);
     expect(junit).toContain('<property name="source" value="--assert"/>');
-    expect(output).toContain('modified on the command line: --assert');
+    expect(output).toMatch(/modified on the command line: .*--assert client\(tianjin-client\)\.recovery\.timeMs < 0/);
     // The history keeps it apart from the experiment's own runs.
     const { summarize } = await import('../../harness/report/history.js');
     expect(summarize(dir, j).mode).toMatch(/· overridden$/);
