@@ -47,11 +47,14 @@ export function injectionImpact(
 /**
  * A client's ejection time over the run: the slowest of its injections' (each
  * counts only requests sent while that injection was in, to the instances it
- * acted on); null when no injection acted on instances, or one never ejected.
+ * acted on); null when one never ejected; undefined (not measured) when no
+ * injection's instances answer requests (kill, freeze, isolate, drain,
+ * partition, etcd member): the records cannot say when sending to them stopped.
  */
-export function runEjectionTimeMs(impacts: readonly (InjectionImpact | undefined)[]): number | null {
+export function runEjectionTimeMs(impacts: readonly (InjectionImpact | undefined)[]): number | null | undefined {
   const values = impacts.filter((i): i is InjectionImpact => i !== undefined && i.ejectionTimeMs !== undefined).map((i) => i.ejectionTimeMs!);
-  if (values.length === 0 || values.some((v) => v === null)) return null;
+  if (values.length === 0) return undefined;
+  if (values.some((v) => v === null)) return null;
   return Math.max(...(values as number[]));
 }
 

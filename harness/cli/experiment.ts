@@ -217,8 +217,8 @@ async function main(argv: string[]): Promise<number> {
   checkTimeline(experiment, source);
   const recovery = recoveryOptions(o, experiment);
   const recoveryChanged: Override[] = [
-    ...(o.recoveryWindow !== undefined ? [{ option: '--recovery-window', value: o.recoveryWindow, replaces: `${experiment.recovery.window}ms` }] : []),
-    ...(o.recoveryThreshold !== undefined ? [{ option: '--recovery-threshold', value: o.recoveryThreshold, replaces: String(experiment.recovery.threshold) }] : []),
+    ...(o.recoveryWindow !== undefined && recovery.windowMs !== experiment.recovery.window ? [{ option: '--recovery-window', value: o.recoveryWindow, replaces: `${experiment.recovery.window}ms` }] : []),
+    ...(o.recoveryThreshold !== undefined && recovery.threshold !== experiment.recovery.threshold ? [{ option: '--recovery-threshold', value: o.recoveryThreshold, replaces: String(experiment.recovery.threshold) }] : []),
   ];
   if (recoveryChanged.length > 0) experiment = { ...experiment, overrides: [...(experiment.overrides ?? []), ...recoveryChanged] };
   const fit = trafficFit(experiment, availableParallelism());

@@ -1,5 +1,6 @@
 import { echarts } from './echarts-lazy.js';
 import { phaseInjectedAt } from '../core/timeline.js';
+import { isPerInjection } from './failover-summary.js';
 import type { ClientResult, ControlPlaneResult, FaultRecord } from '../core/journal.js';
 
 // Charts rendered to SVG at report time by ECharts' server-side renderer: no
@@ -39,9 +40,6 @@ const sec = (ms: number, t0: number) => Math.round(((ms - t0) / 1000) * 1000) / 
 function markers(faults: readonly FaultRecord[], t0: number, extra: { at: number | null; label: string; color: string }[] = []): Option {
   // Pins are labelled (failover, recovered, back home, leader → x), above the plot, alternately high and low
   // so two pins milliseconds apart do not write over each other; their figures are in the subtitle too.
-  // Fault and revert are labelled above the plot; the annotation lines
-  // (failover, recovery) are often milliseconds apart, so their figures go in
-  // the chart's subtitle instead of labels that would overlap.
   const lines = [
     ...faults.flatMap((f) => [
       { xAxis: sec(f.injectedAtMs, t0), name: `${f.kind} injected`, lineStyle: { color: '#000', type: 'solid', width: 2 }, label: { formatter: 'fault', position: 'end' } },
@@ -116,7 +114,7 @@ export function timelineChart(
     ...(faults.length > 0 ? ['shaded: the fault window'] : []),
   ];
   // Several injections: each one's pins and notes from its own window (the run-level figures count from the first).
-  if (faults.length > 1 && faults.every((f) => f.impact?.[c.name])) {
+  if (isPerInjection({ faults }) && faults.every((f) => f.impact?.[c.name])) {
     extra.length = 0;
     notes.length = 0;
     faults.forEach((f, n) => {

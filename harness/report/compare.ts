@@ -2,6 +2,7 @@ import type { Journal, PhaseMetrics } from '../core/journal.js';
 import { escapeXml } from './escape.js';
 import { fmtMs, fmtPct, fmtTime } from './format.js';
 import { dataPlaneFacts } from './data-plane.js';
+import { isPerInjection } from './failover-summary.js';
 
 
 // `npm run report -- --compare DIR...`: runs of one experiment side by side,
@@ -85,7 +86,8 @@ export function compareRows(columns: readonly CompareColumn[]): CompareRow[] {
     const phase = (c: CompareColumn, p: (typeof PHASES)[number]): PhaseMetrics | undefined => of(c)?.phases[p];
     const resolution = Math.max(0, ...columns.map((c) => of(c)?.resolutionMs ?? 0));
     // A run of several injections: each injection's own figures (the run-level ones count from the first).
-    const injections = Math.max(...columns.map((c) => (c.journal.faults.length > 1 && c.journal.faults.every((f) => f.impact) ? c.journal.faults.length : 0)));
+    // Per injection only when every column is (a column without per-injection windows would read "not in this run").
+    const injections = columns.every((c) => isPerInjection(c.journal)) ? Math.max(...columns.map((c) => c.journal.faults.length)) : 0;
     if (injections > 0) {
       for (let n = 0; n < injections; n++) {
         const im = (c: CompareColumn) => (of(c) ? c.journal.faults[n]?.impact?.[name] : undefined);

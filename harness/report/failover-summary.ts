@@ -146,12 +146,20 @@ function injectionGroups(faults: readonly FaultRecord[]): number[][] {
 
 const INJECTION_METRIC = /^injection\((\d+)\)\.(.+)$/;
 
+/**
+ * Whether a run's figures are per injection: faults planned for more than one
+ * instant, each window measured (reports before per-injection impacts had none).
+ * Every renderer asks this one question.
+ */
+export function isPerInjection(j: { faults: readonly FaultRecord[] }): boolean {
+  return injectionGroups(j.faults).length > 1 && j.faults.every((f) => f.impact !== undefined);
+}
+
 /** The summary of one run. Pure. */
 export function failoverSummary(j: Journal): FailoverSummary {
   if (j.faults.length === 0) return { rows: [], untouched: [], perInjection: false, notInjected: true };
   const groups = injectionGroups(j.faults);
-  // Per injection only when the windows were measured (reports before per-injection impacts had none).
-  const perInjection = groups.length > 1 && j.faults.every((f) => f.impact !== undefined);
+  const perInjection = isPerInjection(j);
   const rows: SummaryRow[] = [];
   const untouched: string[] = [];
   for (const c of j.clients) {
@@ -213,7 +221,7 @@ export function failoverSummary(j: Journal): FailoverSummary {
         failover: figure(impact.timeToFailoverMs, held.filter((a) => metricOf(a) === TIMES.failover)),
         recovery: figure(impact.recoveryTimeMs, held.filter((a) => metricOf(a) === TIMES.recovery)),
         failback: figure(impact.failbackTimeMs, held.filter((a) => metricOf(a) === TIMES.failback)),
-        ...(first ? ejection : {}),
+        ...(first ? { ...ejection, ...notes } : {}),
         failed: impact.failed,
         requests: impact.requests,
         longestBlackoutMs: impact.blackoutMs ?? 0,

@@ -2,6 +2,7 @@ import { echarts } from './echarts-lazy.js';
 import type { Journal } from '../core/journal.js';
 import { escapeXml } from './escape.js';
 import { fmtMs } from './format.js';
+import { isPerInjection } from './failover-summary.js';
 
 // reports/index.json and index.html: every run of every experiment found under
 // a reports folder, newest first, with the recovery-time trend. Pure.
@@ -73,7 +74,7 @@ function headlineBudget(j: Journal): number | undefined {
  * lived through): the worst recovery of any client × injection that touched it.
  */
 function perInjectionWorst(j: Journal): number | null | undefined {
-  if (j.faults.length < 2 || !j.faults.every((f) => f.impact)) return undefined;
+  if (!isPerInjection(j)) return undefined;
   const values = j.faults.flatMap((f) => Object.values(f.impact!).filter((im) => im.failed > 0).map((im) => im.recoveryTimeMs));
   if (values.length === 0) return 0;
   return values.includes(null) ? null : Math.max(...(values as number[]));

@@ -4,8 +4,8 @@ import { DATA_PLANE_TEXT, dataPlaneFacts } from './data-plane.js';
 import { escapeXml } from './escape.js';
 import { sidecarAccountHtml } from './sidecar-account.js';
 import { controlPlaneChart, latencyChart, localityColours, timelineChart } from './charts.js';
-import { fmtMs, fmtPct, formatActual, relative } from './format.js';
-import { capacityCells, controlPlaneCells, failoverSummary, invocationText, NOT_INJECTED, summaryCells, type Figure } from './failover-summary.js';
+import { fmtMs, fmtPct, fmtTime, formatActual, relative } from './format.js';
+import { capacityCells, controlPlaneCells, failoverSummary, invocationText, isPerInjection, NOT_INJECTED, summaryCells, type Figure } from './failover-summary.js';
 
 // report.html: one self-contained file (inline CSS, inline SVG charts, no
 // script, no external resource) a reviewer can open offline.
@@ -99,10 +99,10 @@ function topology(j: Journal): string {
 
 /** The key numbers, first: the headline time, what failed, the verdict's count, and the control plane or capacity figure. */
 function tilesHtml(j: Journal): string {
-  const perInjection = j.faults.length > 1 && j.faults.every((f) => f.impact);
+  const perInjection = isPerInjection(j);
   const recoveries = perInjection
     ? j.faults.flatMap((f) => Object.values(f.impact!).filter((im) => im.failed > 0).map((im) => im.recoveryTimeMs))
-    : j.clients.filter((c) => c.phases.fault.failed > 0).map((c) => c.recoveryTimeMs);
+    : j.clients.filter((c) => c.phases.fault.failed > 0 && c.recoveryTimeMs !== undefined).map((c) => c.recoveryTimeMs);
   const worst = recoveries.length === 0 ? undefined : recoveries.includes(null) ? null : Math.max(...(recoveries as number[]));
   const fault = j.clients.reduce((n, c) => ({ failed: n.failed + c.phases.fault.failed, requests: n.requests + c.phases.fault.requests }), { failed: 0, requests: 0 });
   const tiles = [
@@ -202,7 +202,7 @@ export function renderHtml(j: Journal): string {
   parts.push('<h2>Clients</h2>');
   // One colour per locality for the whole page, whichever client's chart it is in.
   const colours = localityColours(j.clients.flatMap((c) => c.series?.groups ?? []));
-  const perInjection = j.faults.length > 1 && j.faults.every((f) => f.impact);
+  const perInjection = isPerInjection(j);
   const budgetOf = (c: string, metric: string) => j.assertions.find((a) => a.client === c && a.metric === metric && (a.op === '<' || a.op === '<=') && a.expected !== null)?.expected ?? undefined;
   const untouched = new Set(failoverSummary(j).untouched);
   for (const c of j.clients) {
@@ -210,7 +210,7 @@ export function renderHtml(j: Journal): string {
     if (untouched.has(c.name)) parts.push(`<details class="untouched-client" data-client="${esc(c.name)}"><summary>${esc(c.name)}: untouched by the fault (charts and phases)</summary>`);
     // With several injections the run-level figures count from the first one: each injection's own instead.
     const figures = perInjection
-      ? j.faults.map((f, n) => { const im = f.impact![c.name]!; return `<span>injection(${n}): recovery <b>${fmtMs(im.recoveryTimeMs)}</b>, failover <b>${fmtMs(im.timeToFailoverMs)}</b>, failback <b>${fmtMs(im.failbackTimeMs)}</b></span>`; }).join('')
+      ? j.faults.map((f, n) => { const im = f.impact![c.name]!; return `<span>injection(${n}): recovery <b>${fmtTime(im.recoveryTimeMs)}</b>, failover <b>${fmtTime(im.timeToFailoverMs)}</b>, failback <b>${fmtTime(im.failbackTimeMs)}</b></span>`; }).join('')
       : `<span>recovery time <b>${fmtMs(c.recoveryTimeMs)}</b></span><span>time to failover <b>${fmtMs(c.timeToFailoverMs)}</b></span><span>failback <b>${fmtMs(c.failbackTimeMs)}</b></span>`;
     parts.push(
       `<h3 id="client-${esc(c.name)}">${esc(c.name)} <span class="small">${esc(formatLocality(c.locality))}</span></h3>`,

@@ -102,7 +102,7 @@ describe('review fixes', () => {
     const with_ = (e: number | null | undefined) => ({ requests: 0, failed: 0, recoveryTimeMs: 0, timeToFailoverMs: null, failbackTimeMs: null, ...(e !== undefined ? { ejectionTimeMs: e } : {}) });
     expect(runEjectionTimeMs([with_(100), with_(300), with_(undefined)])).toBe(300);
     expect(runEjectionTimeMs([with_(100), with_(null)])).toBeNull();
-    expect(runEjectionTimeMs([with_(undefined), undefined])).toBeNull();
+    expect(runEjectionTimeMs([with_(undefined), undefined])).toBeUndefined();
   });
 
   it('a partition whose two names resolve to one zone is refused', () => {
