@@ -185,10 +185,10 @@ describe('the control plane live (three stacked etcd members, a probe stream per
     for (const c of journal.clients) expect(c.phases.fault.errorRate).toBe(0);
   });
 
-  // Not in CI (FH_KIND_LIVE_QUORUM=1 runs it): on two cores it did not pass reliably. Live, all twelve assertions
-  // passed once; twice the harness refused the run for its driver's overload (2.1% not sent on time at 20 req/s
-  // while two crash-looping members came back over 48 s); at 5 req/s the survivor's serializable reads answered
-  // 87% of the fault phase against the 95% asserted (95.7% in the run that passed). #24 stays open for it.
+  // Not in CI (FH_KIND_LIVE_QUORUM=1 runs it): on two cores no run passed whole. Twice the harness refused it for
+  // its driver's overload (2.1% not sent on time at 20 req/s while two crash-looping members came back over 48 s;
+  // once with all twelve assertions passing); at 5 req/s the survivor's serializable reads answered 87% of the
+  // fault phase against the 95% asserted. #24 stays open for it.
   it.runIf(process.env.FH_KIND_LIVE_QUORUM === '1')('etcd-quorum-loss: two followers crash: writes and quorum reads fail, the survivor still answers serializable reads; writes return after the revert', async () => {
     // At 5 req/s per client: the driver is not what this run measures, and while two crash-looping members and
     // their API servers come back (48 s live) two cores stalled it past 20 req/s's 100 ms send tolerance on 2.1%
