@@ -151,11 +151,16 @@ export function describeFault(spec: FaultSpec): string {
  * spec names leader or follower (it is a live lookup); null means none is known.
  */
 export async function pickMembers(spec: Extract<FaultSpec, { kind: 'etcd-member-loss' }>, names: readonly string[], leader: () => Promise<string | null>): Promise<string[]> {
-  if (Array.isArray(spec.which)) return spec.which;
+  return (await chooseMembers(spec, names, leader)).members;
+}
+
+/** pickMembers, with the leader it was told when it asked (null when the spec named no leader or follower): the fault records it. */
+export async function chooseMembers(spec: Extract<FaultSpec, { kind: 'etcd-member-loss' }>, names: readonly string[], leader: () => Promise<string | null>): Promise<{ members: string[]; leader: string | null }> {
+  if (Array.isArray(spec.which)) return { members: spec.which, leader: null };
   const count = spec.count === 'all' ? names.length : spec.count;
-  if (spec.which === 'any') return names.slice(0, count);
+  if (spec.which === 'any') return { members: names.slice(0, count), leader: null };
   const current = await leader();
   if (!current) throw new Error('no etcd leader to choose from: the cluster has none right now');
   const followers = names.filter((n) => n !== current);
-  return spec.which === 'leader' ? [current, ...followers].slice(0, count) : followers.slice(0, count);
+  return { members: spec.which === 'leader' ? [current, ...followers].slice(0, count) : followers.slice(0, count), leader: current };
 }

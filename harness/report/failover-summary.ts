@@ -1,4 +1,4 @@
-import type { AssertionResult, ClientResult, FaultRecord, Journal, PhaseMetrics } from '../core/journal.js';
+import type { AssertionResult, ClientResult, FaultRecord, Journal, Override, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
 import { fmtMs, fmtPct, fmtTime, formatActual } from './format.js';
 
@@ -153,6 +153,22 @@ const INJECTION_METRIC = /^injection\((\d+)\)\.(.+)$/;
  */
 export function isPerInjection(j: { faults: readonly FaultRecord[] }): boolean {
   return injectionGroups(j.faults).length > 1 && j.faults.every((f) => f.impact !== undefined);
+}
+
+/**
+ * The worst recovery of any client × injection that touched it, each from its own injection: null when one
+ * never recovered, undefined when none failed a request (or the run is not per injection).
+ */
+export function worstInjectionRecovery(j: Pick<Journal, 'faults'>): number | null | undefined {
+  if (!isPerInjection(j)) return undefined;
+  const values = j.faults.flatMap((f) => Object.values(f.impact!).filter((im) => im.failed > 0).map((im) => im.recoveryTimeMs));
+  if (values.length === 0) return undefined;
+  return values.includes(null) ? null : Math.max(...(values as number[]));
+}
+
+/** One command-line change as people read it: `--rate 40 (replaces 20)`. */
+export function overrideText(o: Override): string {
+  return `${o.option} ${o.value}${o.replaces !== null ? ` (replaces ${o.replaces})` : ' (added)'}`;
 }
 
 /** The summary of one run. Pure. */
@@ -335,5 +351,5 @@ export function invocationText(j: Journal): string {
   const o = j.settings.overrides;
   if (o === undefined) return 'command-line changes: not recorded (report written before they were)';
   if (o.length === 0) return 'the experiment as written (no command-line changes)';
-  return `modified on the command line: ${o.map((x) => `${x.option} ${x.value}${x.replaces !== null ? ` (replaces ${x.replaces})` : ' (added)'}`).join('; ')}`;
+  return `modified on the command line: ${o.map(overrideText).join('; ')}`;
 }

@@ -2,7 +2,7 @@ import { echarts } from './echarts-lazy.js';
 import type { Journal } from '../core/journal.js';
 import { escapeXml } from './escape.js';
 import { fmtMs } from './format.js';
-import { isPerInjection } from './failover-summary.js';
+import { isPerInjection, worstInjectionRecovery } from './failover-summary.js';
 
 // reports/index.json and index.html: every run of every experiment found under
 // a reports folder, newest first, with the recovery-time trend. Pure.
@@ -75,9 +75,8 @@ function headlineBudget(j: Journal): number | undefined {
  */
 function perInjectionWorst(j: Journal): number | null | undefined {
   if (!isPerInjection(j)) return undefined;
-  const values = j.faults.flatMap((f) => Object.values(f.impact!).filter((im) => im.failed > 0).map((im) => im.recoveryTimeMs));
-  if (values.length === 0) return 0;
-  return values.includes(null) ? null : Math.max(...(values as number[]));
+  // No injection cost any client a request: nothing to recover from.
+  return worstInjectionRecovery(j) ?? 0;
 }
 
 /** A run's own headline figure: write unavailability for control-plane runs, the worst recovery time otherwise. */

@@ -5,7 +5,7 @@ import { escapeXml } from './escape.js';
 import { sidecarAccountHtml } from './sidecar-account.js';
 import { controlPlaneChart, latencyChart, localityColours, timelineChart } from './charts.js';
 import { fmtMs, fmtPct, fmtTime, formatActual, relative } from './format.js';
-import { capacityCells, controlPlaneCells, failoverSummary, invocationText, isPerInjection, NOT_INJECTED, summaryCells, type Figure } from './failover-summary.js';
+import { capacityCells, controlPlaneCells, failoverSummary, invocationText, isPerInjection, NOT_INJECTED, worstInjectionRecovery, summaryCells, type FailoverSummary, type Figure } from './failover-summary.js';
 
 // report.html: one self-contained file (inline CSS, inline SVG charts, no
 // script, no external resource) a reviewer can open offline.
@@ -100,10 +100,8 @@ function topology(j: Journal): string {
 /** The key numbers, first: the headline time, what failed, the verdict's count, and the control plane or capacity figure. */
 function tilesHtml(j: Journal): string {
   const perInjection = isPerInjection(j);
-  const recoveries = perInjection
-    ? j.faults.flatMap((f) => Object.values(f.impact!).filter((im) => im.failed > 0).map((im) => im.recoveryTimeMs))
-    : j.clients.filter((c) => c.phases.fault.failed > 0 && c.recoveryTimeMs !== undefined).map((c) => c.recoveryTimeMs);
-  const worst = recoveries.length === 0 ? undefined : recoveries.includes(null) ? null : Math.max(...(recoveries as number[]));
+  const runLevel = j.clients.filter((c) => c.phases.fault.failed > 0 && c.recoveryTimeMs !== undefined).map((c) => c.recoveryTimeMs);
+  const worst = perInjection ? worstInjectionRecovery(j) : runLevel.length === 0 ? undefined : runLevel.includes(null) ? null : Math.max(...(runLevel as number[]));
   const fault = j.clients.reduce((n, c) => ({ failed: n.failed + c.phases.fault.failed, requests: n.requests + c.phases.fault.requests }), { failed: 0, requests: 0 });
   const tiles = [
     ['worst recovery' + (perInjection ? ' (per injection)' : ''), worst === undefined ? 'no client failed' : worst === null ? 'never' : fmtMs(worst)],
@@ -116,8 +114,7 @@ function tilesHtml(j: Journal): string {
 }
 
 /** The failover summary: the first thing under the verdict, before any chart. */
-function summaryHtml(j: Journal): string {
-  const s = failoverSummary(j);
+function summaryHtml(s: FailoverSummary): string {
   const cls = (passed: boolean | undefined) => (passed === false ? 'fail' : passed === true ? 'pass' : '');
   const mark = (passed: boolean | undefined) => (passed === false ? '✗' : passed === true ? '✓' : '');
   const rows = s.rows.map((r) => {
@@ -164,7 +161,9 @@ export function renderHtml(j: Journal): string {
   parts.push(dataPlaneHtml(j));
   if (j.error) parts.push(`<p class="verdict error">Error: ${esc(j.error)}</p>`);
   if (j.status === 'unverified') parts.push('<p class="verdict unverified" id="unverified">No assertions: nothing was verified.</p>');
-  parts.push(tilesHtml(j), summaryHtml(j));
+  // One summary for the page: the table and the folding of untouched clients read the same one.
+  const summary = failoverSummary(j);
+  parts.push(tilesHtml(j), summaryHtml(summary));
   // Failed assertions first: what needs the reviewer's attention.
   parts.push('<h2>Assertions</h2>', assertionRows([...j.assertions].sort((a, b) => Number(a.passed) - Number(b.passed))));
   parts.push(
@@ -204,7 +203,7 @@ export function renderHtml(j: Journal): string {
   const colours = localityColours(j.clients.flatMap((c) => c.series?.groups ?? []));
   const perInjection = isPerInjection(j);
   const budgetOf = (c: string, metric: string) => j.assertions.find((a) => a.client === c && a.metric === metric && (a.op === '<' || a.op === '<=') && a.expected !== null)?.expected ?? undefined;
-  const untouched = new Set(failoverSummary(j).untouched);
+  const untouched = new Set(summary.untouched);
   for (const c of j.clients) {
     // A client the fault never touched folds away: its charts are there, one click down.
     if (untouched.has(c.name)) parts.push(`<details class="untouched-client" data-client="${esc(c.name)}"><summary>${esc(c.name)}: untouched by the fault (charts and phases)</summary>`);

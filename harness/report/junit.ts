@@ -1,7 +1,7 @@
 import type { Journal } from '../core/journal.js';
 import { escapeXml } from './escape.js';
 import { formatActual } from './format.js';
-import { failoverSummary, invocationText, summaryCells } from './failover-summary.js';
+import { failoverSummary, invocationText, overrideText, summaryCells } from './failover-summary.js';
 
 // junit.xml: one test case per assertion, for CI test tabs. Each case is
 // classed by experiment and client, carries its figure (value, unit,
@@ -59,7 +59,7 @@ export function renderJunit(j: Journal): string {
     ['ratePerClient', String(j.settings.ratePerClient)],
     ['phasesMs', `${j.settings.phasesMs.baseline}/${j.settings.phasesMs.fault}/${j.settings.phasesMs.recovery}`],
     ['invocation', invocationText(j)],
-    ...(j.settings.overrides ?? []).map((o) => ['override', `${o.option} ${o.value}${o.replaces !== null ? ` (replaces ${o.replaces})` : ' (added)'}`]),
+    ...(j.settings.overrides ?? []).map((o) => ['override', overrideText(o)]),
   ]
     .map(([name, value]) => `      <property name="${name}" value="${esc(value!)}"/>`)
     .join('\n');

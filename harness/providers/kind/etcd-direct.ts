@@ -4,10 +4,11 @@ import { Agent, request } from 'undici';
 // etcd listens on https://<node address>:2379 besides the node's loopback and
 // serves /metrics and the v3 JSON gateway there, with client certificates.
 // The probe used to run `docker exec <node> curl …` for each serializable read
-// and metrics scrape: about fifteen runc execs a second on three members, which
-// on a two-core machine (live, ten kind nodes) was load enough that the API
-// servers failed most probe writes before any fault. A request from the host
-// costs a socket write.
+// and metrics scrape: about fifteen runc execs a second on three members, a
+// load the probe itself put on the nodes it measures (live on a two-core
+// machine the API servers failed 42–50% of writes before any fault then; not
+// isolated from the cluster settling). A request from the host costs a socket
+// write.
 
 export interface EtcdTls {
   ca: string;

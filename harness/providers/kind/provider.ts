@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { EnvironmentError, errorMessage, UsageError } from '../../core/errors.js';
 import { matchesSelector, nodesInZone, type Experiment } from '../../core/experiment.js';
-import { describeFault, faultSelector, pickMembers, type FaultSpec, type Selector } from '../../core/fault-spec.js';
+import { chooseMembers, describeFault, faultSelector, type FaultSpec, type Selector } from '../../core/fault-spec.js';
 import type { Executor } from '../../exec/index.js';
 import type { ResourceScope } from '../../faults/scope.js';
 import { renderIstio, validateIstio } from '../../mesh/istio/objects.js';
@@ -440,9 +440,8 @@ export class KindProvider implements Provider {
         const cp = this.controlPlane!;
         const members = this.o.experiment.topology.members.map((m) => m.name);
         // leader/follower are resolved now, from each member's own etcd metrics.
-        let leader: string | null = null;
-        const names = await pickMembers(spec, members, async () => (leader = await cp.leader()));
-        const found = leader ? { leader: leader as string } : {};
+        const { members: names, leader } = await chooseMembers(spec, members, () => cp.leader());
+        const found = leader ? { leader } : {};
         const containers = names.map((n) => this.containerOf(n)!);
         const awaitRecovered = async () => {
           for (const n of names) await cp.awaitMemberBack(n, REVERT_READY_S * 1000);

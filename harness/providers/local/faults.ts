@@ -1,5 +1,5 @@
 import { UsageError } from '../../core/errors.js';
-import { describeFault, faultSelector, pickMembers, type FaultSpec, type OutageMode } from '../../core/fault-spec.js';
+import { chooseMembers, describeFault, faultSelector, type FaultSpec, type OutageMode } from '../../core/fault-spec.js';
 import { matchesSelector, nodesInZone } from '../../core/experiment.js';
 import { processStartTicks } from '../../exec/index.js';
 import type { InjectedFault } from '../provider.js';
@@ -177,7 +177,8 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
     }
     case 'etcd-member-loss': {
       mode = spec.mode;
-      const chosen = await pickMembers(spec, p.etcd!.names, async () => (leader = await p.etcd!.leader()));
+      let chosen: string[];
+      ({ members: chosen, leader } = await chooseMembers(spec, p.etcd!.names, () => p.etcd!.leader()));
       const act = spec.mode === 'kill' ? killMember : freezeMember;
       plan = { affected: chosen, steps: chosen.map((m) => act(p, m, o)) };
       break;
@@ -216,5 +217,5 @@ export async function injectLocalFault(spec: FaultSpec, p: LocalProvider, o: Loc
   const revertFault = revert;
   // Without a restart to wait for (a thaw, a link up), the instances serve again once the revert is done.
   if (!awaitRecovered) revert = async () => (await revertFault(), serving());
-  return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, ...(leader ? { leader: leader as string } : {}), revert, ...(observe ? { observe } : {}), ...(awaitRecovered ? { awaitRecovered } : {}) };
+  return { target: describeFault(spec), ...(mode ? { mode } : {}), affected: plan.affected, ...(leader ? { leader } : {}), revert, ...(observe ? { observe } : {}), ...(awaitRecovered ? { awaitRecovered } : {}) };
 }
