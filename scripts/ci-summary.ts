@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const failures: string[] = [];
+const firstLine = (m: string | undefined): string => (m ?? '').split('\n')[0]!.slice(0, 300);
 for (const file of process.argv.slice(2)) {
   try {
     const r = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -13,8 +15,17 @@ for (const file of process.argv.slice(2)) {
       numPendingTests: number;
       numTodoTests: number;
       success?: boolean;
-      testResults: { status: string; assertionResults: { status: string }[] }[];
+      testResults: { name: string; status: string; message?: string; assertionResults: { status: string; fullName: string; failureMessages?: string[] }[] }[];
     };
+    // Name each failure here, next to the count: CI keeps only the end of the log.
+    for (const f of r.testResults) {
+      for (const a of f.assertionResults.filter((x) => x.status === 'failed')) {
+        failures.push(`${file}: ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+      }
+      if (f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')) {
+        failures.push(`${file}: ${f.name}: ${firstLine(f.message)}`);
+      }
+    }
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     // A suite that failed outside its tests (a hook, an import) is a failure too.
@@ -30,5 +41,6 @@ for (const file of process.argv.slice(2)) {
     failed += 1;
   }
 }
+for (const f of failures) console.log(`FAILED ${f}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
