@@ -248,6 +248,7 @@ describe('kind control plane: etcd members seen from their nodes', () => {
       await fault.revert();
     }
     await d.docker('exec', node, '/usr/bin/pgrep', '-x', 'etcd');
+    expect(await d.docker('exec', node, '/bin/busybox', 'cat', '/tmp/systemctl.log')).toContain('restart kubelet');
     await provider.controlPlane!.memberStatus(leader, 1000);
     expect(await provider.controlPlane!.leader()).not.toBeNull();
     ledger.close();

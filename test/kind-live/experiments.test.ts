@@ -185,16 +185,12 @@ describe('the control plane live (three stacked etcd members, a probe stream per
     for (const c of journal.clients) expect(c.phases.fault.errorRate).toBe(0);
   });
 
-  // Not in CI (FH_KIND_LIVE_QUORUM=1 runs it): on two cores no run passed whole. Twice the harness refused it for
-  // its driver's overload (2.1% not sent on time at 20 req/s while two crash-looping members came back over 48 s;
-  // once with all twelve assertions passing); at 5 req/s the survivor's serializable reads answered 87% of the
-  // fault phase against the 95% asserted. #24 stays open for it.
-  it.runIf(process.env.FH_KIND_LIVE_QUORUM === '1')('etcd-quorum-loss: two followers crash: writes and quorum reads fail, the survivor still answers serializable reads; writes return after the revert', async () => {
-    // At 5 req/s per client: the driver is not what this run measures, and while two crash-looping members and
-    // their API servers come back (48 s live) two cores stalled it past 20 req/s's 100 ms send tolerance on 2.1%
-    // of its requests, twice (every assertion passed; the harness refused the run). At 5 req/s the tolerance is
-    // 400 ms. The override is in the report, as any is.
-    const { journal, exitCode, output } = await live('etcd-quorum-loss', 'etcd-quorum-loss', '--rate', '5');
+  // Two things kept this run from passing on two cores. The kubelet's crash-loop back-off (each kill of the keep-down
+  // loop counted as a crash) held both members down 48 s after the revert, and the driver overloaded meanwhile (2.1%
+  // not sent on time: refused). The revert now restarts the kubelet. The survivor answered serializable reads in up
+  // to 1.3 s while the machine was busy, past their 1 s attempt: 87% against 95%. They now have the probe's 2 s.
+  it('etcd-quorum-loss: two followers crash: writes and quorum reads fail, the survivor still answers serializable reads; writes return after the revert', async () => {
+    const { journal, exitCode, output } = await live('etcd-quorum-loss', 'etcd-quorum-loss');
     expect(exitCode, output.slice(-2000)).toBe(0);
     const cp = journal.controlPlane!;
     expect(cp.readOnly).toBe(true);
@@ -202,6 +198,7 @@ describe('the control plane live (three stacked etcd members, a probe stream per
     expect(cp.phases.fault.linearizableReads.availability).toBeLessThanOrEqual(0.1);
     expect(cp.writeRecoveryMs).not.toBeNull();
     expect(cp.lostAcknowledgedWrites).toBe(0);
+    for (const c of journal.clients) expect(c.phases.fault.errorRate).toBe(0);
   });
 });
 

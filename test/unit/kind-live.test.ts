@@ -11,7 +11,8 @@ import { METALLB_MANIFEST_SHA256, metallbManifestProblem, unsyncedClusters, with
 import { clockOffset, clockOffsetTooLarge, hostCapacityFindings, istioVersionFits, parseIstioVersion } from '../../harness/providers/kind/preflight.js';
 import { dockerKeepsAddressOnConnect } from '../../harness/providers/kind/prerequisites.js';
 import { parseEpochNanos } from '../../harness/providers/kind/clusters.js';
-import { configMapEtcdKey, parseRangeAnswer, serializableRangeBody } from '../../harness/providers/kind/control-plane.js';
+import { configMapEtcdKey, MemberProbeClient, parseRangeAnswer, serializableRangeBody } from '../../harness/providers/kind/control-plane.js';
+import type { ApiServerProbeClient } from '../../harness/probes/apiserver-client.js';
 import { recordCountProblem } from '../../harness/providers/kubernetes/records.js';
 import type { ProbeRecord } from '../../harness/probes/record.js';
 import type { RequestRecord } from '../../harness/traffic/record.js';
@@ -33,17 +34,21 @@ async function plan(raw: unknown): Promise<string> {
 const section = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)));
 
 describe('#1 etcd kill is a crash', () => {
-  it('SIGKILLs etcd and keeps it down while a marker is in the node; the revert removes the marker', async () => {
+  it('SIGKILLs etcd and keeps it down while a marker is in the node; the revert removes the marker and restarts the kubelet', async () => {
     const inject = section(await plan(etcdMemberLoss), '## inject', '## revert');
     expect(inject).toContain('touch /root/failover-harness-etcd-down && pkill -KILL -x etcd');
     // Kept down: the kubelet restarted a killed etcd in 0.7 s live, and it won the election again.
     const [kill, keepDown] = new DockerCli().crashEtcd('n').apply;
     expect(kill).toEqual(['docker', 'exec', 'n', 'sh', '-c', 'touch /root/failover-harness-etcd-down && pkill -KILL -x etcd']);
     expect(keepDown!.slice(0, 4)).toEqual(['docker', 'exec', '-d', 'n']);
-    expect(keepDown![6]).toBe('while [ -f /root/failover-harness-etcd-down ]; do pkill -KILL -x etcd; sleep 0.05; done');
+    expect(keepDown![6]).toBe('echo $$ > /root/failover-harness-etcd-down.loop; while [ -f /root/failover-harness-etcd-down ]; do pkill -KILL -x etcd; sleep 0.05; done; rm -f /root/failover-harness-etcd-down.loop');
     // Not the manifest: parking it made the kubelet call its own API server (whose etcd was down) for a minute.
     expect(inject).not.toContain('/etc/kubernetes/manifests/etcd.yaml');
-    expect(new DockerCli().crashEtcd('n').revert).toEqual(['docker', 'exec', 'n', 'rm', '/root/failover-harness-etcd-down']);
+    // The revert: the marker goes, the loop ends, and the kubelet restarts so that its crash-loop back-off (each kill
+    // of the loop counted as a crash) does not hold etcd down after the revert (48 s live for two members).
+    const revert = new DockerCli().crashEtcd('n').revert;
+    expect(revert.slice(0, 5)).toEqual(['docker', 'exec', 'n', 'sh', '-c']);
+    expect(revert[5]).toMatch(/^rm \/root\/failover-harness-etcd-down && \{ i=0; while \[ -f \/root\/failover-harness-etcd-down\.loop \] .*; systemctl restart kubelet; \}$/);
   });
 
   it('the revert waits until the member serves again', async () => {
@@ -101,6 +106,19 @@ describe('#2 and #7 the control-plane probe measures etcd, not the load balancer
     expect(r.writeUnavailableMs).toBe(1750);
     expect(r.endpoints![0]!.writeUnavailableMs).toBe(4250);
     expect(r.phases.fault.writes.failed).toBe(6 + 4);
+  });
+});
+
+describe('serializable reads on kind', () => {
+  it('have the probe\'s whole budget, as writes and quorum reads do (a starved survivor answered in 1.3 s live)', async () => {
+    const given: number[] = [];
+    const api = { read: async () => ({ ok: true, member: 'm', error: null }) } as unknown as ApiServerProbeClient;
+    const client = new MemberProbeClient(api, async (_key, timeoutMs) => {
+      given.push(timeoutMs);
+      return { ok: true, member: 'm', error: null };
+    });
+    await client.read('/k', true, 2000, 1000);
+    expect(given).toEqual([2000]);
   });
 });
 

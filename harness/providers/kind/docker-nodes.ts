@@ -8,6 +8,8 @@ export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
 export const KIND_ROLE_LABEL = 'io.x-k8s.kind.role';
 /** While this file is in a node, etcd there is killed whenever it starts (crashEtcd). */
 export const ETCD_DOWN_MARKER = '/root/failover-harness-etcd-down';
+/** The keep-down loop is running while this file is there (the revert waits for it to end). */
+export const ETCD_DOWN_LOOP = '/root/failover-harness-etcd-down.loop';
 /** Where runs before ETCD_DOWN_MARKER parked etcd's manifest: cleanup still puts one back. */
 export const ETCD_MANIFEST = '/etc/kubernetes/manifests/etcd.yaml';
 export const ETCD_MANIFEST_PARKED = '/root/etcd.yaml.failover-harness';
@@ -53,20 +55,27 @@ export class DockerCli {
   /**
    * etcd crashes and stays down until the revert: a marker file, SIGKILL, and
    * a loop in the node that SIGKILLs any etcd the kubelet starts again while
-   * the marker is there (the revert removes it and the loop ends within 50 ms;
-   * so does cleanup). The kubelet then restarts etcd at its next crash-loop
-   * back-off (10 s after the first restart, doubling). Live on kind: the
-   * kubelet restarted a killed etcd in 0.7 s, and the restarted member won the
-   * election again (writes paused 1 s, "the leader" never changed). Parking the
-   * static-pod manifest instead made the kubelet delete the mirror pod through
-   * its own API server, whose etcd was the one down: it retried for a minute
-   * before it acted on the manifest or its return.
+   * the marker is there. Live on kind: the kubelet restarted a killed etcd in
+   * 0.7 s, and the restarted member won the election again (writes paused
+   * 1 s, "the leader" never changed). Parking the static-pod manifest instead
+   * made the kubelet delete the mirror pod through its own API server, whose
+   * etcd was the one down: it retried for a minute before it acted on the
+   * manifest or its return.
+   *
+   * The revert removes the marker, waits (at most 2 s) for the loop to end,
+   * and restarts the kubelet. Each kill of the loop counted as a crash to the
+   * kubelet, whose crash-loop back-off (10 s, doubling, kept in its memory)
+   * then held etcd down after the revert: live, two members killed together
+   * came back 48 s after it. A crashed member whose machine returns starts at
+   * once; the restarted kubelet has no back-off and starts etcd at its first
+   * sync. Its containers keep running meanwhile.
    */
   crashEtcd(container: string): { apply: string[][]; revert: string[] } {
-    const keepDown = `while [ -f ${ETCD_DOWN_MARKER} ]; do pkill -KILL -x etcd; sleep 0.05; done`;
+    const keepDown = `echo $$ > ${ETCD_DOWN_LOOP}; while [ -f ${ETCD_DOWN_MARKER} ]; do pkill -KILL -x etcd; sleep 0.05; done; rm -f ${ETCD_DOWN_LOOP}`;
+    const loopEnded = `i=0; while [ -f ${ETCD_DOWN_LOOP} ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done`;
     return {
       apply: [this.argv('exec', container, 'sh', '-c', `touch ${ETCD_DOWN_MARKER} && pkill -KILL -x etcd`), this.argv('exec', '-d', container, 'sh', '-c', keepDown)],
-      revert: this.argv('exec', container, 'rm', ETCD_DOWN_MARKER),
+      revert: this.argv('exec', container, 'sh', '-c', `rm ${ETCD_DOWN_MARKER} && { ${loopEnded}; systemctl restart kubelet; }`),
     };
   }
 
