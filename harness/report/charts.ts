@@ -18,6 +18,8 @@ export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '
 export const FAILED_COLOR = '#B2182B';
 const FAILED_STYLE = { color: FAILED_COLOR, decal: { symbol: 'rect', symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [3, 5], rotation: Math.PI / 4, color: 'rgba(255,255,255,0.7)' } };
 const FAULT_WINDOW = 'rgba(214,39,40,0.08)';
+/** The recovery budget: a light blue band from the fault to where the budget runs out. */
+const BUDGET_BAND = 'rgba(0,114,178,0.10)';
 
 /** One colour per locality name for a whole report. */
 export function localityColours(names: Iterable<string>): Map<string, string> {
@@ -108,15 +110,18 @@ export function timelineChart(
     ...(typeof recoveryMs === 'number' && c.phases.fault.failed > 0 ? [`recovered (green) ${Math.round(recoveryMs)} ms after the fault`] : []),
     ...(recoveryMs === null ? ['never recovered during the fault'] : []),
     ...(recoveryMs === undefined ? ['no fault was injected: nothing to recover from'] : []),
-    ...(recoveryBudgetMs !== undefined ? [`recovery budget (dark grey, dotted) ${Math.round(recoveryBudgetMs)} ms`] : []),
+    ...(recoveryBudgetMs !== undefined ? [`recovery budget ${Math.round(recoveryBudgetMs)} ms (light blue band from the fault, dotted line where it ends)`] : []),
     ...(typeof failbackMs === 'number' && failbackMs > 0 ? [`back home (blue, dotted) ${Math.round(failbackMs)} ms after the revert`] : []),
     `${c.phases.fault.failed} of ${c.phases.fault.requests} requests failed during the fault`,
     ...(faults.length > 0 ? ['shaded: the fault window'] : []),
   ];
+  // Where recovery is due by: [from, until], drawn as a band.
+  const budgetBands: [number, number][] = injected !== null && recoveryBudgetMs !== undefined ? [[injected, injected + recoveryBudgetMs]] : [];
   // Several injections: each one's pins and notes from its own window (the run-level figures count from the first).
   if (isPerInjection({ faults }) && faults.every((f) => f.impact?.[c.name])) {
     extra.length = 0;
     notes.length = 0;
+    budgetBands.length = 0;
     faults.forEach((f, n) => {
       const im = f.impact![c.name]!;
       const touched = im.failed > 0 || im.timeToFailoverMs !== null;
@@ -124,12 +129,16 @@ export function timelineChart(
       const budget = injectionBudgets[n];
       if (typeof im.timeToFailoverMs === 'number') extra.push({ at: f.injectedAtMs + im.timeToFailoverMs, label: `#${n} failover`, color: '#E69F00' });
       if (typeof im.recoveryTimeMs === 'number' && im.failed > 0) extra.push({ at: f.injectedAtMs + im.recoveryTimeMs, label: `#${n} recovered`, color: '#009E73' });
-      if (budget !== undefined) extra.push({ at: f.injectedAtMs + budget, label: `#${n} budget`, color: '#444444' });
+      if (budget !== undefined) {
+        extra.push({ at: f.injectedAtMs + budget, label: `#${n} budget`, color: '#444444' });
+        budgetBands.push([f.injectedAtMs, f.injectedAtMs + budget]);
+      }
       if (f.revertedAtMs !== null && typeof im.failbackTimeMs === 'number' && im.failbackTimeMs > 0) extra.push({ at: f.revertedAtMs + im.failbackTimeMs, label: `#${n} back home`, color: '#0072B2' });
       notes.push(`injection(${n}) ${f.kind} ${f.target}: ${im.failed}/${im.requests} failed, failover ${im.timeToFailoverMs === null ? 'never' : `${Math.round(im.timeToFailoverMs)} ms`}, recovered ${im.recoveryTimeMs === null ? 'never' : `${Math.round(im.recoveryTimeMs)} ms`}${budget !== undefined ? ` (budget ${Math.round(budget)} ms)` : ''}, back home ${im.failbackTimeMs === null ? 'never' : `${Math.round(im.failbackTimeMs)} ms`} after its revert`);
     });
     if (notes.length === 0) notes.push('no injection touched this client');
     notes.push('shaded: the fault windows');
+    if (budgetBands.length > 0) notes.push('light blue bands: each recovery budget');
   }
   const home = homeKey(c, s.groupBy);
   if (home !== undefined) notes.unshift(`home: ${home}`);
@@ -138,6 +147,10 @@ export function timelineChart(
   const series = [
     ...s.groups.map((g, gi) => ({ name: g || '(none)', type: 'bar', stack: 'rps', barCategoryGap: '0%', itemStyle: { color: colourOf(g) }, data: s.served[gi]!.map((n, i) => [x(i), n * rps]) })),
     { name: 'failed', type: 'bar', stack: 'rps', itemStyle: FAILED_STYLE, data: s.failed.map((n, i) => [x(i), n * rps]), markLine: markers(faults, t0, extra), markArea: faultWindows(faults, t0, end) },
+    // No data of its own (and not in the legend): it carries the budget bands, a series having one markArea.
+    ...(budgetBands.length > 0
+      ? [{ name: 'recovery budget', type: 'line', data: [], markArea: { silent: true, itemStyle: { color: BUDGET_BAND }, label: { show: true, position: 'insideTop', formatter: 'budget', color: '#222', fontSize: 10 }, data: budgetBands.map(([from, until]) => [{ xAxis: sec(from, t0) }, { xAxis: sec(until, t0) }]) } }]
+      : []),
   ];
   const served = s.groups.map((g, gi) => `${g || '(none)'} ${s.served[gi]!.reduce((a, b) => a + b, 0)}`).join(', ');
   const alt = `${c.name}: requests per second by serving ${s.groupBy} over the run. Served: ${served}; failed ${s.failed.reduce((a, b) => a + b, 0)}. ${notes.join('; ')}.`;

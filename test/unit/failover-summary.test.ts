@@ -58,6 +58,22 @@ describe('a run of two injections (rolling-zone-outage, synthetic records throug
   });
 });
 
+describe('the recovery budget on the timeline', () => {
+  it('is a light band from each injection that budgets this client to where its budget ends, said in the text alternative', () => {
+    const html = renderHtml(twoInjectionJournal());
+    const chartOf = (client: string) => {
+      const from = html.indexOf(`class="chart timeline" data-client="${client}"`);
+      return html.slice(from, html.indexOf('</svg>', from));
+    };
+    for (const client of ['client-a', 'client-b']) {
+      const svg = chartOf(client);
+      expect(svg.match(/fill="rgb\(0,114,178\)" fill-opacity="0.1"/g)).toHaveLength(1);
+      expect(svg).toContain('>budget<');
+      expect(svg).toContain('light blue bands: each recovery budget');
+    }
+  });
+});
+
 describe('the summary row fits what the experiment is judged on', () => {
   const a = (over: Partial<AssertionResult>): AssertionResult => ({ name: 'x', client: '', metric: 'm', op: '<', passed: true, actual: 1, expected: 1, ...over });
 
