@@ -60,6 +60,11 @@ export function leaderByRound(statuses: readonly StatusRecord[]): { sentAt: numb
     });
 }
 
+/** A fault-phase operation not yet answered (or failed) when the revert began: the fault phase leaves it out. */
+function inFlightAtRevert(r: ProbeRecord, w: ControlPlaneInput['windows']): boolean {
+  return phaseOf(r.sentAt, w) === 'fault' && r.sentAt + r.latencyMs >= w.recoveryStart;
+}
+
 /**
  * With several probe streams (kind: one per API server, each wired to its own
  * etcd member), the headline figures come from the streams whose member the
@@ -74,7 +79,7 @@ function splitStreams(input: ControlPlaneInput): { headline: readonly ProbeRecor
   const chosen = alive.length > 0 ? alive : names;
   const fault = phaseBounds('fault', input.windows);
   const endpoints = names.map((endpoint) => {
-    const mine = input.probes.filter((r) => r.endpoint === endpoint && phaseOf(r.sentAt, input.windows) === 'fault');
+    const mine = input.probes.filter((r) => r.endpoint === endpoint && phaseOf(r.sentAt, input.windows) === 'fault' && !inFlightAtRevert(r, input.windows));
     const op = (probe: ProbeOp) => availability(mine.filter((r) => r.probe === probe));
     return {
       endpoint,
@@ -97,9 +102,13 @@ export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResul
   const { windows: w } = input;
   const streams = splitStreams(input);
   const sorted = [...streams.headline].sort((a, b) => a.sentAt - b.sentAt);
-  // A fault-phase operation counts as answered only if it was answered while the
-  // fault lasted: one that waited and succeeded after the revert was not.
-  const judged = sorted.map((r) => (r.ok && phaseOf(r.sentAt, w) === 'fault' && r.sentAt + r.latencyMs >= w.recoveryStart ? { ...r, ok: false, error: 'answered-after-revert' } : r));
+  // The fault phase judges what the fault alone decided: an operation still in
+  // flight when the revert began is left out, neither answered (its answer may
+  // owe to the revert) nor failed (its deadline had not passed). It used to
+  // count as failed: live on kind, a quorum loss's survivor answered its last
+  // serializable reads of the phase 2 s later on a busy machine, one sent 30 ms
+  // before the revert among them, and those three of 23 read as "unavailable".
+  const judged = sorted.filter((r) => !inFlightAtRevert(r, w));
   const of = (phase: Phase, op: ProbeOp) => judged.filter((r) => r.probe === op && phaseOf(r.sentAt, w) === phase);
   const phases = Object.fromEntries(
     PHASES.map((p) => [p, { writes: availability(of(p, 'write')), linearizableReads: availability(of(p, 'read-linearizable')), serializableReads: availability(of(p, 'read-serializable')) }]),

@@ -17,8 +17,8 @@ export function undoAny(exec: Executor): Undo {
       case 'docker-node':
         return undoDockerNode(exec, r);
       case 'etcd-kept-down':
-        // The marker gone, the loop in the node ends and the restarted kubelet starts etcd again. No marker (already
-        // removed, or the node is gone) means nothing to do.
+        // The marker gone, the loop in the node ends and a stopped etcd continues. No marker (already removed, or the
+        // node is gone) means nothing to do.
         await exec.run(new DockerCli(r.dockerHost).crashEtcd(r.container).revert, { context: `let etcd start again on ${r.container}` }).catch((error: { stderr?: string }) => {
           if (!/No such file|No such container|is not running/i.test(error.stderr ?? '')) throw error;
         });

@@ -124,7 +124,7 @@ describe('kind node faults on a real Docker engine', () => {
     ledger.close();
   });
 
-  it('keeps etcd down while its marker is in the node; the undo removes the marker, the loop ends, the kubelet restarts', async () => {
+  it('keeps etcd down while its marker is in the node; the undo removes the marker and the loop ends', async () => {
     const { scope: s, ledger } = scope('t-etcd');
     const node = NODES[0]!.name;
     // The kill itself needs a running etcd (kind-control-plane.test.ts has real ones): here the marker and the loop.
@@ -138,9 +138,8 @@ describe('kind node faults on a real Docker engine', () => {
     await expect(d.docker('exec', node, '/bin/busybox', 'test', '-f', '/root/failover-harness-etcd-down')).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 500));
     expect(await loop()).toBe(false);
-    // The revert waited for the loop (its pid file is gone) and restarted the kubelet, which forgets its back-off.
+    // The loop said it ended (the revert waits for that before continuing a stopped etcd).
     await expect(d.docker('exec', node, '/bin/busybox', 'test', '-f', '/root/failover-harness-etcd-down.loop')).rejects.toThrow();
-    expect(await d.docker('exec', node, '/bin/busybox', 'cat', '/tmp/systemctl.log')).toBe('restart kubelet');
     // The manifest was never touched.
     expect(await d.docker('exec', node, '/bin/busybox', 'cat', '/etc/kubernetes/manifests/etcd.yaml')).toBe('kind: Pod');
     ledger.close();

@@ -121,13 +121,14 @@ describe('placementCheck', () => {
 });
 
 describe('fault-phase availability', () => {
-  it('does not count an operation that was only answered after the revert', () => {
-    const windows = { baselineStart: 0, faultStart: 1000, injectedAt: 1000, recoveryStart: 2000, revertedAt: 2000, end: 3000 };
+  it('leaves out an operation still in flight when the revert began: not answered (the revert may have answered it), not failed', () => {
+    const windows = { baselineStart: 0, faultStart: 1000, injectedAt: 1000, recoveryStart: 3000, revertedAt: 3000, end: 4000 };
     const placement = placementCheck(parseExperiment({ name: 'x', description: 'd', topology: zonalTopology({ zones: 3, membersIn: { a: 1, b: 1, c: 1 } }), faults: [{ kind: 'etcd-member-loss' }] }, 't').topology, []);
-    const probes = [write(1500, false, 1000), write(1900, true, 300), write(2100, true)];
+    // Failed within the fault; answered after the revert began; failed after it began; answered within the fault.
+    const probes = [write(1200, false, 1000), write(2500, true, 600), write(2600, false, 1000), write(2800, true, 100), write(3100, true)];
     const r = analyseControlPlane({ members: ['etcd-a'], probes, statuses: [], windows, lostMembers: [], probeIntervalMs: 100, probeTimeoutMs: 1000, placement, verification: null });
-    expect(r.phases.fault.writes).toEqual({ requests: 2, failed: 2, availability: 0 });
-    expect(r.lostAcknowledgedWrites).toBeNull();
+    expect(r.phases.fault.writes).toEqual({ requests: 2, failed: 1, availability: 0.5 });
+    expect(r.phases.recovery.writes).toEqual({ requests: 1, failed: 0, availability: 1 });
   });
 });
 
