@@ -60,9 +60,19 @@ export function leaderByRound(statuses: readonly StatusRecord[]): { sentAt: numb
     });
 }
 
-/** A fault-phase operation not yet answered (or failed) when the revert began: the fault phase leaves it out. */
-function inFlightAtRevert(r: ProbeRecord, w: ControlPlaneInput['windows']): boolean {
-  return phaseOf(r.sentAt, w) === 'fault' && r.sentAt + r.latencyMs >= w.recoveryStart;
+/**
+ * A fault-phase operation the fault phase leaves out: one sent before the
+ * fault was in force (on kind the inject action, a leader lookup on a loaded
+ * cluster among it, took up to 2.5 s live, and writes sent meanwhile
+ * succeeded), or one answered only after the revert began (its answer may
+ * owe to the revert: live, a quorum loss's survivor answered its last
+ * serializable reads of the phase 2 s late on a busy machine, one sent 30 ms
+ * before the revert among them). One that failed after the revert began
+ * stays a failure: it waited through the fault, and a revert does not make
+ * operations fail.
+ */
+function notJudgedInFault(r: ProbeRecord, w: ControlPlaneInput['windows']): boolean {
+  return phaseOf(r.sentAt, w) === 'fault' && (r.sentAt < w.injectedAt || (r.ok && r.sentAt + r.latencyMs >= w.recoveryStart));
 }
 
 /**
@@ -79,7 +89,7 @@ function splitStreams(input: ControlPlaneInput): { headline: readonly ProbeRecor
   const chosen = alive.length > 0 ? alive : names;
   const fault = phaseBounds('fault', input.windows);
   const endpoints = names.map((endpoint) => {
-    const mine = input.probes.filter((r) => r.endpoint === endpoint && phaseOf(r.sentAt, input.windows) === 'fault' && !inFlightAtRevert(r, input.windows));
+    const mine = input.probes.filter((r) => r.endpoint === endpoint && phaseOf(r.sentAt, input.windows) === 'fault' && !notJudgedInFault(r, input.windows));
     const op = (probe: ProbeOp) => availability(mine.filter((r) => r.probe === probe));
     return {
       endpoint,
@@ -102,13 +112,8 @@ export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResul
   const { windows: w } = input;
   const streams = splitStreams(input);
   const sorted = [...streams.headline].sort((a, b) => a.sentAt - b.sentAt);
-  // The fault phase judges what the fault alone decided: an operation still in
-  // flight when the revert began is left out, neither answered (its answer may
-  // owe to the revert) nor failed (its deadline had not passed). It used to
-  // count as failed: live on kind, a quorum loss's survivor answered its last
-  // serializable reads of the phase 2 s later on a busy machine, one sent 30 ms
-  // before the revert among them, and those three of 23 read as "unavailable".
-  const judged = sorted.filter((r) => !inFlightAtRevert(r, w));
+  // The fault phase judges what the fault in force decided (notJudgedInFault says what it leaves out).
+  const judged = sorted.filter((r) => !notJudgedInFault(r, w));
   const of = (phase: Phase, op: ProbeOp) => judged.filter((r) => r.probe === op && phaseOf(r.sentAt, w) === phase);
   const phases = Object.fromEntries(
     PHASES.map((p) => [p, { writes: availability(of(p, 'write')), linearizableReads: availability(of(p, 'read-linearizable')), serializableReads: availability(of(p, 'read-serializable')) }]),

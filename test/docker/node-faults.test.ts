@@ -127,10 +127,9 @@ describe('kind node faults on a real Docker engine', () => {
   it('keeps etcd down while its marker is in the node; the undo removes the marker and the loop ends', async () => {
     const { scope: s, ledger } = scope('t-etcd');
     const node = NODES[0]!.name;
-    // The kill itself needs a running etcd (kind-control-plane.test.ts has real ones): here the marker and the loop.
+    // No etcd runs here (kind-control-plane.test.ts has real ones): the marker, and the loop the exec leaves running.
     const { id } = await s.acquire({ kind: 'etcd-kept-down', container: node, dockerHost: d.host }, async () => {
-      await d.docker('exec', node, '/bin/busybox', 'touch', '/root/failover-harness-etcd-down');
-      await realExecutor.run(cli.crashEtcd(node).apply[1]!);
+      for (const argv of cli.crashEtcd(node).apply) await realExecutor.run(argv);
     });
     const loop = async () => (await d.docker('top', node, '-o', 'pid,args')).includes('failover-harness-etcd-down');
     expect(await loop()).toBe(true);

@@ -121,13 +121,14 @@ describe('placementCheck', () => {
 });
 
 describe('fault-phase availability', () => {
-  it('leaves out an operation still in flight when the revert began: not answered (the revert may have answered it), not failed', () => {
-    const windows = { baselineStart: 0, faultStart: 1000, injectedAt: 1000, recoveryStart: 3000, revertedAt: 3000, end: 4000 };
+  it('judges what the fault in force decided: leaves out what was sent before it was injected, and what only the revert may have answered', () => {
+    const windows = { baselineStart: 0, faultStart: 1000, injectedAt: 1500, recoveryStart: 3000, revertedAt: 3000, end: 4000 };
     const placement = placementCheck(parseExperiment({ name: 'x', description: 'd', topology: zonalTopology({ zones: 3, membersIn: { a: 1, b: 1, c: 1 } }), faults: [{ kind: 'etcd-member-loss' }] }, 't').topology, []);
-    // Failed within the fault; answered after the revert began; failed after it began; answered within the fault.
-    const probes = [write(1200, false, 1000), write(2500, true, 600), write(2600, false, 1000), write(2800, true, 100), write(3100, true)];
+    // Sent while the fault was being injected (succeeded: left out); failed within the fault; answered after the
+    // revert began (left out); failed after it began (a failure: it waited through the fault); answered within it.
+    const probes = [write(1100, true, 50), write(1600, false, 1000), write(2500, true, 600), write(2600, false, 1000), write(2800, true, 100), write(3100, true)];
     const r = analyseControlPlane({ members: ['etcd-a'], probes, statuses: [], windows, lostMembers: [], probeIntervalMs: 100, probeTimeoutMs: 1000, placement, verification: null });
-    expect(r.phases.fault.writes).toEqual({ requests: 2, failed: 1, availability: 0.5 });
+    expect(r.phases.fault.writes).toEqual({ requests: 3, failed: 2, availability: 1 / 3 });
     expect(r.phases.recovery.writes).toEqual({ requests: 1, failed: 0, availability: 1 });
   });
 });

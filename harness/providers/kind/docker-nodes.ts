@@ -73,10 +73,13 @@ export class DockerCli {
    * for a minute).
    */
   crashEtcd(container: string): { apply: string[][]; revert: string[] } {
-    const keepDown = `echo $$ > ${ETCD_DOWN_LOOP}; while [ -f ${ETCD_DOWN_MARKER} ]; do pkill -STOP -x etcd; sleep 0.02; done; rm -f ${ETCD_DOWN_LOOP}`;
+    const keepDown = `touch ${ETCD_DOWN_LOOP}; while [ -f ${ETCD_DOWN_MARKER} ]; do pkill -STOP -x etcd; sleep 0.02; done; rm -f ${ETCD_DOWN_LOOP}`;
     const loopEnded = `i=0; while [ -f ${ETCD_DOWN_LOOP} ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done`;
     return {
-      apply: [this.argv('exec', container, 'sh', '-c', `touch ${ETCD_DOWN_MARKER} && pkill -KILL -x etcd`), this.argv('exec', '-d', container, 'sh', '-c', keepDown)],
+      // One exec: the loop runs on in the background (its output detached, so the exec returns at once). As a second
+      // exec it started up to a second after the kill, and the inject action, from whose end the election is timed,
+      // lasted that much longer.
+      apply: [this.argv('exec', container, 'sh', '-c', `touch ${ETCD_DOWN_MARKER} && { pkill -KILL -x etcd; ( ${keepDown} ) </dev/null >/dev/null 2>&1 & }`)],
       // No etcd to continue (the kubelet had not started one yet) is no failure.
       revert: this.argv('exec', container, 'sh', '-c', `rm ${ETCD_DOWN_MARKER} && { ${loopEnded}; pkill -CONT -x etcd || true; }`),
     };
