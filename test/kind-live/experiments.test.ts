@@ -26,8 +26,9 @@ async function live(name: string, ...args: string[]): Promise<{ journal: Journal
   const argv = [...args, '--provider', 'kind', '--mesh', 'none', '--node-image', inject('nodeImage'), '--keep', '--report-dir', dir];
   let { exitCode, output } = await runCli(argv);
   // The harness refuses a run whose own driver could not send on time (the machine, not the data plane: live, two
-  // kind nodes booting on two cores stalled it 300 ms). Such a run is run once more, and the log says so.
-  if (exitCode === 3 && /the traffic driver could not send/.test(output)) {
+  // kind nodes booting on two cores stalled it 300 ms, and the first run on a ten-node cluster just made missed
+  // 1.0–1.1% twice in a row). Such a run is run again, at most twice, and the log says so.
+  for (let again = 0; again < 2 && exitCode === 3 && /the traffic driver could not send/.test(output); again++) {
     console.log(`${name}: refused for the driver's own overload; once more:\n${output.split('\n').filter((l) => /could not send/.test(l)).join('\n')}`);
     rmSync(dir, { recursive: true, force: true });
     ({ exitCode, output } = await runCli(argv));
@@ -185,11 +186,13 @@ describe('the control plane live (three stacked etcd members, a probe stream per
     for (const c of journal.clients) expect(c.phases.fault.errorRate).toBe(0);
   });
 
-  // Not in CI (FH_KIND_LIVE_QUORUM=1 runs it): two cores do not carry a ten-node cluster through quorum loss. Its
-  // driver overloads (2.1–5.2% not sent on time at 20 req/s: refused), the harness's own timers run up to 2 s late,
-  // and the survivor answers serializable reads in up to 2.5 s. #24 stays open for it. At 5 req/s the driver's send
-  // tolerance is 400 ms; the override is in the report, as any is.
-  it.runIf(process.env.FH_KIND_LIVE_QUORUM === '1')('etcd-quorum-loss: two followers crash: writes and quorum reads fail, the survivor still answers serializable reads; writes return after the revert', async () => {
+  // At 5 req/s per client: the driver is not what this run measures, and two cores do not keep a ten-node cluster
+  // and a 20 req/s driver on time through a quorum loss (2.1–5.2% not sent on time: refused, three times). At 5
+  // req/s the driver's send tolerance is 400 ms; the override is in the report, as any is. What else kept this run
+  // from passing, each fixed and pinned: the kubelet's crash-loop back-off (etcd's restarts are now stopped, not
+  // killed), reads answered after the revert began counted as failed, and writes sent during the inject action
+  // (a leader lookup, up to 2.5 s) counted in the fault phase.
+  it('etcd-quorum-loss: two followers crash: writes and quorum reads fail, the survivor still answers serializable reads; writes return after the revert', async () => {
     const { journal, exitCode, output } = await live('etcd-quorum-loss', 'etcd-quorum-loss', '--rate', '5');
     expect(exitCode, output.slice(-2000)).toBe(0);
     const cp = journal.controlPlane!;
