@@ -17,19 +17,15 @@ for (const file of process.argv.slice(2)) {
       success?: boolean;
       testResults: { name: string; status: string; message?: string; assertionResults: { status: string; fullName: string; failureMessages?: string[] }[] }[];
     };
+    // A suite that failed outside its tests (a hook, an import) is a failure too.
+    const outside = r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'));
     // Name each failure here, next to the count: CI keeps only the end of the log.
     for (const f of r.testResults) {
-      for (const a of f.assertionResults.filter((x) => x.status === 'failed')) {
-        failures.push(`${file}: ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
-      }
-      if (f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')) {
-        failures.push(`${file}: ${f.name}: ${firstLine(f.message)}`);
-      }
+      for (const a of f.assertionResults.filter((x) => x.status === 'failed')) failures.push(`${file}: ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
     }
+    for (const f of outside) failures.push(`${file}: ${f.name}: ${firstLine(f.message)}`);
     passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    // A suite that failed outside its tests (a hook, an import) is a failure too.
-    failed += r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
+    failed += r.numFailedTests + outside.length;
     skipped += r.numPendingTests + r.numTodoTests;
     // A run that failed before any test (a global setup: the kind-live suite's image build) is a failure too.
     if (r.success === false && r.numFailedTests === 0 && !r.testResults.some((f) => f.status === 'failed')) {

@@ -6,7 +6,7 @@ import type { ResourceScope } from '../../faults/scope.js';
 
 export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
 export const KIND_ROLE_LABEL = 'io.x-k8s.kind.role';
-/** While this file is in a node, etcd there is killed whenever it starts (crashEtcd). */
+/** While this file is in a node, any etcd started there is stopped at once (crashEtcd). */
 export const ETCD_DOWN_MARKER = '/root/failover-harness-etcd-down';
 /** The keep-down loop is running while this file is there (the revert waits for it to end). */
 export const ETCD_DOWN_LOOP = '/root/failover-harness-etcd-down.loop';
