@@ -76,6 +76,19 @@ function notJudgedInFault(r: ProbeRecord, w: ControlPlaneInput['windows']): bool
 }
 
 /**
+ * From when the revert began (restarting members is part of coming back) to
+ * the first write sent after the last failed one. Writes still failing when
+ * the revert began and none failing after it are back from the first write
+ * sent after it, not at once: live, a quorum loss's probe sent none for 1 s
+ * after the revert began, and the figure read 0 ms.
+ */
+function writeRecovery(faultWrites: readonly ProbeRecord[], recoveryWrites: readonly ProbeRecord[], from: number): number | null {
+  const t = timeAfterLastBad(recoveryWrites, (r) => !r.ok, from);
+  const stillFailing = faultWrites.length > 0 && !faultWrites[faultWrites.length - 1]!.ok;
+  return t === 0 && stillFailing && recoveryWrites.length > 0 ? Math.max(0, recoveryWrites[0]!.sentAt - from) : t;
+}
+
+/**
  * With several probe streams (kind: one per API server, each wired to its own
  * etcd member), the headline figures come from the streams whose member the
  * faults did not take (an API server whose etcd is gone fails by design),
@@ -162,8 +175,7 @@ export function analyseControlPlane(input: ControlPlaneInput): ControlPlaneResul
     leaderLost,
     leaderElectionMs: leaderLost && elected ? Math.max(0, elected.sentAt - w.injectedAt) : null,
     readOnly,
-    // From when the revert began: restarting members is part of coming back.
-    writeRecoveryMs: timeAfterLastBad(recoveryWrites, (r) => !r.ok, w.recoveryStart),
+    writeRecoveryMs: writeRecovery(of('fault', 'write'), recoveryWrites, w.recoveryStart),
     acknowledgedWrites: input.verification?.acknowledged ?? 0,
     lostAcknowledgedWrites: input.verification ? input.verification.lost.length : null,
     lostKeys: input.verification?.lost.slice(0, 20) ?? [],

@@ -141,4 +141,14 @@ describe('writeRecoveryMs', () => {
     const r = analyseControlPlane({ members: ['etcd-a'], probes, statuses: [], windows, lostMembers: [], probeIntervalMs: 100, probeTimeoutMs: 1000, placement, verification: null });
     expect(r.writeRecoveryMs).toBe(600);
   });
+
+  it('writes failing when the revert began and none failing after it are back at the first write sent after it, not at once', () => {
+    const windows = { baselineStart: 0, faultStart: 1000, injectedAt: 1000, recoveryStart: 2000, revertedAt: 2800, end: 4000 };
+    const placement = placementCheck(parseExperiment({ name: 'x', description: 'd', topology: zonalTopology({ zones: 3, membersIn: { a: 1, b: 1, c: 1 } }), faults: [{ kind: 'etcd-member-loss' }] }, 't').topology, []);
+    const input = { members: ['etcd-a'], statuses: [], windows, lostMembers: [], probeIntervalMs: 100, probeTimeoutMs: 1000, placement, verification: null };
+    // Live on kind: the probe sent nothing for 1 s after the revert began; the first write then succeeded.
+    expect(analyseControlPlane({ ...input, probes: [write(1500, false, 300), write(3010, true), write(3200, true)] }).writeRecoveryMs).toBe(1010);
+    // Writes already back before the revert: nothing to recover.
+    expect(analyseControlPlane({ ...input, probes: [write(1500, false, 300), write(1900, true, 50), write(3010, true)] }).writeRecoveryMs).toBe(0);
+  });
 });
