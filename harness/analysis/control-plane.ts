@@ -84,7 +84,7 @@ function notJudgedInFault(r: ProbeRecord, w: ControlPlaneInput['windows']): bool
  */
 function writeRecovery(faultWrites: readonly ProbeRecord[], recoveryWrites: readonly ProbeRecord[], from: number): number | null {
   const t = timeAfterLastBad(recoveryWrites, (r) => !r.ok, from);
-  const stillFailing = faultWrites.length > 0 && !faultWrites[faultWrites.length - 1]!.ok;
+  const stillFailing = faultWrites.at(-1)?.ok === false;
   return t === 0 && stillFailing && recoveryWrites.length > 0 ? Math.max(0, recoveryWrites[0]!.sentAt - from) : t;
 }
 
