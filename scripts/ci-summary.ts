@@ -1,12 +1,14 @@
 // Sums vitest JSON reports into the one line CI reads: "tests: N passed, N failed, N skipped".
 // A missing report (the runner crashed) counts as one failure.
 import { readFileSync } from 'node:fs';
+import { failureLines } from './failure-lines.js';
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failures: string[] = [];
-const firstLine = (m: string | undefined): string => (m ?? '').split('\n')[0]!.slice(0, 300);
+// The first line, and below it (indented) those that say why.
+const why = (m: string | undefined): string => failureLines(m).join('\n    ');
 for (const file of process.argv.slice(2)) {
   try {
     const r = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -21,9 +23,9 @@ for (const file of process.argv.slice(2)) {
     const outside = r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'));
     // Name each failure here, next to the count: CI keeps only the end of the log.
     for (const f of r.testResults) {
-      for (const a of f.assertionResults.filter((x) => x.status === 'failed')) failures.push(`${file}: ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+      for (const a of f.assertionResults.filter((x) => x.status === 'failed')) failures.push(`${file}: ${a.fullName}: ${why(a.failureMessages?.[0])}`);
     }
-    for (const f of outside) failures.push(`${file}: ${f.name}: ${firstLine(f.message)}`);
+    for (const f of outside) failures.push(`${file}: ${f.name}: ${why(f.message)}`);
     passed += r.numPassedTests;
     failed += r.numFailedTests + outside.length;
     skipped += r.numPendingTests + r.numTodoTests;

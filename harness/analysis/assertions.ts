@@ -1,4 +1,5 @@
-import { compare, isRunLevel, type AssertionExpr, type MetricRef } from '../core/assertion-expr.js';
+import { compare, isRunLevel, type AssertionExpr, type Comparator, type MetricRef } from '../core/assertion-expr.js';
+import type { PhaseWindows } from './phase-windows.js';
 import type { AssertionResult, CapacityResult, ClientResult, ControlPlaneResult, DataPlaneAccount, FaultRecord } from '../core/journal.js';
 
 /** A run-level metric; null when the run has no control plane (or capacity) or the figure is undefined. */
@@ -97,8 +98,24 @@ function runUnverifiedReason(cp: ControlPlaneResult | undefined, metric: MetricR
   return null;
 }
 
-/** Evaluates each assertion for its client, or for every client when it names none. */
-export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: readonly ClientResult[], controlPlane?: ControlPlaneResult, faults: readonly FaultRecord[] = [], capacity?: CapacityResult, dataPlane?: DataPlaneAccount): AssertionResult[] {
+/**
+ * Why "never" verifies nothing for a time budget: the window the time is measured in ended before the budget ran
+ * out (failback from the revert to the run's end, recovery from the injection on), so a failback or a recovery
+ * that keeps the budget could still have come after it. Null when the figure was measured, or the window covered
+ * the budget (then "never" is a miss).
+ */
+export function tooShortReason(actual: number | null, metric: MetricRef, op: Comparator, budgetMs: number | null, windows: PhaseWindows | undefined): string | null {
+  if (actual !== null || budgetMs === null || !windows || metric.type !== 'client-time' || (op !== '<' && op !== '<=')) return null;
+  const from = metric.name === 'failback' ? windows.revertedAt : metric.name === 'recovery' ? windows.injectedAt : undefined;
+  if (from === undefined) return null;
+  const seenMs = windows.end - from;
+  if (seenMs >= budgetMs) return null;
+  const since = metric.name === 'failback' ? 'the revert' : 'the injection';
+  return `no ${metric.name} in the ${(seenMs / 1000).toFixed(1)} s the run lasted after ${since}, shorter than its ${budgetMs / 1000} s budget: it could still have come in time (lengthen ${metric.name === 'failback' ? '--recovery' : 'the fault or --recovery'} to judge it)`;
+}
+
+/** Evaluates each assertion for its client, or for every client when it names none. `windows`: the run's phases, which say whether "never" is a miss. */
+export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: readonly ClientResult[], controlPlane?: ControlPlaneResult, faults: readonly FaultRecord[] = [], capacity?: CapacityResult, dataPlane?: DataPlaneAccount, windows?: PhaseWindows): AssertionResult[] {
   return exprs.flatMap((expr) => {
     if (isRunLevel(expr.metric)) {
       const actual = runMetricValue(controlPlane, expr.metric, capacity);
@@ -109,7 +126,7 @@ export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: rea
       .filter((c) => expr.client === undefined || expr.client === c.name)
       .map((c) => {
         const actual = metricValue(c, expr.metric, faults, dataPlane);
-        const unverified = unverifiedReason(c, expr.metric, faults, dataPlane);
+        const unverified = unverifiedReason(c, expr.metric, faults, dataPlane) ?? tooShortReason(actual, expr.metric, expr.op, expr.expected, windows);
         const rhs = expr.source.slice(expr.source.lastIndexOf(expr.op) + expr.op.length).trim();
         return {
           name: `client(${c.name}).${expr.metricPath} ${expr.op} ${rhs}`,

@@ -16,6 +16,8 @@ export interface Figure {
   passed?: boolean;
   /** The budget came from the command line (--assert), not the experiment. */
   override?: boolean;
+  /** The assertion could not be judged (the run ended before the budget did): not a miss, not a pass. */
+  unverified?: boolean;
 }
 
 /** Another figure a client (or injection) is judged on: its assertion's value against its threshold, as written. */
@@ -104,7 +106,13 @@ export function budgetText(a: AssertionResult): string {
 
 function figure(value: number | null | undefined, held: readonly AssertionResult[]): Figure {
   if (held.length === 0) return { value };
-  return { value, budget: held.map(budgetText).join(', '), passed: held.every((a) => a.passed), ...(held.some((a) => a.override) ? { override: true } : {}) };
+  return {
+    value,
+    budget: held.map(budgetText).join(', '),
+    passed: held.every((a) => a.passed),
+    ...(held.some((a) => a.override) ? { override: true } : {}),
+    ...(held.some((a) => a.unverified) ? { unverified: true } : {}),
+  };
 }
 
 function judged(a: AssertionResult): JudgedFigure {
@@ -311,7 +319,8 @@ export function failoverSummary(j: Journal): FailoverSummary {
 
 /** The cells every renderer shows for a row, formatted once (HTML escapes them, Markdown and the console print them). */
 export function summaryCells(row: SummaryRow): { destination: string; failover: string; recovery: string; failback: string; cost: string; judged: string } {
-  const fig = (f: Figure) => `${fmtTime(f.value)}${f.budget ? ` (budget ${f.budget}${f.override ? ' from --assert' : ''} ${f.passed === false ? '✗ MISSED' : '✓'})` : f.value === undefined ? '' : ' (not asserted)'}`;
+  const verdict = (f: Figure) => (f.unverified ? '✗ unverified: the run ended first' : f.passed === false ? '✗ MISSED' : '✓');
+  const fig = (f: Figure) => `${f.unverified && f.value === null ? 'not seen' : fmtTime(f.value)}${f.budget ? ` (budget ${f.budget}${f.override ? ' from --assert' : ''} ${verdict(f)})` : f.value === undefined ? '' : ' (not asserted)'}`;
   const judgedText = [
     ...(row.ejection ? [`ejection ${fig(row.ejection)}`] : []),
     ...row.judged.map((x) => `${x.passed ? '✓' : '✗'} ${x.metric} ${x.actual} (${x.budget}${x.override ? ' from --assert' : ''})`),

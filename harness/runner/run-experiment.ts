@@ -195,15 +195,16 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   let controlPlane: ControlPlaneResult | undefined;
   let dataPlane: DataPlaneAccount | undefined;
   let assertions: AssertionResult[] = [];
+  let runWindows: PhaseWindows | undefined;
   if (trafficStarted && Number.isFinite(baselineStart)) {
-    const windows: PhaseWindows = {
+    const windows: PhaseWindows = (runWindows = {
       baselineStart,
       faultStart: Number.isFinite(faultStart) ? faultStart : end,
       injectedAt: Number.isFinite(injectedAt) ? injectedAt : end,
       recoveryStart: Number.isFinite(faultStart) ? recoveryStart : end,
       revertedAt: Number.isFinite(faultStart) ? revertedAt : end,
       end,
-    };
+    });
     clients = analyseRun(ex, records, windows, ctx.recovery);
     for (const c of clients) if (incomplete[c.name]) c.incomplete = incomplete[c.name];
     if (capacity) Object.assign(capacity, failuresByWho(records, windows.faultStart, end));
@@ -236,7 +237,7 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
       controlPlane.series = controlPlaneSeries(probes, statuses, baselineStart, end, binSize(end - baselineStart));
     }
     // Incomplete records still get their assertions, each marked unverified: the report says what could not be checked.
-    if ((failure === undefined || failure instanceof RecordsIncompleteError) && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name, provider.dataPlane), clients, controlPlane, faults.records, capacity, dataPlane);
+    if ((failure === undefined || failure instanceof RecordsIncompleteError) && !aborted) assertions = evaluateAssertions(assertionsFor(ex, provider.name, provider.dataPlane), clients, controlPlane, faults.records, capacity, dataPlane, runWindows);
     // Requests the driver could not send on time are its own failure, never the service's: past a small share the run measured nothing reliable.
     const notSent = clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + (c.phases[p].notSent ?? 0), 0), 0);
     const scheduled = notSent + clients.reduce((n, c) => n + PHASES.reduce((m, p) => m + c.phases[p].requests, 0), 0);

@@ -192,8 +192,11 @@ describe('two clusters live', () => {
 });
 
 describe('the control plane live (three stacked etcd members, a probe stream per API server)', () => {
+  // At 5 req/s per client, as etcd-quorum-loss below: CI refused this run three times in a row for the driver's own
+  // overload at 20 req/s (the leader's crash and the election load two cores), and here it was refused once in two.
+  // The control plane's probes, which this run judges, keep their own rate.
   it('etcd-member-loss: the leader crashes and stays down; another takes over, no acknowledged write is lost, clients never notice', async () => {
-    const { journal, exitCode, output } = await live('etcd-member-loss', 'etcd-member-loss');
+    const { journal, exitCode, output } = await live('etcd-member-loss', 'etcd-member-loss', '--rate', '5');
     expect(exitCode, output.slice(-2000)).toBe(0);
     const cp = journal.controlPlane!;
     expect(journal.faults[0]!.affected).toEqual([cp.initialLeader]);

@@ -58,4 +58,22 @@ describe('evaluateAssertions', () => {
       ['client(b).fault.errorRate == 50%', true, 0.5],
     ]);
   });
+
+  it('"never" within a window shorter than the budget is unverified, not a miss; within one as long, it is a miss', () => {
+    // Fault 0–8 s, revert done at 8.1 s; the run ends 4 s after it: a failback budget of 10 s is not over yet.
+    const windows = { baselineStart: -3000, faultStart: 0, injectedAt: 100, recoveryStart: 8000, revertedAt: 8100, end: 12_100 };
+    const never = { ...client('a', 200), failbackTimeMs: null };
+    const [short] = evaluateAssertions([parseAssertion('failback.timeMs < 10s')], [never], undefined, [], undefined, undefined, windows);
+    expect(short!.passed).toBe(false);
+    expect(short!.unverified).toMatch(/no failback in the 4\.0 s the run lasted after the revert, shorter than its 10 s budget.*--recovery/);
+    const [long] = evaluateAssertions([parseAssertion('failback.timeMs < 3s')], [never], undefined, [], undefined, undefined, windows);
+    expect(long).toMatchObject({ passed: false, actual: null });
+    expect(long!.unverified).toBeUndefined();
+    // Recovery counts from the injection: 12 s seen, a 20 s budget not over.
+    const [recovery] = evaluateAssertions([parseAssertion('recovery.timeMs < 20s')], [client('a', null)], undefined, [], undefined, undefined, windows);
+    expect(recovery!.unverified).toMatch(/no recovery in the 12\.0 s the run lasted after the injection/);
+    // A figure that was measured is judged as it is, and "> budget" never waits.
+    expect(evaluateAssertions([parseAssertion('failback.timeMs < 10s')], [client('a', 200)], undefined, [], undefined, undefined, windows)[0]!.unverified).toBeUndefined();
+    expect(evaluateAssertions([parseAssertion('failback.timeMs > 10s')], [never], undefined, [], undefined, undefined, windows)[0]!.unverified).toBeUndefined();
+  });
 });

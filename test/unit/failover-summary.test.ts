@@ -107,4 +107,20 @@ describe('the summary row fits what the experiment is judged on', () => {
     const held: Journal = { ...single, dataPlane: { proxy: 'Envoy', scrapeIntervalMs: 100, sidecars: [{ client: 'client-a', counters: {}, hosts: [], ejections: [{ instance: 'svc-a-1', at: 3420, until: null }], maxEjected: 1 }], checks: [] } };
     expect(summaryCells(failoverSummary(held).rows.find((r) => r.client === 'client-a')!).judged).toBe('ejection 420 ms (budget < 1s ✓) · svc-a-1 still ejected by the sidecar when the run ended: not re-admitted');
   });
+
+  it('a failback the run ended before its budget could not see: "not seen", unverified, never "MISSED"', () => {
+    const j = twoInjectionJournal();
+    const single: Journal = {
+      ...j,
+      faults: [j.faults[0]!],
+      clients: j.clients.map((c) => (c.name === 'client-a' ? { ...c, failbackTimeMs: null } : c)),
+      assertions: [a({ name: 'client(client-a).failback.timeMs < 10s', client: 'client-a', metric: 'failback.timeMs', actual: null, expected: 10_000, passed: false, unverified: 'no failback in the 4.4 s the run lasted after the revert' })],
+    };
+    const row = failoverSummary(single).rows.find((r) => r.client === 'client-a')!;
+    expect(summaryCells(row).failback).toBe('not seen (budget < 10s ✗ unverified: the run ended first)');
+    // Measured and over its budget, it is a miss.
+    const { unverified: _seen, ...judgedMiss } = single.assertions[0]!;
+    const missed: Journal = { ...single, assertions: [judgedMiss] };
+    expect(summaryCells(failoverSummary(missed).rows.find((r) => r.client === 'client-a')!).failback).toBe('never (budget < 10s ✗ MISSED)');
+  });
 });
