@@ -27,6 +27,7 @@ import { kubeContext, LABEL_NODE, renderKindClusters, type RenderedCluster } fro
 import { instanceSelector, LABEL_INSTANCE, POD_AND_INSTANCE } from '../kubernetes/labels.js';
 import { nodesBack, parseNodeViews, parsePodViews, podsBack, type PodView } from './node-back.js';
 import { IstioInstaller } from './mesh-install.js';
+import { awaitZonePreference } from './zone-preference.js';
 import { describeGray, grayCall, mergeArrivals } from '../../workloads/gray.js';
 import { loadFromState } from '../../workloads/capacity.js';
 import type { InstanceLoad } from '../../core/journal.js';
@@ -195,6 +196,7 @@ export class KindProvider implements Provider {
       if (this.shape.key === 'linkerd-failover-extension') await this.linkerd.installFailoverExtension();
     }
     await this.checkInfraPlacement();
+    if (mesh === 'none') await awaitZonePreference({ exec, docker: this.docker, clock: this.o.clock, log: this.o.log, experiment, clusters: this.clusters, kube: (c) => this.kube(c) });
     if (this.controlPlane) await this.controlPlane.prepare((objects) => this.kube(this.controlPlane!.cluster).apply(objects, 'the probe namespace'));
   }
 
