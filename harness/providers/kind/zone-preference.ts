@@ -62,7 +62,10 @@ export async function awaitZonePreference(d: ZonePreferenceDeps): Promise<void> 
     return left;
   };
   const left = await settle(checks, SETTLE_MS);
-  if (left.length === 0) return;
+  if (left.length === 0) {
+    if (checks.length > 0) d.log(`PreferSameZone in force: kube-proxy on ${checks.map((x) => `${x.container} sends only to the ${x.expected} endpoint${x.expected === 1 ? '' : 's'} in ${x.zone}`).join(', ')}`);
+    return;
+  }
   for (const { c, container, gap } of left) {
     d.log(`${gap}, ${SETTLE_MS / 1000} s after the echo pods were Ready: PreferSameZone is not in force there; restarting kube-proxy on ${container} (once)`);
     await d.kube(c).run(['-n', 'kube-system', 'delete', 'pod', '-l', 'k8s-app=kube-proxy', '--field-selector', `spec.nodeName=${container}`, '--wait=true', '--timeout=60s'], { context: `restart kube-proxy on ${container}`, timeoutMs: 90_000 });
