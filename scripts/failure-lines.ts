@@ -13,5 +13,5 @@ export function failureLines(message: string | undefined, max = 6): string[] {
   const body = (end === -1 ? lines : lines.slice(0, end)).map((l) => l.trim()).filter((l) => l.length > 0);
   if (body.length === 0) return [''];
   const telling = body.slice(1).filter((l) => TELLING.test(l));
-  return [body[0]!, ...[...new Set(telling)].slice(-(max - 1))].map((l) => l.slice(0, 240));
+  return [body[0]!, ...(max > 1 ? [...new Set(telling)].slice(-(max - 1)) : [])].map((l) => l.slice(0, 240));
 }

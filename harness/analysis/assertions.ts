@@ -98,20 +98,47 @@ function runUnverifiedReason(cp: ControlPlaneResult | undefined, metric: MetricR
   return null;
 }
 
+/** Said by every reason `tooShortReason` gives (renderers show such a figure as not seen, never as missed). */
+export const RUN_ENDED_FIRST = 'its window ended before its budget did';
+
 /**
- * Why "never" verifies nothing for a time budget: the window the time is measured in ended before the budget ran
- * out (failback from the revert to the run's end, recovery from the injection on), so a failback or a recovery
- * that keeps the budget could still have come after it. Null when the figure was measured, or the window covered
- * the budget (then "never" is a miss).
+ * The window a failback or recovery time is looked for in: from the revert (failback) or the injection (recovery)
+ * to the run's end, or, for injection(N), to where the next injection's window begins (as faultImpacts cuts it).
  */
-export function tooShortReason(actual: number | null, metric: MetricRef, op: Comparator, budgetMs: number | null, windows: PhaseWindows | undefined): string | null {
-  if (actual !== null || budgetMs === null || !windows || metric.type !== 'client-time' || (op !== '<' && op !== '<=')) return null;
-  const from = metric.name === 'failback' ? windows.revertedAt : metric.name === 'recovery' ? windows.injectedAt : undefined;
-  if (from === undefined) return null;
-  const seenMs = windows.end - from;
-  if (seenMs >= budgetMs) return null;
+function timeWindow(metric: MetricRef, faults: readonly FaultRecord[], windows: PhaseWindows): { from: number; end: number } | null {
+  if (metric.type === 'client-time') {
+    const from = metric.name === 'failback' ? windows.revertedAt : metric.name === 'recovery' ? windows.injectedAt : undefined;
+    return from === undefined ? null : { from, end: windows.end };
+  }
+  if (metric.type === 'injection') {
+    const f = faults[metric.injection];
+    const from = !f ? null : metric.name === 'failback' ? f.revertedAtMs : metric.name === 'recovery' ? f.injectedAtMs : null;
+    if (!f || from === null) return null;
+    const planned = (r: FaultRecord) => r.plannedAtMs ?? r.injectStartedAtMs;
+    const later = faults.filter((o) => planned(o) > planned(f)).map((o) => o.injectStartedAtMs);
+    return { from, end: later.length ? Math.min(...later) : windows.end };
+  }
+  return null;
+}
+
+/**
+ * Why "never" verifies nothing for a time budget: the window the time is looked for in ended before the budget ran
+ * out, so a failback or a recovery that keeps the budget could still have come after it. Null when the figure was
+ * measured, or the window covered the budget (then "never" is a miss).
+ */
+export function tooShortReason(actual: number | null, metric: MetricRef, op: Comparator, budgetMs: number | null, faults: readonly FaultRecord[], windows: PhaseWindows | undefined): string | null {
+  if (actual !== null || budgetMs === null || !windows || (op !== '<' && op !== '<=')) return null;
+  if (metric.type !== 'client-time' && metric.type !== 'injection') return null;
+  const w = timeWindow(metric, faults, windows);
+  if (!w || w.from >= w.end) return null;
+  const seenMs = w.end - w.from;
+  // "<= B" is kept by a time of exactly B, which a window of B (records sent before its end) cannot hold.
+  if (op === '<' ? seenMs >= budgetMs : seenMs > budgetMs) return null;
+  const name = metric.type === 'injection' ? `injection(${metric.injection}).${metric.name}` : metric.name;
   const since = metric.name === 'failback' ? 'the revert' : 'the injection';
-  return `no ${metric.name} in the ${(seenMs / 1000).toFixed(1)} s the run lasted after ${since}, shorter than its ${budgetMs / 1000} s budget: it could still have come in time (lengthen ${metric.name === 'failback' ? '--recovery' : 'the fault or --recovery'} to judge it)`;
+  const until = metric.type === 'injection' && w.end < windows.end ? 'the next injection began' : 'the run ended';
+  const lengthen = metric.type === 'injection' ? 'the timeline' : metric.name === 'failback' ? '--recovery' : '--duration or --recovery';
+  return `no ${name} in the ${Math.floor(seenMs / 100) / 10} s from ${since} until ${until}, shorter than its ${budgetMs / 1000} s budget: ${RUN_ENDED_FIRST} (lengthen ${lengthen} to judge it)`;
 }
 
 /** Evaluates each assertion for its client, or for every client when it names none. `windows`: the run's phases, which say whether "never" is a miss. */
@@ -126,7 +153,7 @@ export function evaluateAssertions(exprs: readonly AssertionExpr[], clients: rea
       .filter((c) => expr.client === undefined || expr.client === c.name)
       .map((c) => {
         const actual = metricValue(c, expr.metric, faults, dataPlane);
-        const unverified = unverifiedReason(c, expr.metric, faults, dataPlane) ?? tooShortReason(actual, expr.metric, expr.op, expr.expected, windows);
+        const unverified = unverifiedReason(c, expr.metric, faults, dataPlane) ?? tooShortReason(actual, expr.metric, expr.op, expr.expected, faults, windows);
         const rhs = expr.source.slice(expr.source.lastIndexOf(expr.op) + expr.op.length).trim();
         return {
           name: `client(${c.name}).${expr.metricPath} ${expr.op} ${rhs}`,

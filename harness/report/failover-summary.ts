@@ -1,6 +1,7 @@
 import type { AssertionResult, ClientResult, FaultRecord, Journal, Override, PhaseMetrics } from '../core/journal.js';
 import { formatLocality } from '../core/locality.js';
 import { fmtMs, fmtPct, fmtTime, formatActual } from './format.js';
+import { RUN_ENDED_FIRST } from '../analysis/assertions.js';
 
 // The reviewer's first minute: per client, where it was at home, where it was
 // served during the fault, how long failover, recovery and failback took
@@ -16,8 +17,11 @@ export interface Figure {
   passed?: boolean;
   /** The budget came from the command line (--assert), not the experiment. */
   override?: boolean;
-  /** The assertion could not be judged (the run ended before the budget did): not a miss, not a pass. */
-  unverified?: boolean;
+  /**
+   * No assertion on it failed outright, and one could not be judged: 'window' when the time was looked for in a
+   * window shorter than its budget (not seen, not missed), 'other' for any other reason (records incomplete…).
+   */
+  unverified?: 'window' | 'other';
 }
 
 /** Another figure a client (or injection) is judged on: its assertion's value against its threshold, as written. */
@@ -104,6 +108,14 @@ export function budgetText(a: AssertionResult): string {
   return `${a.op} ${i >= 0 ? a.name.slice(i + a.op.length).trim() : formatActual(a.expected, a.metric)}`;
 }
 
+/** How a figure's assertions were left unjudged, when none of them failed outright. */
+function unverifiedKind(held: readonly AssertionResult[]): 'window' | 'other' | undefined {
+  if (held.some((a) => !a.passed && !a.unverified)) return undefined;
+  const reasons = held.flatMap((a) => (a.unverified ? [a.unverified] : []));
+  if (reasons.length === 0) return undefined;
+  return reasons.every((r) => r.includes(RUN_ENDED_FIRST)) ? 'window' : 'other';
+}
+
 function figure(value: number | null | undefined, held: readonly AssertionResult[]): Figure {
   if (held.length === 0) return { value };
   return {
@@ -111,7 +123,7 @@ function figure(value: number | null | undefined, held: readonly AssertionResult
     budget: held.map(budgetText).join(', '),
     passed: held.every((a) => a.passed),
     ...(held.some((a) => a.override) ? { override: true } : {}),
-    ...(held.some((a) => a.unverified) ? { unverified: true } : {}),
+    ...(unverifiedKind(held) ? { unverified: unverifiedKind(held)! } : {}),
   };
 }
 
@@ -319,8 +331,8 @@ export function failoverSummary(j: Journal): FailoverSummary {
 
 /** The cells every renderer shows for a row, formatted once (HTML escapes them, Markdown and the console print them). */
 export function summaryCells(row: SummaryRow): { destination: string; failover: string; recovery: string; failback: string; cost: string; judged: string } {
-  const verdict = (f: Figure) => (f.unverified ? '✗ unverified: the run ended first' : f.passed === false ? '✗ MISSED' : '✓');
-  const fig = (f: Figure) => `${f.unverified && f.value === null ? 'not seen' : fmtTime(f.value)}${f.budget ? ` (budget ${f.budget}${f.override ? ' from --assert' : ''} ${verdict(f)})` : f.value === undefined ? '' : ' (not asserted)'}`;
+  const verdict = (f: Figure) => (f.unverified === 'window' ? '✗ unverified: its window ended first' : f.unverified ? '✗ unverified' : f.passed === false ? '✗ MISSED' : '✓');
+  const fig = (f: Figure) => `${f.unverified === 'window' && f.value === null ? 'not seen' : fmtTime(f.value)}${f.budget ? ` (budget ${f.budget}${f.override ? ' from --assert' : ''} ${verdict(f)})` : f.value === undefined ? '' : ' (not asserted)'}`;
   const judgedText = [
     ...(row.ejection ? [`ejection ${fig(row.ejection)}`] : []),
     ...row.judged.map((x) => `${x.passed ? '✓' : '✗'} ${x.metric} ${x.actual} (${x.budget}${x.override ? ' from --assert' : ''})`),

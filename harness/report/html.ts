@@ -27,7 +27,7 @@ tr.fail td{background:#fde8e8} tr.pass td:first-child{color:#1a7f37} tr.fail td:
 .down{background:#fde8e8!important;border-color:#d62728!important;color:#a00} .chip.client{background:#fff7e0}
 .chart svg{max-width:100%;height:auto} .small{font-size:12px;color:#666}
 tr.shed td{background:#fff4e0} #tiles{display:flex;gap:10px;flex-wrap:wrap;margin:8px 0} .tile{border:1px solid #ddd;border-radius:6px;padding:4px 10px;min-width:140px} .tile b{font-size:18px}
-#failover-summary td.missed{background:#fde8e8;font-weight:600} #failover-summary .destination{font-weight:600} .untouched{color:#555}
+#failover-summary td.missed{background:#fde8e8;font-weight:600} #failover-summary td.unverified{background:#fff4d6;font-weight:600} #failover-summary .destination{font-weight:600} .untouched{color:#555}
 `;
 
 const fmtS = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
@@ -119,7 +119,7 @@ function summaryHtml(s: FailoverSummary): string {
   const mark = (passed: boolean | undefined) => (passed === false ? '✗' : passed === true ? '✓' : '');
   const rows = s.rows.map((r) => {
     const c = summaryCells(r);
-    const cell = (f: Figure, text: string) => `<td class="${f.passed === false ? 'missed' : ''}">${esc(text)}</td>`;
+    const cell = (f: Figure, text: string) => `<td class="${f.unverified ? 'unverified' : f.passed === false ? 'missed' : ''}">${esc(text)}</td>`;
     const injection = s.perInjection ? `<td class="injection">${esc(r.injection?.label ?? 'no injection touched it')}</td>` : '';
     return `<tr class="summary-row ${cls(r.passed)}" data-client="${esc(r.client)}"${r.injection ? ` data-injection="${r.injection.index}"` : ''}><td><span class="mark">${mark(r.passed)}</span> <b>${esc(r.client)}</b></td>${injection}<td class="destination">${esc(c.destination)}</td>${cell(r.failover, c.failover)}${cell(r.recovery, c.recovery)}<td>${esc(c.cost)}</td>${cell(r.failback, c.failback)}<td class="judged">${esc(c.judged)}</td></tr>`;
   });

@@ -65,15 +65,30 @@ describe('evaluateAssertions', () => {
     const never = { ...client('a', 200), failbackTimeMs: null };
     const [short] = evaluateAssertions([parseAssertion('failback.timeMs < 10s')], [never], undefined, [], undefined, undefined, windows);
     expect(short!.passed).toBe(false);
-    expect(short!.unverified).toMatch(/no failback in the 4\.0 s the run lasted after the revert, shorter than its 10 s budget.*--recovery/);
+    expect(short!.unverified).toBe('no failback in the 4 s from the revert until the run ended, shorter than its 10 s budget: its window ended before its budget did (lengthen --recovery to judge it)');
     const [long] = evaluateAssertions([parseAssertion('failback.timeMs < 3s')], [never], undefined, [], undefined, undefined, windows);
     expect(long).toMatchObject({ passed: false, actual: null });
     expect(long!.unverified).toBeUndefined();
     // Recovery counts from the injection: 12 s seen, a 20 s budget not over.
     const [recovery] = evaluateAssertions([parseAssertion('recovery.timeMs < 20s')], [client('a', null)], undefined, [], undefined, undefined, windows);
-    expect(recovery!.unverified).toMatch(/no recovery in the 12\.0 s the run lasted after the injection/);
+    expect(recovery!.unverified).toMatch(/^no recovery in the 12 s from the injection until the run ended.*--duration or --recovery/);
+    // Nothing injected (the window is empty): not this reason's to say.
+    expect(evaluateAssertions([parseAssertion('recovery.timeMs < 20s')], [client('a', null)], undefined, [], undefined, undefined, { ...windows, injectedAt: windows.end })[0]!.unverified).toBeUndefined();
     // A figure that was measured is judged as it is, and "> budget" never waits.
     expect(evaluateAssertions([parseAssertion('failback.timeMs < 10s')], [client('a', 200)], undefined, [], undefined, undefined, windows)[0]!.unverified).toBeUndefined();
     expect(evaluateAssertions([parseAssertion('failback.timeMs > 10s')], [never], undefined, [], undefined, undefined, windows)[0]!.unverified).toBeUndefined();
+  });
+
+  it('injection(N): the window ends where the next injection begins (as the per-injection figures are cut)', () => {
+    const windows = { baselineStart: -3000, faultStart: 0, injectedAt: 100, recoveryStart: 3000, revertedAt: 3100, end: 20_000 };
+    const fault = (start: number) => ({ kind: 'zone-outage', target: 'z', affected: [], injectStartedAtMs: start, injectedAtMs: start + 100, revertStartedAtMs: start + 3000, revertedAtMs: start + 3100 });
+    // Reverted at 3.1 s, the next injection at 6 s: 2.9 s to see a failback kept within 4 s.
+    const faults = [{ ...fault(0), impact: { a: { requests: 10, failed: 0, recoveryTimeMs: 100, timeToFailoverMs: null, failbackTimeMs: null } } }, fault(6000)] as unknown as Parameters<typeof evaluateAssertions>[3];
+    const [r] = evaluateAssertions([parseAssertion('client(a).injection(0).failback.timeMs < 4s')], [client('a', 200)], undefined, faults, undefined, undefined, windows);
+    expect(r!.unverified).toBe('no injection(0).failback in the 2.9 s from the revert until the next injection began, shorter than its 4 s budget: its window ended before its budget did (lengthen the timeline to judge it)');
+    // A budget the window covered: "never" is a miss.
+    const [miss] = evaluateAssertions([parseAssertion('client(a).injection(0).failback.timeMs < 2s')], [client('a', 200)], undefined, faults, undefined, undefined, windows);
+    expect(miss).toMatchObject({ passed: false, actual: null });
+    expect(miss!.unverified).toBeUndefined();
   });
 });

@@ -114,13 +114,19 @@ describe('the summary row fits what the experiment is judged on', () => {
       ...j,
       faults: [j.faults[0]!],
       clients: j.clients.map((c) => (c.name === 'client-a' ? { ...c, failbackTimeMs: null } : c)),
-      assertions: [a({ name: 'client(client-a).failback.timeMs < 10s', client: 'client-a', metric: 'failback.timeMs', actual: null, expected: 10_000, passed: false, unverified: 'no failback in the 4.4 s the run lasted after the revert' })],
+      assertions: [a({ name: 'client(client-a).failback.timeMs < 10s', client: 'client-a', metric: 'failback.timeMs', actual: null, expected: 10_000, passed: false, unverified: 'no failback in the 4.4 s from the revert until the run ended, shorter than its 10 s budget: its window ended before its budget did (lengthen --recovery to judge it)' })],
     };
     const row = failoverSummary(single).rows.find((r) => r.client === 'client-a')!;
-    expect(summaryCells(row).failback).toBe('not seen (budget < 10s ✗ unverified: the run ended first)');
+    expect(summaryCells(row).failback).toBe('not seen (budget < 10s ✗ unverified: its window ended first)');
     // Measured and over its budget, it is a miss.
     const { unverified: _seen, ...judgedMiss } = single.assertions[0]!;
     const missed: Journal = { ...single, assertions: [judgedMiss] };
     expect(summaryCells(failoverSummary(missed).rows.find((r) => r.client === 'client-a')!).failback).toBe('never (budget < 10s ✗ MISSED)');
+    // Another assertion on the same figure failed outright: a miss, whatever the first could not judge.
+    const both: Journal = { ...single, assertions: [...single.assertions, { ...judgedMiss, name: 'client(client-a).failback.timeMs < 3s', expected: 3000 }] };
+    expect(summaryCells(failoverSummary(both).rows.find((r) => r.client === 'client-a')!).failback).toBe('never (budget < 10s, < 3s ✗ MISSED)');
+    // Unjudged for another reason (records incomplete): unverified, the figure as it is.
+    const incomplete: Journal = { ...single, assertions: [{ ...single.assertions[0]!, unverified: 'the records of client-a are incomplete' }] };
+    expect(summaryCells(failoverSummary(incomplete).rows.find((r) => r.client === 'client-a')!).failback).toBe('never (budget < 10s ✗ unverified)');
   });
 });

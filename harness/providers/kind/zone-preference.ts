@@ -4,20 +4,22 @@ import type { Experiment } from '../../core/experiment.js';
 import type { Executor } from '../../exec/index.js';
 import type { Kube } from '../kubernetes/kube.js';
 import { NAMESPACE, SERVICE } from '../kubernetes/manifests.js';
-import { chainEndpoints, zonePreferenceGap } from '../kubernetes/proxy-rules.js';
+import { chainEndpoints, hasServiceRules, zonePreferenceGap } from '../kubernetes/proxy-rules.js';
 import type { DockerCli } from './docker-nodes.js';
 import type { RenderedCluster } from './kind-config.js';
 
 // --mesh none: before the baseline, PreferSameZone is in force on every client's node, as kube-proxy's own rules
-// there show. Live, on one cluster in about ten made here, one client's node sent the echo service to every zone
-// from the first request and for the cluster's life, while the other nodes kept to theirs: the runs failed on a
-// baseline that measured kube-proxy, not failover. kube-proxy's code (v1.35 pkg/proxy/topology.go) drops the
-// preference on one node only for that node's zone (label missing, or no hinted endpoint in it), and keeps its
-// zone from a live Node informer; stale rules (a failed sync) are the other way. A restart of kube-proxy there
-// syncs every rule anew; it is done once, and said.
+// there show: the echo service's chain jumps to exactly the Ready echo pods of the node's zone. Live, on one
+// cluster in about ten made here, one client's node sent the echo service to every zone from the first request
+// and for the cluster's life, while the other nodes kept to theirs: the runs failed on a baseline that measured
+// kube-proxy, not failover. kube-proxy (v1.35 pkg/proxy/topology.go) drops the preference on one node only for
+// that node's zone (label missing, or no hinted endpoint in it), and keeps its zone from a live Node informer;
+// stale rules (a failed sync) are the other way. A restart of kube-proxy there syncs every rule anew; it is done
+// once, and said.
 
-const SETTLE_MS = 20_000;
-const AFTER_RESTART_MS = 60_000;
+export const SETTLE_MS = 20_000;
+export const AFTER_RESTART_MS = 60_000;
+const PORT_NAME = 'http';
 
 export interface ZonePreferenceDeps {
   exec: Executor;
@@ -29,30 +31,58 @@ export interface ZonePreferenceDeps {
   kube: (c: RenderedCluster) => Kube;
 }
 
+interface Check {
+  c: RenderedCluster;
+  container: string;
+  zone: string;
+  zoneIps: string[];
+}
+
+/** The Ready, not terminating, echo pods' IPs by the kind node (container) they run on. */
+async function echoPodsByNode(kube: Kube, cluster: string): Promise<Map<string, string[]>> {
+  const { stdout } = await kube.run(['-n', NAMESPACE, 'get', 'pods', '-l', 'app=echo', '-o', 'json'], { context: `read the echo pods of ${cluster}` });
+  type Pod = { metadata?: { deletionTimestamp?: string }; spec?: { nodeName?: string }; status?: { podIP?: string; conditions?: { type: string; status: string }[] } };
+  const out = new Map<string, string[]>();
+  for (const p of ((JSON.parse(stdout || '{}') as { items?: Pod[] }).items ?? [])) {
+    const ready = p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+    if (!ready || p.metadata?.deletionTimestamp || !p.spec?.nodeName || !p.status?.podIP) continue;
+    out.set(p.spec.nodeName, [...(out.get(p.spec.nodeName) ?? []), p.status.podIP]);
+  }
+  return out;
+}
+
 export async function awaitZonePreference(d: ZonePreferenceDeps): Promise<void> {
   const { experiment, clock } = d;
-  const checks = experiment.topology.clients.flatMap((client) => {
-    const c = d.clusters.find((x) => x.cluster === client.locality.cluster);
-    const container = c?.mapping.containerOf[client.name];
-    const expected = experiment.topology.instances.filter((i) => i.locality.cluster === client.locality.cluster && i.locality.zone === client.locality.zone).length;
-    // No instance in its zone: kube-proxy rightly sends to every endpoint, and there is nothing to check.
-    return c && container && expected > 0 ? [{ c, container, zone: client.locality.zone, expected }] : [];
-  });
-  const gaps = async (among: typeof checks) => {
-    const out: ((typeof checks)[number] & { gap: string })[] = [];
+  const checks: Check[] = [];
+  for (const c of d.clusters) {
+    const clients = experiment.topology.clients.filter((x) => x.locality.cluster === c.cluster);
+    if (clients.length === 0) continue;
+    const pods = await echoPodsByNode(d.kube(c), c.name);
+    const zoneOf = new Map(experiment.topology.nodes.filter((n) => n.locality.cluster === c.cluster).map((n) => [c.mapping.containerOf[n.name], n.locality.zone]));
+    for (const client of clients) {
+      const container = c.mapping.containerOf[client.name];
+      const zoneIps = [...pods].filter(([node]) => zoneOf.get(node) === client.locality.zone).flatMap(([, ips]) => ips);
+      // No Ready echo pod in its zone: kube-proxy rightly sends to every endpoint, and there is nothing to check.
+      if (container && zoneIps.length > 0) checks.push({ c, container, zone: client.locality.zone, zoneIps });
+    }
+  }
+  const read = new Set<string>();
+  const gaps = async (among: readonly Check[]) => {
+    const out: (Check & { gap: string })[] = [];
     for (const check of among) {
       const { stdout } = await d.exec.run(d.docker.argv('exec', check.container, 'iptables-save', '-t', 'nat'), { context: `read kube-proxy's rules on ${check.container}`, timeoutMs: 30_000 });
-      // No KUBE-SERVICES chain at all: kube-proxy is not in iptables mode there (or a dry run); not this check's to judge.
-      if (!stdout.includes('-A KUBE-SERVICES')) {
-        d.log(`no kube-proxy iptables rules read on ${check.container} (another proxy mode, or a dry run): PreferSameZone not checked there`);
+      // No rule for the service at all: kube-proxy is not in iptables mode there; not this check's to judge.
+      if (!hasServiceRules(stdout, NAMESPACE, SERVICE, PORT_NAME)) {
+        if (!read.has(check.container)) d.log(`no kube-proxy iptables rules for the echo service on ${check.container} (another proxy mode?): PreferSameZone not checked there`);
         continue;
       }
-      const gap = zonePreferenceGap(chainEndpoints(stdout, NAMESPACE, SERVICE, 'http'), check.expected, check.container, check.zone);
+      read.add(check.container);
+      const gap = zonePreferenceGap(chainEndpoints(stdout, NAMESPACE, SERVICE, PORT_NAME), check.zoneIps, check.container, check.zone);
       if (gap) out.push({ ...check, gap });
     }
     return out;
   };
-  const settle = async (among: typeof checks, ms: number) => {
+  const settle = async (among: readonly Check[], ms: number) => {
     const deadline = clock.now() + ms;
     let left = await gaps(among);
     while (left.length > 0 && clock.now() < deadline) {
@@ -62,8 +92,9 @@ export async function awaitZonePreference(d: ZonePreferenceDeps): Promise<void> 
     return left;
   };
   const left = await settle(checks, SETTLE_MS);
+  const inForce = (among: readonly Check[]) => among.filter((x) => read.has(x.container)).map((x) => `${x.container} sends only to the ${x.zoneIps.length} echo pod${x.zoneIps.length === 1 ? '' : 's'} in ${x.zone}`);
   if (left.length === 0) {
-    if (checks.length > 0) d.log(`PreferSameZone in force: kube-proxy on ${checks.map((x) => `${x.container} sends only to the ${x.expected} endpoint${x.expected === 1 ? '' : 's'} in ${x.zone}`).join(', ')}`);
+    if (inForce(checks).length > 0) d.log(`PreferSameZone in force: kube-proxy on ${inForce(checks).join(', ')}`);
     return;
   }
   for (const { c, container, gap } of left) {
@@ -72,10 +103,11 @@ export async function awaitZonePreference(d: ZonePreferenceDeps): Promise<void> 
   }
   const still = await settle(left, AFTER_RESTART_MS);
   if (still.length > 0) {
+    const clusters = [...new Set(still.map((s) => s.c.name))].join(', ');
     throw new EnvironmentError(
       `PreferSameZone is not in force before any fault, even after a kube-proxy restart: ${still.map((s) => s.gap).join('; ')}`,
-      "the baseline would measure kube-proxy, not failover: compare `kubectl get nodes -L topology.kubernetes.io/zone` with the hints on the echo service's EndpointSlices, or delete the kept cluster (`kind delete cluster --name <its name>`) and run again",
+      `the baseline would measure kube-proxy, not failover: compare \`kubectl get nodes -L topology.kubernetes.io/zone\` with the hints on the echo service's EndpointSlices, or delete ${clusters} (\`kind delete cluster --name ${still[0]!.c.name}\`) and run again`,
     );
   }
-  d.log(`PreferSameZone in force on ${left.map((s) => s.container).join(', ')} after the kube-proxy restart`);
+  d.log(`PreferSameZone in force after the kube-proxy restart: kube-proxy on ${inForce(left).join(', ')}`);
 }
