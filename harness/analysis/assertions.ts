@@ -1,4 +1,5 @@
 import { compare, isRunLevel, type AssertionExpr, type Comparator, type MetricRef } from '../core/assertion-expr.js';
+import { nextInjectionStart } from './fault-impact.js';
 import type { PhaseWindows } from './phase-windows.js';
 import type { AssertionResult, CapacityResult, ClientResult, ControlPlaneResult, DataPlaneAccount, FaultRecord } from '../core/journal.js';
 
@@ -114,9 +115,7 @@ function timeWindow(metric: MetricRef, faults: readonly FaultRecord[], windows: 
     const f = faults[metric.injection];
     const from = !f ? null : metric.name === 'failback' ? f.revertedAtMs : metric.name === 'recovery' ? f.injectedAtMs : null;
     if (!f || from === null) return null;
-    const planned = (r: FaultRecord) => r.plannedAtMs ?? r.injectStartedAtMs;
-    const later = faults.filter((o) => planned(o) > planned(f)).map((o) => o.injectStartedAtMs);
-    return { from, end: later.length ? Math.min(...later) : windows.end };
+    return { from, end: nextInjectionStart(f, faults) ?? windows.end };
   }
   return null;
 }

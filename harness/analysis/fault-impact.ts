@@ -58,19 +58,24 @@ export function runEjectionTimeMs(impacts: readonly (InjectionImpact | undefined
   return Math.max(...(values as number[]));
 }
 
+/** Where an injection's window ends, if another does: where an injection planned later begins (faults planned for one instant share their window). */
+export function nextInjectionStart(injection: FaultRecord, injections: readonly FaultRecord[]): number | undefined {
+  const planned = (r: FaultRecord) => r.plannedAtMs ?? r.injectStartedAtMs;
+  const later = injections.filter((o) => planned(o) > planned(injection)).map((o) => o.injectStartedAtMs);
+  return later.length ? Math.min(...later) : undefined;
+}
+
 /** Every injection's impact on every client; driver-overload records are the driver's and left out. */
 export function faultImpacts(ex: Experiment, all: readonly RequestRecord[], injections: readonly FaultRecord[], end: number, recovery: RecoveryOptions): Map<FaultRecord, Record<string, InjectionImpact>> {
   const endpoints = ex.topology.instances.map((i) => i.locality);
-  const planned = (r: FaultRecord) => r.plannedAtMs ?? r.injectStartedAtMs;
   const out = new Map<FaultRecord, Record<string, InjectionImpact>>();
   const byClient = new Map<string, RequestRecord[]>();
   for (const r of all) if (r.error !== 'driver-overload') (byClient.get(r.client) ?? byClient.set(r.client, []).get(r.client)!).push(r);
   for (const list of byClient.values()) list.sort((a, b) => a.sentAt - b.sentAt);
   const preferred = new Map(ex.topology.clients.map((c) => [c.name, preferredTier(c.locality, endpoints, ex.policy.failover)]));
   for (const injection of injections) {
-    // The window ends where an injection planned later begins: faults planned for one instant share their window.
-    const later = injections.filter((o) => planned(o) > planned(injection)).map((o) => o.injectStartedAtMs);
-    const windowEnd = later.length ? Math.min(...later) : end;
+    const next = nextInjectionStart(injection, injections);
+    const windowEnd = next ?? end;
     // The records show when requests stopped reaching an instance only if it answers them: a gray fault's
     // instance does (errors, slow answers). A killed, frozen, isolated or drained one answers nothing, so the
     // records would read "ejected at once" (0) whatever the data plane did: not measured here (the sidecar's
@@ -84,7 +89,7 @@ export function faultImpacts(ex: Experiment, all: readonly RequestRecord[], inje
         client,
         preferred.get(client.name)!,
         ex.policy.failover,
-        { injectStart: injection.injectStartedAtMs, injectedAt: injection.injectedAtMs, revertStart: injection.revertStartedAtMs, revertedAt: injection.revertedAtMs, windowEnd, ...(later.length ? { nextInjection: windowEnd } : {}) },
+        { injectStart: injection.injectStartedAtMs, injectedAt: injection.injectedAtMs, revertStart: injection.revertStartedAtMs, revertedAt: injection.revertedAtMs, windowEnd, ...(next !== undefined ? { nextInjection: next } : {}) },
         recovery,
         { faulted, ...(injection.lastRequestAtMs?.[client.name] !== undefined ? { lastArrival: injection.lastRequestAtMs[client.name] } : {}) },
       );

@@ -118,12 +118,13 @@ function unverifiedKind(held: readonly AssertionResult[]): 'window' | 'other' | 
 
 function figure(value: number | null | undefined, held: readonly AssertionResult[]): Figure {
   if (held.length === 0) return { value };
+  const unverified = unverifiedKind(held);
   return {
     value,
     budget: held.map(budgetText).join(', '),
     passed: held.every((a) => a.passed),
     ...(held.some((a) => a.override) ? { override: true } : {}),
-    ...(unverifiedKind(held) ? { unverified: unverifiedKind(held)! } : {}),
+    ...(unverified ? { unverified } : {}),
   };
 }
 

@@ -197,14 +197,15 @@ export async function runExperiment(ctx: RunContext): Promise<RunOutcome> {
   let assertions: AssertionResult[] = [];
   let runWindows: PhaseWindows | undefined;
   if (trafficStarted && Number.isFinite(baselineStart)) {
-    const windows: PhaseWindows = (runWindows = {
+    const windows: PhaseWindows = {
       baselineStart,
       faultStart: Number.isFinite(faultStart) ? faultStart : end,
       injectedAt: Number.isFinite(injectedAt) ? injectedAt : end,
       recoveryStart: Number.isFinite(faultStart) ? recoveryStart : end,
       revertedAt: Number.isFinite(faultStart) ? revertedAt : end,
       end,
-    });
+    };
+    runWindows = windows;
     clients = analyseRun(ex, records, windows, ctx.recovery);
     for (const c of clients) if (incomplete[c.name]) c.incomplete = incomplete[c.name];
     if (capacity) Object.assign(capacity, failuresByWho(records, windows.faultStart, end));

@@ -17,8 +17,8 @@ import type { RenderedCluster } from './kind-config.js';
 // stale rules (a failed sync) are the other way. A restart of kube-proxy there syncs every rule anew; it is done
 // once, and said.
 
-export const SETTLE_MS = 20_000;
-export const AFTER_RESTART_MS = 60_000;
+const SETTLE_MS = 20_000;
+const AFTER_RESTART_MS = 60_000;
 const PORT_NAME = 'http';
 
 export interface ZonePreferenceDeps {
@@ -94,7 +94,8 @@ export async function awaitZonePreference(d: ZonePreferenceDeps): Promise<void> 
   const left = await settle(checks, SETTLE_MS);
   const inForce = (among: readonly Check[]) => among.filter((x) => read.has(x.container)).map((x) => `${x.container} sends only to the ${x.zoneIps.length} echo pod${x.zoneIps.length === 1 ? '' : 's'} in ${x.zone}`);
   if (left.length === 0) {
-    if (inForce(checks).length > 0) d.log(`PreferSameZone in force: kube-proxy on ${inForce(checks).join(', ')}`);
+    const held = inForce(checks);
+    if (held.length > 0) d.log(`PreferSameZone in force: kube-proxy on ${held.join(', ')}`);
     return;
   }
   for (const { c, container, gap } of left) {
